@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The README's second command: install dependencies, build with warnings as
+# errors and run the whole test suite; then again with AddressSanitizer and
+# UndefinedBehaviorSanitizer.
+#   bash scripts/test.sh            (both builds)
+#   BORGSCOPE_SANITIZE=0 bash scripts/test.sh   (skip the sanitizer build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS="$(nproc)"
+
+bash scripts/setup.sh
+
+echo "== Release build, -Werror, tests"
+cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DBORGSCOPE_WERROR=ON
+cmake --build build-test -j"$JOBS"
+ctest --test-dir build-test --output-on-failure -j"$JOBS"
+
+if [ "${BORGSCOPE_SANITIZE:-1}" != 0 ]; then
+  echo "== ASan + UBSan build, tests"
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBORGSCOPE_WERROR=ON \
+    -DBORGSCOPE_SANITIZE=ON -DBORGSCOPE_BENCH=OFF
+  cmake --build build-asan -j"$JOBS"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+fi

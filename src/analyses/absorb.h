@@ -1,0 +1,29 @@
+#pragma once
+// Absorbing a partial state that is no longer needed: the larger container
+// keeps its storage and only the smaller one's entries are combined into it,
+// so merging a thread's state costs the smaller of the two sizes. `combine`
+// (mine, theirs) must be commutative, as every merge in borgscope is.
+
+#include <utility>
+
+namespace borgscope {
+
+template <typename Map, typename Combine>
+void AbsorbMap(Map& into, Map&& from, Combine combine) {
+  if (from.size() > into.size()) std::swap(into, from);
+  for (auto& [key, value] : from) {
+    // try_emplace leaves `value` untouched when the key is present.
+    auto [it, inserted] = into.try_emplace(key, std::move(value));
+    if (!inserted) combine(it->second, value);
+  }
+  from.clear();
+}
+
+template <typename Set>
+void AbsorbSet(Set& into, Set&& from) {
+  if (from.size() > into.size()) std::swap(into, from);
+  into.insert(from.begin(), from.end());
+  from.clear();
+}
+
+}  // namespace borgscope

@@ -1,0 +1,81 @@
+#include "analyses/machine_capacity.h"
+
+namespace borgscope {
+namespace {
+
+// Field by field: the structs have padding that must not reach the wire.
+void PutLastValue(WireWriter& out, const LastValue& last) {
+  out.Put(last.order.time);
+  out.Put(last.order.shard);
+  out.Put(last.order.line);
+  out.Put(last.value);
+}
+
+LastValue GetLastValue(WireReader& in) {
+  LastValue last;
+  last.order.time = in.Get<int64_t>();
+  last.order.shard = in.Get<uint32_t>();
+  last.order.line = in.Get<uint64_t>();
+  last.value = in.Get<int64_t>();
+  return last;
+}
+
+constexpr size_t kLastValueWireBytes = 8 + 4 + 8 + 8;
+
+}  // namespace
+
+ColumnMask MachineCapacities::Columns() {
+  using namespace machine_events;
+  return ColumnBit(kTime) | ColumnBit(kMachineId) | ColumnBit(kCpus) | ColumnBit(kMemory);
+}
+
+void MachineCapacities::Consume(const RowBatch& rows) {
+  using namespace machine_events;
+  for (size_t r = 0; r < rows.size; ++r) {
+    MachineCapacity& machine = machines_[rows.Value(kMachineId, r)];
+    TraceOrder at = TraceOrder::Of(rows, kTime, r);
+    machine.cpus.Offer(at, rows.Value(kCpus, r));
+    machine.memory.Offer(at, rows.Value(kMemory, r));
+  }
+}
+
+void MachineCapacities::Merge(const MachineCapacities& other) {
+  for (const auto& [id, capacity] : other.machines_) {
+    MachineCapacity& mine = machines_[id];
+    mine.cpus.Merge(capacity.cpus);
+    mine.memory.Merge(capacity.memory);
+  }
+}
+
+void MachineCapacities::Serialize(WireWriter& out) const {
+  out.Put<uint64_t>(machines_.size());
+  for (const auto& [id, capacity] : machines_) {
+    out.Put(id);
+    PutLastValue(out, capacity.cpus);
+    PutLastValue(out, capacity.memory);
+  }
+}
+
+void MachineCapacities::Deserialize(WireReader& in) {
+  machines_.clear();
+  uint64_t count = in.GetCount(sizeof(int64_t) + 2 * kLastValueWireBytes);
+  machines_.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    int64_t id = in.Get<int64_t>();
+    MachineCapacity& capacity = machines_[id];
+    capacity.cpus = GetLastValue(in);
+    capacity.memory = GetLastValue(in);
+  }
+}
+
+int64_t MachineCapacities::Cpus(int64_t machine_id) const {
+  auto it = machines_.find(machine_id);
+  return it == machines_.end() ? kNull : it->second.cpus.value;
+}
+
+int64_t MachineCapacities::Memory(int64_t machine_id) const {
+  auto it = machines_.find(machine_id);
+  return it == machines_.end() ? kNull : it->second.memory.value;
+}
+
+}  // namespace borgscope

@@ -1,0 +1,70 @@
+#include "analyses/machine_updown.h"
+
+#include <algorithm>
+
+namespace borgscope {
+
+ColumnMask MachineUpDown::Columns() {
+  using namespace machine_events;
+  return ColumnBit(kTime) | ColumnBit(kMachineId) | ColumnBit(kEventType);
+}
+
+void MachineUpDown::Consume(const RowBatch& rows) {
+  using namespace machine_events;
+  for (size_t r = 0; r < rows.size; ++r) {
+    int64_t time = rows.Value(kTime, r);
+    if (time != kTimeAfterWindow) trace_end_ = std::max(trace_end_, time);
+    int64_t type = rows.Value(kEventType, r);
+    if (type == static_cast<int64_t>(MachineEventType::kUpdate)) continue;
+    events_[rows.Value(kMachineId, r)].push_back(
+        {TraceOrder::Of(rows, kTime, r), type == static_cast<int64_t>(MachineEventType::kAdd)});
+  }
+}
+
+void MachineUpDown::Merge(const MachineUpDown& other) {
+  trace_end_ = std::max(trace_end_, other.trace_end_);
+  for (const auto& [id, events] : other.events_) {
+    auto& mine = events_[id];
+    mine.insert(mine.end(), events.begin(), events.end());
+  }
+}
+
+void MachineUpDown::Serialize(WireWriter& out) const {
+  out.Put(trace_end_);
+  out.Put<uint64_t>(events_.size());
+  for (const auto& [id, events] : events_) {
+    out.Put(id);
+    out.Put<uint64_t>(events.size());
+    for (const UpDownEvent& event : events) {
+      out.Put(event.order.time);
+      out.Put(event.order.shard);
+      out.Put(event.order.line);
+      out.Put<uint8_t>(event.add);
+    }
+  }
+}
+
+void MachineUpDown::Deserialize(WireReader& in) {
+  trace_end_ = in.Get<int64_t>();
+  events_.clear();
+  for (uint64_t m = 0, machines = in.GetCount(16); m < machines; ++m) {
+    auto& events = events_[in.Get<int64_t>()];
+    for (uint64_t e = 0, count = in.GetCount(21); e < count; ++e) {
+      UpDownEvent event;
+      event.order.time = in.Get<int64_t>();
+      event.order.shard = in.Get<uint32_t>();
+      event.order.line = in.Get<uint64_t>();
+      event.add = in.Get<uint8_t>() != 0;
+      events.push_back(event);
+    }
+  }
+}
+
+std::vector<UpDownEvent> MachineUpDown::Sorted(const std::vector<UpDownEvent>& events) {
+  std::vector<UpDownEvent> sorted = events;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const UpDownEvent& a, const UpDownEvent& b) { return a.order < b.order; });
+  return sorted;
+}
+
+}  // namespace borgscope

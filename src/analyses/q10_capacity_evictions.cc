@@ -1,0 +1,134 @@
+// q10 capacity vs evictions: every machine with a known capacity, with its
+// EVICT rows over the whole trace (0 included), per distinct capacity value,
+// and the correlation of capacity and evictions over machines. Merge:
+// capacities by trace order, eviction counts summed per machine.
+
+#include <absl/container/flat_hash_map.h>
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <map>
+
+#include "analyses/correlation.h"
+#include "analyses/machine_capacity.h"
+#include "engine/registry.h"
+#include "report/format.h"
+#include "report/result_writer.h"
+
+namespace borgscope {
+namespace {
+
+class Q10State : public AnalysisState {
+ public:
+  void Consume(const RowBatch& rows) override {
+    if (rows.table == Table::kMachineEvents) {
+      capacities_.Consume(rows);
+      return;
+    }
+    using namespace task_events;
+    for (size_t r = 0; r < rows.size; ++r) {
+      if (rows.Value(kEventType, r) != static_cast<int64_t>(EventType::kEvict)) continue;
+      int64_t machine = rows.Value(kMachineId, r);
+      if (machine != kNull) ++evictions_[machine];
+    }
+  }
+  void Merge(const AnalysisState& other) override {
+    const auto& state = static_cast<const Q10State&>(other);
+    capacities_.Merge(state.capacities_);
+    for (const auto& [machine, count] : state.evictions_) evictions_[machine] += count;
+  }
+  void Serialize(WireWriter& out) const override {
+    capacities_.Serialize(out);
+    out.Put<uint64_t>(evictions_.size());
+    for (const auto& [machine, count] : evictions_) {
+      out.Put(machine);
+      out.Put(count);
+    }
+  }
+  void Deserialize(WireReader& in) override {
+    capacities_.Deserialize(in);
+    evictions_.clear();
+    for (uint64_t i = 0, n = in.GetCount(16); i < n; ++i) {
+      int64_t machine = in.Get<int64_t>();
+      evictions_[machine] = in.Get<uint64_t>();
+    }
+  }
+
+  MachineCapacities capacities_;
+  absl::flat_hash_map<int64_t, uint64_t> evictions_;
+};
+
+class Q10CapacityEvictions : public Analysis {
+ public:
+  const AnalysisInfo& Info() const override {
+    static const AnalysisInfo info{
+        "q10", "Machine capacity and evictions",
+        "Are machines of larger capacity more (or less) prone to evict tasks?",
+        "Every machine of machine_events with a known capacity (its last non-empty cpus, "
+        "resp. memory, as in q1) with the number of EVICT rows of task_events on it over the "
+        "whole trace (0 included); per distinct capacity value: machines, evictions, "
+        "evictions per machine. Pearson and Spearman (average ranks) of capacity vs evictions "
+        "over machines. EVICT rows without a machine, or on machines not in machine_events, "
+        "are not counted.",
+        MergeKind::kHolistic};
+    return info;
+  }
+  std::vector<TableColumns> Needs() const override {
+    using namespace task_events;
+    return {{Table::kMachineEvents, MachineCapacities::Columns()},
+            {Table::kTaskEvents, ColumnBit(kMachineId) | ColumnBit(kEventType)}};
+  }
+  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
+    return std::make_unique<Q10State>();
+  }
+  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+};
+
+void Q10CapacityEvictions::Finish(const AnalysisState& merged, ResultWriter& out) const {
+  const auto& state = static_cast<const Q10State&>(merged);
+  // Machines in id order: the canonical order for the correlations.
+  std::vector<std::pair<int64_t, MachineCapacity>> machines(state.capacities_.machines().begin(),
+                                                            state.capacities_.machines().end());
+  std::sort(machines.begin(), machines.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  CsvTable by_capacity({"resource", "capacity", "machines", "evictions", "evictions_per_machine"});
+  CsvTable correlation({"resource", "machines", "pearson", "spearman"});
+  std::string finding;
+  for (const char* resource : {"cpu", "memory"}) {
+    bool cpu = resource == std::string_view("cpu");
+    std::map<int64_t, std::pair<uint64_t, uint64_t>> per_value;  // machines, evictions
+    std::vector<double> capacity_values, eviction_values;
+    for (const auto& [id, capacity] : machines) {
+      int64_t value = cpu ? capacity.cpus.value : capacity.memory.value;
+      if (value == kNull) continue;
+      auto it = state.evictions_.find(id);
+      uint64_t evictions = it == state.evictions_.end() ? 0 : it->second;
+      auto& entry = per_value[value];
+      ++entry.first;
+      entry.second += evictions;
+      capacity_values.push_back(static_cast<double>(value) / kFixedOne);
+      eviction_values.push_back(static_cast<double>(evictions));
+    }
+    for (const auto& [value, entry] : per_value) {
+      by_capacity.AddRow({resource, FormatFixed(value), std::to_string(entry.first),
+                          std::to_string(entry.second), FormatShare(entry.second, entry.first)});
+    }
+    double pearson = Pearson(capacity_values, eviction_values);
+    double spearman = Spearman(capacity_values, eviction_values);
+    correlation.AddRow({resource, std::to_string(capacity_values.size()), FormatRatio(pearson),
+                        FormatRatio(spearman)});
+    finding += fmt::format("{}{}: Pearson {} and Spearman {} over {} machines", finding.empty() ? "" : "; ",
+                           resource, FormatRatio(pearson), FormatRatio(spearman),
+                           capacity_values.size());
+  }
+  out.WriteCsv("evictions_by_capacity.csv", by_capacity);
+  out.WriteCsv("correlation.csv", correlation);
+  out.WriteFinding("Correlation of a machine's capacity with the EVICT events on it: " + finding +
+                   ". Values near 0 mean capacity does not explain evictions.");
+}
+
+}  // namespace
+
+BORGSCOPE_REGISTER_ANALYSIS(Q10CapacityEvictions);
+
+}  // namespace borgscope

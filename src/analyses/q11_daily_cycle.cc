@@ -1,0 +1,148 @@
+// q11 daily usage cycle: per local hour of day of a task_usage row's
+// start_time (the trace window starts at 19:00 local time), rows and the plain
+// mean of non-empty cpu_rate and canonical_memory_usage. Merge: distributive
+// (exact integer sums and counts per hour).
+
+#include <fmt/core.h>
+
+#include <array>
+#include <cmath>
+
+#include "engine/registry.h"
+#include "report/format.h"
+#include "report/result_writer.h"
+
+namespace borgscope {
+namespace {
+
+constexpr int kHours = 24;
+
+struct HourSums {
+  uint64_t rows = 0;
+  __int128 cpu_sum = 0;
+  uint64_t cpu_count = 0;
+  __int128 memory_sum = 0;
+  uint64_t memory_count = 0;
+};
+
+// hour = floor(19 + (t/1e6 - 600)/3600) mod 24, in integers.
+int LocalHour(int64_t start_time_us) {
+  constexpr int64_t kWindowStartUs = 600'000'000, kHourUs = 3'600'000'000;
+  int64_t offset = start_time_us - kWindowStartUs;
+  int64_t hours = offset >= 0 ? offset / kHourUs : -((-offset + kHourUs - 1) / kHourUs);
+  return static_cast<int>(((19 + hours) % kHours + kHours) % kHours);
+}
+
+class Q11State : public AnalysisState {
+ public:
+  void Consume(const RowBatch& rows) override {
+    using namespace task_usage;
+    for (size_t r = 0; r < rows.size; ++r) {
+      HourSums& hour = hours_[LocalHour(rows.Value(kStartTime, r))];
+      ++hour.rows;
+      if (int64_t cpu = rows.Value(kCpuRate, r); cpu != kNull) {
+        hour.cpu_sum += cpu;
+        ++hour.cpu_count;
+      }
+      if (int64_t memory = rows.Value(kCanonicalMemoryUsage, r); memory != kNull) {
+        hour.memory_sum += memory;
+        ++hour.memory_count;
+      }
+    }
+  }
+  void Merge(const AnalysisState& other) override {
+    const auto& state = static_cast<const Q11State&>(other);
+    for (int h = 0; h < kHours; ++h) {
+      hours_[h].rows += state.hours_[h].rows;
+      hours_[h].cpu_sum += state.hours_[h].cpu_sum;
+      hours_[h].cpu_count += state.hours_[h].cpu_count;
+      hours_[h].memory_sum += state.hours_[h].memory_sum;
+      hours_[h].memory_count += state.hours_[h].memory_count;
+    }
+  }
+  void Serialize(WireWriter& out) const override {
+    for (const HourSums& hour : hours_) {
+      out.Put(hour.rows);
+      out.Put(hour.cpu_sum);
+      out.Put(hour.cpu_count);
+      out.Put(hour.memory_sum);
+      out.Put(hour.memory_count);
+    }
+  }
+  void Deserialize(WireReader& in) override {
+    for (HourSums& hour : hours_) {
+      hour.rows = in.Get<uint64_t>();
+      hour.cpu_sum = in.Get<__int128>();
+      hour.cpu_count = in.Get<uint64_t>();
+      hour.memory_sum = in.Get<__int128>();
+      hour.memory_count = in.Get<uint64_t>();
+    }
+  }
+
+  std::array<HourSums, kHours> hours_{};
+};
+
+double Mean(__int128 sum, uint64_t count) {
+  if (count == 0) return std::nan("");
+  return static_cast<double>(static_cast<long double>(sum) / count / kFixedOne);
+}
+
+class Q11DailyCycle : public Analysis {
+ public:
+  const AnalysisInfo& Info() const override {
+    static const AnalysisInfo info{
+        "q11", "Daily usage cycle",
+        "Does the cluster's load follow a daily cycle?",
+        "Per local hour of day of a task_usage row's start_time, hour = floor(19 + (t/1e6 - "
+        "600)/3600) mod 24 (the trace window starts at 19:00 local time): rows (samples), and "
+        "the plain mean of the non-empty cpu_rate and canonical_memory_usage values. All 24 "
+        "hours are written; an hour without values has empty means.",
+        MergeKind::kAlgebraic};
+    return info;
+  }
+  std::vector<TableColumns> Needs() const override {
+    using namespace task_usage;
+    return {{Table::kTaskUsage,
+             ColumnBit(kStartTime) | ColumnBit(kCpuRate) | ColumnBit(kCanonicalMemoryUsage)}};
+  }
+  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
+    return std::make_unique<Q11State>();
+  }
+  void Finish(const AnalysisState& merged, ResultWriter& out) const override {
+    const auto& state = static_cast<const Q11State&>(merged);
+    CsvTable table({"hour", "samples", "mean_cpu", "mean_memory"});
+    int peak = -1, low = -1;
+    for (int h = 0; h < kHours; ++h) {
+      const HourSums& hour = state.hours_[h];
+      table.AddRow({std::to_string(h), std::to_string(hour.rows),
+                    FormatRatio(Mean(hour.cpu_sum, hour.cpu_count)),
+                    FormatRatio(Mean(hour.memory_sum, hour.memory_count))});
+      if (hour.cpu_count == 0) continue;
+      if (peak < 0 || Mean(hour.cpu_sum, hour.cpu_count) >
+                          Mean(state.hours_[peak].cpu_sum, state.hours_[peak].cpu_count)) {
+        peak = h;
+      }
+      if (low < 0 || Mean(hour.cpu_sum, hour.cpu_count) <
+                         Mean(state.hours_[low].cpu_sum, state.hours_[low].cpu_count)) {
+        low = h;
+      }
+    }
+    out.WriteCsv("usage_by_hour.csv", table);
+    if (peak < 0) {
+      out.WriteFinding("task_usage has no cpu_rate values.");
+      return;
+    }
+    double high_mean = Mean(state.hours_[peak].cpu_sum, state.hours_[peak].cpu_count);
+    double low_mean = Mean(state.hours_[low].cpu_sum, state.hours_[low].cpu_count);
+    out.WriteFinding(fmt::format(
+        "Mean CPU rate per usage sample peaks at {}:00 local time ({:.4f}) and is lowest at "
+        "{}:00 ({:.4f}): the peak hour is {:.1f}% above the lowest.",
+        peak, high_mean, low, low_mean, low_mean > 0 ? 100.0 * (high_mean / low_mean - 1) : 0.0));
+  }
+};
+
+}  // namespace
+
+BORGSCOPE_REGISTER_ANALYSIS(Q11DailyCycle);
+
+}  // namespace borgscope

@@ -1,0 +1,166 @@
+// q2 power lost to maintenance: an offline period is a REMOVE of a machine
+// followed later by an ADD of the same machine. Merge: holistic (each
+// machine's ADD/REMOVE events, ordered in Finish), exact integer sums.
+
+#include <absl/container/flat_hash_map.h>
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <map>
+
+#include "analyses/machine_capacity.h"
+#include "analyses/machine_updown.h"
+#include "engine/registry.h"
+#include "report/format.h"
+#include "report/result_writer.h"
+
+namespace borgscope {
+namespace {
+
+class Q2State : public AnalysisState {
+ public:
+  void Consume(const RowBatch& rows) override {
+    capacities_.Consume(rows);
+    updown_.Consume(rows);
+  }
+  void Merge(const AnalysisState& other_state) override {
+    const auto& other = static_cast<const Q2State&>(other_state);
+    capacities_.Merge(other.capacities_);
+    updown_.Merge(other.updown_);
+  }
+  void Serialize(WireWriter& out) const override {
+    capacities_.Serialize(out);
+    updown_.Serialize(out);
+  }
+  void Deserialize(WireReader& in) override {
+    capacities_.Deserialize(in);
+    updown_.Deserialize(in);
+  }
+
+  MachineCapacities capacities_;
+  MachineUpDown updown_;
+};
+
+constexpr int64_t kMinuteUs = 60'000'000;
+struct LengthBucket {
+  const char* label;
+  int64_t upper_us;  // exclusive
+};
+constexpr std::array<LengthBucket, 6> kLengthBuckets = {{
+    {"<15m", 15 * kMinuteUs},
+    {"15m-1h", 60 * kMinuteUs},
+    {"1h-6h", 6 * 60 * kMinuteUs},
+    {"6h-1d", 24 * 60 * kMinuteUs},
+    {"1d-7d", 7 * 24 * 60 * kMinuteUs},
+    {">=7d", INT64_MAX},
+}};
+
+size_t BucketOf(int64_t length_us) {
+  size_t b = 0;
+  while (length_us >= kLengthBuckets[b].upper_us) ++b;
+  return b;
+}
+
+double Percent(__int128 part, __int128 whole) {
+  if (whole == 0) return std::nan("");
+  return 100.0 * static_cast<double>(static_cast<long double>(part) / whole);
+}
+
+class Q2PowerLost : public Analysis {
+ public:
+  const AnalysisInfo& Info() const override {
+    static const AnalysisInfo info{
+        "q2", "Computational power lost to maintenance",
+        "What share of the cluster's CPU capacity is lost while machines are offline?",
+        "An offline period is a REMOVE of a machine followed later by an ADD of the same "
+        "machine (events in trace order; repeated REMOVEs keep the first, ADDs while up are "
+        "ignored). trace_end is the largest timestamp in machine_events. capacity = sum over "
+        "machines of cpus x (trace_end - first ADD); lost = sum over offline periods of length "
+        "x cpus, cpus being the machine's last non-empty value. A machine whose last event is a "
+        "REMOVE is removed for good; lost_percent_incl_removed counts it offline until "
+        "trace_end. CPU-microseconds are exact sums.",
+        MergeKind::kHolistic};
+    return info;
+  }
+  std::vector<TableColumns> Needs() const override {
+    return {{Table::kMachineEvents,
+             MachineCapacities::Columns() | MachineUpDown::Columns()}};
+  }
+  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
+    return std::make_unique<Q2State>();
+  }
+  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+};
+
+void Q2PowerLost::Finish(const AnalysisState& merged_state, ResultWriter& out) const {
+  const auto& state = static_cast<const Q2State&>(merged_state);
+  const int64_t trace_end = state.updown_.trace_end();
+  uint64_t offline_periods = 0, machines_with_period = 0, removed_for_good = 0;
+  __int128 lost = 0, capacity = 0, lost_removed = 0;
+  std::array<uint64_t, kLengthBuckets.size()> bucket_periods{};
+  std::array<__int128, kLengthBuckets.size()> bucket_lost{};
+
+  for (const auto& [id, unsorted] : state.updown_.machines()) {
+    std::vector<UpDownEvent> events = MachineUpDown::Sorted(unsorted);
+    int64_t cpus = state.capacities_.Cpus(id);
+    if (cpus == kNull) cpus = 0;
+    enum class Status { kUnknown, kUp, kDown } status = Status::kUnknown;
+    bool seen_add = false, had_period = false;
+    int64_t down_since = 0;
+    for (const UpDownEvent& event : events) {
+      if (event.add) {
+        if (!seen_add) capacity += static_cast<__int128>(trace_end - event.order.time) * cpus;
+        seen_add = true;
+        if (status == Status::kDown) {
+          int64_t length = event.order.time - down_since;
+          __int128 cpu_us = static_cast<__int128>(length) * cpus;
+          ++offline_periods;
+          had_period = true;
+          lost += cpu_us;
+          size_t bucket = BucketOf(length);
+          ++bucket_periods[bucket];
+          bucket_lost[bucket] += cpu_us;
+        }
+        status = Status::kUp;
+      } else if (status != Status::kDown) {
+        down_since = event.order.time;
+        status = Status::kDown;
+      }
+    }
+    machines_with_period += had_period;
+    if (status == Status::kDown) {
+      ++removed_for_good;
+      lost_removed += static_cast<__int128>(trace_end - down_since) * cpus;
+    }
+  }
+
+  CsvTable summary({"offline_periods", "machines_with_offline_period", "lost_cpu_us",
+                    "capacity_cpu_us", "lost_percent", "machines_removed_for_good",
+                    "lost_percent_incl_removed"});
+  summary.AddRow({std::to_string(offline_periods), std::to_string(machines_with_period),
+                  FormatFixed(lost), FormatFixed(capacity),
+                  FormatRatio(Percent(lost, capacity)), std::to_string(removed_for_good),
+                  FormatRatio(Percent(lost + lost_removed, capacity))});
+  out.WriteCsv("power_lost.csv", summary);
+
+  CsvTable by_length({"length_bucket", "periods", "lost_cpu_us"});
+  for (size_t b = 0; b < kLengthBuckets.size(); ++b) {
+    by_length.AddRow({kLengthBuckets[b].label, std::to_string(bucket_periods[b]),
+                      FormatFixed(bucket_lost[b])});
+  }
+  out.WriteCsv("offline_periods_by_length.csv", by_length);
+
+  out.WriteFinding(fmt::format(
+      "{} offline periods on {} machines cost {:.4f}% of the cluster's CPU capacity over the "
+      "trace; counting the {} machines removed for good as offline until the end, {:.4f}%.",
+      offline_periods, machines_with_period, Percent(lost, capacity), removed_for_good,
+      Percent(lost + lost_removed, capacity)));
+}
+
+}  // namespace
+
+BORGSCOPE_REGISTER_ANALYSIS(Q2PowerLost);
+
+}  // namespace borgscope

@@ -1,0 +1,225 @@
+// q3 jobs and tasks per scheduling class: distinct jobs in job_events and
+// distinct tasks (job_id, task_index) in task_events per class, and event rows
+// per (table, class, event type). Merge: holistic (distinct sets, unioned);
+// the event counts are distributive.
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "engine/registry.h"
+#include "report/format.h"
+#include "report/result_writer.h"
+#include "analyses/class_sets.h"
+#include "trace/trace_order.h"
+
+namespace borgscope {
+namespace {
+
+using ClassEvent = std::pair<int64_t, int64_t>;  // (scheduling_class, event_type)
+
+// Event rows per (class, event type): a fixed array for classes 0..30 and the
+// empty class (bit 31 as in ClassSets), a map for any other class.
+class EventCounts {
+ public:
+  void Add(int64_t klass, int64_t event_type) {
+    int slot = klass == kNull ? kNullClassBit : static_cast<int>(klass);
+    if (klass != kNull && (klass < 0 || klass >= kNullClassBit)) {
+      ++overflow_[{klass, event_type}];
+    } else {
+      ++counts_[slot][event_type];
+    }
+  }
+  void Merge(const EventCounts& other) {
+    for (int slot = 0; slot < 32; ++slot) {
+      for (int type = 0; type < kEventTypeCount; ++type) counts_[slot][type] += other.counts_[slot][type];
+    }
+    for (const auto& [key, count] : other.overflow_) overflow_[key] += count;
+  }
+  void Serialize(WireWriter& out) const {
+    for (const auto& row : counts_) {
+      for (uint64_t count : row) out.Put(count);
+    }
+    out.Put<uint64_t>(overflow_.size());
+    for (const auto& [key, count] : overflow_) {
+      out.Put(key.first);
+      out.Put(key.second);
+      out.Put(count);
+    }
+  }
+  void Deserialize(WireReader& in) {
+    for (auto& row : counts_) {
+      for (uint64_t& count : row) count = in.Get<uint64_t>();
+    }
+    overflow_.clear();
+    for (uint64_t i = 0, n = in.GetCount(24); i < n; ++i) {
+      int64_t klass = in.Get<int64_t>();
+      int64_t type = in.Get<int64_t>();
+      overflow_[{klass, type}] = in.Get<uint64_t>();
+    }
+  }
+  // Non-zero counts by (class, event type), class kNull for the empty class.
+  std::map<ClassEvent, uint64_t> NonZero() const {
+    std::map<ClassEvent, uint64_t> result(overflow_.begin(), overflow_.end());
+    for (int slot = 0; slot < 32; ++slot) {
+      for (int type = 0; type < kEventTypeCount; ++type) {
+        if (counts_[slot][type] != 0) {
+          result[{slot == kNullClassBit ? kNull : slot, type}] = counts_[slot][type];
+        }
+      }
+    }
+    return result;
+  }
+
+ private:
+  std::array<std::array<uint64_t, kEventTypeCount>, 32> counts_{};
+  std::map<ClassEvent, uint64_t> overflow_;
+};
+
+class Q3State : public AnalysisState {
+ public:
+  void Consume(const RowBatch& rows) override {
+    if (rows.table == Table::kJobEvents) {
+      using namespace job_events;
+      for (size_t r = 0; r < rows.size; ++r) {
+        int64_t klass = rows.Value(kSchedulingClass, r);
+        jobs_.Add(rows.Value(kJobId, r), klass);
+        job_events_.Add(klass, rows.Value(kEventType, r));
+      }
+    } else {
+      using namespace task_events;
+      for (size_t r = 0; r < rows.size; ++r) {
+        int64_t klass = rows.Value(kSchedulingClass, r);
+        tasks_.Add(TaskKey{rows.Value(kJobId, r), rows.Value(kTaskIndex, r)}, klass);
+        task_events_.Add(klass, rows.Value(kEventType, r));
+      }
+    }
+  }
+  void Merge(const AnalysisState& other_state) override {
+    const auto& other = static_cast<const Q3State&>(other_state);
+    jobs_.Merge(other.jobs_);
+    tasks_.Merge(other.tasks_);
+    job_events_.Merge(other.job_events_);
+    task_events_.Merge(other.task_events_);
+  }
+  void Absorb(AnalysisState&& other_state) override {
+    auto& other = static_cast<Q3State&>(other_state);
+    jobs_.Absorb(std::move(other.jobs_));
+    tasks_.Absorb(std::move(other.tasks_));
+    job_events_.Merge(other.job_events_);
+    task_events_.Merge(other.task_events_);
+  }
+  void Serialize(WireWriter& out) const override {
+    jobs_.Serialize(out);
+    tasks_.Serialize(out);
+    job_events_.Serialize(out);
+    task_events_.Serialize(out);
+  }
+  void Deserialize(WireReader& in) override {
+    jobs_.Deserialize(in);
+    tasks_.Deserialize(in);
+    job_events_.Deserialize(in);
+    task_events_.Deserialize(in);
+  }
+
+  ClassSets<int64_t> jobs_;
+  ClassSets<TaskKey> tasks_;
+  EventCounts job_events_;
+  EventCounts task_events_;
+};
+
+// Classes ascending, an empty class (kNull) last.
+bool ClassLess(int64_t a, int64_t b) {
+  if ((a == kNull) != (b == kNull)) return b == kNull;
+  return a < b;
+}
+std::string ClassText(int64_t klass) { return klass == kNull ? "" : std::to_string(klass); }
+
+template <typename Entity>
+CsvTable CountsByClass(const ClassSets<Entity>& sets, const char* count_column) {
+  std::vector<std::pair<int64_t, uint64_t>> counts;
+  for (const auto& entry : sets.CountsByClass()) counts.push_back(entry);
+  std::sort(counts.begin(), counts.end(),
+            [](const auto& a, const auto& b) { return ClassLess(a.first, b.first); });
+  CsvTable table({"scheduling_class", count_column, "share"});
+  for (const auto& [klass, count] : counts) {
+    table.AddRow({ClassText(klass), std::to_string(count),
+                  FormatShare(static_cast<double>(count), static_cast<double>(sets.distinct()))});
+  }
+  return table;
+}
+
+class Q3JobsTasksByClass : public Analysis {
+ public:
+  const AnalysisInfo& Info() const override {
+    static const AnalysisInfo info{
+        "q3", "Jobs and tasks per scheduling class",
+        "How are jobs and tasks distributed over the scheduling classes?",
+        "Distinct job_id values of job_events and distinct tasks (job_id, task_index) of "
+        "task_events per scheduling_class written on their rows; share = count / all "
+        "distinct jobs (tasks). events_by_class_and_type counts rows (events) per table, "
+        "class and event type: the batch twin of the stream's borgscope_events_total.",
+        MergeKind::kHolistic};
+    return info;
+  }
+  std::vector<TableColumns> Needs() const override {
+    using namespace task_events;
+    return {{Table::kJobEvents, ColumnBit(job_events::kJobId) |
+                                    ColumnBit(job_events::kEventType) |
+                                    ColumnBit(job_events::kSchedulingClass)},
+            {Table::kTaskEvents,
+             ColumnBit(kJobId) | ColumnBit(kTaskIndex) | ColumnBit(kEventType) |
+                 ColumnBit(kSchedulingClass)}};
+  }
+  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
+    return std::make_unique<Q3State>();
+  }
+  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+};
+
+void Q3JobsTasksByClass::Finish(const AnalysisState& merged, ResultWriter& out) const {
+  const auto& state = static_cast<const Q3State&>(merged);
+  size_t jobs = state.jobs_.distinct(), tasks = state.tasks_.distinct();
+  CsvTable jobs_table = CountsByClass(state.jobs_, "jobs");
+  CsvTable tasks_table = CountsByClass(state.tasks_, "tasks");
+  out.WriteCsv("jobs_by_class.csv", jobs_table);
+  out.WriteCsv("tasks_by_class.csv", tasks_table);
+
+  CsvTable events({"table", "scheduling_class", "event_type", "events"});
+  for (const auto& [name, counts] :
+       {std::pair{"job_events", &state.job_events_}, std::pair{"task_events", &state.task_events_}}) {
+    std::map<ClassEvent, uint64_t> nonzero = counts->NonZero();
+    std::vector<std::pair<ClassEvent, uint64_t>> sorted(nonzero.begin(), nonzero.end());
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+      if (a.first.first != b.first.first) return ClassLess(a.first.first, b.first.first);
+      return a.first.second < b.first.second;
+    });
+    for (const auto& [key, count] : sorted) {
+      events.AddRow({name, ClassText(key.first), std::string(EventTypeName(key.second)),
+                     std::to_string(count)});
+    }
+  }
+  out.WriteCsv("events_by_class_and_type.csv", events);
+
+  auto describe = [](const CsvTable& table) {
+    std::string text;
+    for (const auto& row : table.rows()) {
+      if (!text.empty()) text += ", ";
+      double share = row[2].empty() ? 0 : std::stod(row[2]);
+      text += fmt::format("class {}: {} ({:.1f}%)", row[0].empty() ? "(none)" : row[0], row[1],
+                          100 * share);
+    }
+    return text.empty() ? std::string("none") : text;
+  };
+  out.WriteFinding(fmt::format("{} distinct jobs by scheduling class: {}. {} distinct tasks by "
+                               "scheduling class: {}.",
+                               jobs, describe(jobs_table), tasks, describe(tasks_table)));
+}
+
+}  // namespace
+
+BORGSCOPE_REGISTER_ANALYSIS(Q3JobsTasksByClass);
+
+}  // namespace borgscope

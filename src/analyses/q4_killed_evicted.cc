@@ -1,0 +1,162 @@
+// q4 killed and evicted: per scheduling class, distinct tasks (jobs) and how
+// many had at least one EVICT / KILL / FAIL / LOST / FINISH event. A task
+// counts under the class written on its rows; `all` counts distinct tasks.
+// Merge: holistic (per-entity flags), EVICT row counts distributive.
+
+#include <fmt/core.h>
+
+#include "analyses/outcome_flags.h"
+#include "engine/registry.h"
+#include "report/format.h"
+#include "report/result_writer.h"
+
+namespace borgscope {
+namespace {
+
+class Q4State : public AnalysisState {
+ public:
+  void Consume(const RowBatch& rows) override {
+    if (rows.table == Table::kJobEvents) {
+      using namespace job_events;
+      for (size_t r = 0; r < rows.size; ++r) {
+        jobs_.Add(rows.Value(kJobId, r), rows.Value(kSchedulingClass, r),
+                  rows.Value(kEventType, r));
+      }
+    } else {
+      using namespace task_events;
+      for (size_t r = 0; r < rows.size; ++r) {
+        tasks_.Add(TaskKey{rows.Value(kJobId, r), rows.Value(kTaskIndex, r)},
+                   rows.Value(kSchedulingClass, r), rows.Value(kEventType, r));
+      }
+    }
+  }
+  void Merge(const AnalysisState& other) override {
+    const auto& state = static_cast<const Q4State&>(other);
+    jobs_.Merge(state.jobs_);
+    tasks_.Merge(state.tasks_);
+  }
+  void Absorb(AnalysisState&& other) override {
+    auto& state = static_cast<Q4State&>(other);
+    jobs_.Absorb(std::move(state.jobs_));
+    tasks_.Absorb(std::move(state.tasks_));
+  }
+  void Serialize(WireWriter& out) const override {
+    jobs_.Serialize(out);
+    tasks_.Serialize(out);
+  }
+  void Deserialize(WireReader& in) override {
+    jobs_.Deserialize(in);
+    tasks_.Deserialize(in);
+  }
+
+  OutcomeFlags<int64_t> jobs_;
+  OutcomeFlags<TaskKey> tasks_;
+};
+
+// Classes 0-3 always, then other classes present, then an empty class.
+std::vector<int64_t> ClassesToList(const std::map<int64_t, OutcomeCounts>& counts) {
+  std::vector<int64_t> classes = {0, 1, 2, 3};
+  for (const auto& [klass, tally] : counts) {
+    if (klass != kNull && (klass < 0 || klass > 3)) classes.push_back(klass);
+  }
+  if (counts.count(kNull)) classes.push_back(kNull);
+  return classes;
+}
+
+std::string ClassText(int64_t klass) { return klass == kNull ? "" : std::to_string(klass); }
+
+std::vector<std::string> OutcomeCells(const std::string& label, const OutcomeCounts& c) {
+  return {label,
+          std::to_string(c.entities),
+          std::to_string(c.evicted),
+          std::to_string(c.killed),
+          std::to_string(c.failed),
+          std::to_string(c.lost),
+          std::to_string(c.finished)};
+}
+
+class Q4KilledEvicted : public Analysis {
+ public:
+  const AnalysisInfo& Info() const override {
+    static const AnalysisInfo info{
+        "q4", "Killed and evicted tasks and jobs per scheduling class",
+        "How likely is a task (a job) of each scheduling class to be evicted, killed, to fail, "
+        "to be lost or to finish?",
+        "Per scheduling class written on the rows (0-3 always listed, then any other class, "
+        "then all): distinct tasks (job_id, task_index) of task_events, and how many of them "
+        "have at least one EVICT / KILL / FAIL / LOST / FINISH row; evict_events counts EVICT "
+        "rows. 'all' counts each distinct task once (not the sum of the classes). The same for "
+        "jobs of job_events. probability = evicted_tasks / tasks.",
+        MergeKind::kHolistic};
+    return info;
+  }
+  std::vector<TableColumns> Needs() const override {
+    return {{Table::kJobEvents, ColumnBit(job_events::kJobId) |
+                                    ColumnBit(job_events::kEventType) |
+                                    ColumnBit(job_events::kSchedulingClass)},
+            {Table::kTaskEvents,
+             ColumnBit(task_events::kJobId) | ColumnBit(task_events::kTaskIndex) |
+                 ColumnBit(task_events::kEventType) | ColumnBit(task_events::kSchedulingClass)}};
+  }
+  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
+    return std::make_unique<Q4State>();
+  }
+  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+};
+
+void Q4KilledEvicted::Finish(const AnalysisState& merged, ResultWriter& out) const {
+  const auto& state = static_cast<const Q4State&>(merged);
+  auto task_counts = state.tasks_.CountsByGroup();
+  OutcomeCounts all_tasks = state.tasks_.CountsOverall();
+
+  CsvTable tasks({"scheduling_class", "tasks", "evicted", "killed", "failed", "lost", "finished",
+                  "evict_events"});
+  CsvTable eviction({"scheduling_class", "tasks", "evicted_tasks", "probability"});
+  for (int64_t klass : ClassesToList(task_counts)) {
+    OutcomeCounts c = task_counts[klass];
+    auto cells = OutcomeCells(ClassText(klass), c);
+    cells.push_back(std::to_string(state.tasks_.EvictEvents(klass)));
+    tasks.AddRow(cells);
+    eviction.AddRow({ClassText(klass), std::to_string(c.entities), std::to_string(c.evicted),
+                     FormatShare(c.evicted, c.entities)});
+  }
+  auto all_cells = OutcomeCells("all", all_tasks);
+  all_cells.push_back(std::to_string(state.tasks_.EvictEventsOverall()));
+  tasks.AddRow(all_cells);
+  eviction.AddRow({"all", std::to_string(all_tasks.entities), std::to_string(all_tasks.evicted),
+                   FormatShare(all_tasks.evicted, all_tasks.entities)});
+  out.WriteCsv("task_outcomes.csv", tasks);
+
+  auto job_counts = state.jobs_.CountsByGroup();
+  CsvTable jobs({"scheduling_class", "jobs", "evicted", "killed", "failed", "lost", "finished"});
+  for (int64_t klass : ClassesToList(job_counts)) {
+    jobs.AddRow(OutcomeCells(ClassText(klass), job_counts[klass]));
+  }
+  OutcomeCounts all_jobs = state.jobs_.CountsOverall();
+  jobs.AddRow(OutcomeCells("all", all_jobs));
+  out.WriteCsv("job_outcomes.csv", jobs);
+  out.WriteCsv("eviction_by_class.csv", eviction);
+
+  std::string per_class;
+  for (int64_t klass = 0; klass <= 3; ++klass) {
+    const OutcomeCounts& c = task_counts[klass];
+    per_class += fmt::format("{}class {}: {:.2f}% of {} tasks", klass == 0 ? "" : ", ", klass,
+                             c.entities ? 100.0 * c.evicted / c.entities : 0.0, c.entities);
+  }
+  out.WriteFinding(fmt::format(
+      "Of {} distinct tasks, {} ({:.2f}%) were evicted at least once ({} EVICT events), {} "
+      "({:.2f}%) killed, {} failed, {} lost and {} finished. Evicted at least once by "
+      "scheduling class: {}. Of {} jobs, {} were killed and {} finished.",
+      all_tasks.entities, all_tasks.evicted,
+      all_tasks.entities ? 100.0 * all_tasks.evicted / all_tasks.entities : 0.0,
+      state.tasks_.EvictEventsOverall(), all_tasks.killed,
+      all_tasks.entities ? 100.0 * all_tasks.killed / all_tasks.entities : 0.0, all_tasks.failed,
+      all_tasks.lost, all_tasks.finished, per_class, all_jobs.entities, all_jobs.killed,
+      all_jobs.finished));
+}
+
+}  // namespace
+
+BORGSCOPE_REGISTER_ANALYSIS(Q4KilledEvicted);
+
+}  // namespace borgscope

@@ -1,0 +1,81 @@
+// q5 priority and eviction: per priority present in task_events, distinct
+// tasks with rows of that priority, how many were evicted at least once (an
+// EVICT row of that priority) and EVICT rows. Merge: holistic (per-task flags).
+
+#include <fmt/core.h>
+
+#include "analyses/outcome_flags.h"
+#include "engine/registry.h"
+#include "report/format.h"
+#include "report/result_writer.h"
+
+namespace borgscope {
+namespace {
+
+class Q5State : public AnalysisState {
+ public:
+  void Consume(const RowBatch& rows) override {
+    using namespace task_events;
+    for (size_t r = 0; r < rows.size; ++r) {
+      tasks_.Add(TaskKey{rows.Value(kJobId, r), rows.Value(kTaskIndex, r)},
+                 rows.Value(kPriority, r), rows.Value(kEventType, r));
+    }
+  }
+  void Merge(const AnalysisState& other) override {
+    tasks_.Merge(static_cast<const Q5State&>(other).tasks_);
+  }
+  void Absorb(AnalysisState&& other) override {
+    tasks_.Absorb(std::move(static_cast<Q5State&>(other).tasks_));
+  }
+  void Serialize(WireWriter& out) const override { tasks_.Serialize(out); }
+  void Deserialize(WireReader& in) override { tasks_.Deserialize(in); }
+
+  OutcomeFlags<TaskKey> tasks_;
+};
+
+class Q5PriorityEviction : public Analysis {
+ public:
+  const AnalysisInfo& Info() const override {
+    static const AnalysisInfo info{
+        "q5", "Priority and eviction",
+        "Are tasks of low priority evicted more often than tasks of high priority?",
+        "Per priority present in task_events: distinct tasks (job_id, task_index) with rows of "
+        "that priority; evicted_tasks: those with at least one EVICT row of that priority; "
+        "probability = evicted_tasks / tasks; evict_events: EVICT rows of that priority; "
+        "evict_events_per_task = evict_events / tasks. A task whose priority changes counts "
+        "under each priority it had.",
+        MergeKind::kHolistic};
+    return info;
+  }
+  std::vector<TableColumns> Needs() const override {
+    using namespace task_events;
+    return {{Table::kTaskEvents, ColumnBit(kJobId) | ColumnBit(kTaskIndex) |
+                                     ColumnBit(kEventType) | ColumnBit(kPriority)}};
+  }
+  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
+    return std::make_unique<Q5State>();
+  }
+  void Finish(const AnalysisState& merged, ResultWriter& out) const override {
+    const auto& state = static_cast<const Q5State&>(merged);
+    CsvTable table({"priority", "tasks", "evicted_tasks", "probability", "evict_events",
+                    "evict_events_per_task"});
+    std::string lines;
+    for (const auto& [priority, counts] : state.tasks_.CountsByGroup()) {
+      uint64_t evictions = state.tasks_.EvictEvents(priority);
+      table.AddRow({std::to_string(priority), std::to_string(counts.entities),
+                    std::to_string(counts.evicted), FormatShare(counts.evicted, counts.entities),
+                    std::to_string(evictions), FormatShare(evictions, counts.entities)});
+      lines += fmt::format("{}priority {}: {:.2f}%", lines.empty() ? "" : ", ", priority,
+                           100.0 * counts.evicted / counts.entities);
+    }
+    out.WriteCsv("eviction_by_priority.csv", table);
+    out.WriteFinding(fmt::format(
+        "Share of tasks evicted at least once, by priority: {}.", lines.empty() ? "no tasks" : lines));
+  }
+};
+
+}  // namespace
+
+BORGSCOPE_REGISTER_ANALYSIS(Q5PriorityEviction);
+
+}  // namespace borgscope

@@ -1,0 +1,154 @@
+// q6 tasks of one job on one machine: the machines of a task are the
+// non-empty machine_id values of its events. Among jobs with >= 2 tasks that
+// ran somewhere, how many ran all their tasks on one machine, and how many
+// never put two of their tasks on the same machine. Merge: holistic (the set
+// of distinct (job, task, machine) placements).
+
+#include <absl/container/flat_hash_set.h>
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "analyses/absorb.h"
+#include "engine/registry.h"
+#include "report/format.h"
+#include "report/result_writer.h"
+
+namespace borgscope {
+namespace {
+
+struct Placement {
+  int64_t job_id, task_index, machine_id;
+  friend auto operator<=>(const Placement&, const Placement&) = default;
+  template <typename H>
+  friend H AbslHashValue(H state, const Placement& p) {
+    return H::combine(std::move(state), p.job_id, p.task_index, p.machine_id);
+  }
+};
+
+class Q6State : public AnalysisState {
+ public:
+  void Consume(const RowBatch& rows) override {
+    using namespace task_events;
+    for (size_t r = 0; r < rows.size; ++r) {
+      int64_t machine = rows.Value(kMachineId, r);
+      if (machine == kNull) continue;
+      placements_.insert({rows.Value(kJobId, r), rows.Value(kTaskIndex, r), machine});
+    }
+  }
+  void Merge(const AnalysisState& other) override {
+    const auto& state = static_cast<const Q6State&>(other);
+    placements_.insert(state.placements_.begin(), state.placements_.end());
+  }
+  void Absorb(AnalysisState&& other) override {
+    AbsorbSet(placements_, std::move(static_cast<Q6State&>(other).placements_));
+  }
+  void Serialize(WireWriter& out) const override {
+    out.Put<uint64_t>(placements_.size());
+    for (const Placement& p : placements_) {
+      out.Put(p.job_id);
+      out.Put(p.task_index);
+      out.Put(p.machine_id);
+    }
+  }
+  void Deserialize(WireReader& in) override {
+    placements_.clear();
+    for (uint64_t i = 0, n = in.GetCount(24); i < n; ++i) {
+      Placement p;
+      p.job_id = in.Get<int64_t>();
+      p.task_index = in.Get<int64_t>();
+      p.machine_id = in.Get<int64_t>();
+      placements_.insert(p);
+    }
+  }
+
+  absl::flat_hash_set<Placement> placements_;
+};
+
+struct JobSpread {
+  uint64_t tasks = 0;
+  uint64_t placements = 0;  // sum over tasks of distinct machines
+  uint64_t machines = 0;    // distinct machines of the job
+};
+
+class Q6JobMachineSpread : public Analysis {
+ public:
+  const AnalysisInfo& Info() const override {
+    static const AnalysisInfo info{
+        "q6", "Tasks of one job on one machine",
+        "Do the tasks of a job run on one machine, or spread over distinct machines?",
+        "The machines of a task are the non-empty machine_id values of its task_events rows. "
+        "A job has placed tasks when at least one of its tasks has a machine. Among jobs with "
+        ">= 2 placed tasks (jobs_multi_task): one_machine = all their placed tasks used one "
+        "single machine; all_distinct = no machine was used by two of their tasks (the "
+        "tasks' machine sets are disjoint). machines_per_job: distinct machines per job with "
+        "placed tasks.",
+        MergeKind::kHolistic};
+    return info;
+  }
+  std::vector<TableColumns> Needs() const override {
+    using namespace task_events;
+    return {{Table::kTaskEvents, ColumnBit(kJobId) | ColumnBit(kTaskIndex) | ColumnBit(kMachineId)}};
+  }
+  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
+    return std::make_unique<Q6State>();
+  }
+  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+};
+
+void Q6JobMachineSpread::Finish(const AnalysisState& merged, ResultWriter& out) const {
+  const auto& state = static_cast<const Q6State&>(merged);
+  std::vector<Placement> sorted(state.placements_.begin(), state.placements_.end());
+  std::sort(sorted.begin(), sorted.end());
+  uint64_t jobs_placed = 0, jobs_multi = 0, one_machine = 0, all_distinct = 0;
+  std::map<uint64_t, uint64_t> machines_histogram;
+  size_t i = 0;
+  std::vector<int64_t> machines;
+  while (i < sorted.size()) {
+    int64_t job = sorted[i].job_id;
+    JobSpread spread;
+    machines.clear();
+    for (; i < sorted.size() && sorted[i].job_id == job; ++i) {
+      if (i == 0 || sorted[i - 1].job_id != job || sorted[i - 1].task_index != sorted[i].task_index) {
+        ++spread.tasks;
+      }
+      ++spread.placements;
+      machines.push_back(sorted[i].machine_id);
+    }
+    std::sort(machines.begin(), machines.end());
+    spread.machines =
+        static_cast<uint64_t>(std::unique(machines.begin(), machines.end()) - machines.begin());
+    ++jobs_placed;
+    ++machines_histogram[spread.machines];
+    if (spread.tasks >= 2) {
+      ++jobs_multi;
+      one_machine += spread.machines == 1;
+      all_distinct += spread.machines == spread.placements;
+    }
+  }
+  CsvTable summary({"jobs_with_placed_tasks", "jobs_multi_task", "jobs_multi_task_one_machine",
+                    "share_one_machine", "jobs_multi_task_all_distinct", "share_all_distinct"});
+  summary.AddRow({std::to_string(jobs_placed), std::to_string(jobs_multi),
+                  std::to_string(one_machine), FormatShare(one_machine, jobs_multi),
+                  std::to_string(all_distinct), FormatShare(all_distinct, jobs_multi)});
+  out.WriteCsv("summary.csv", summary);
+  CsvTable histogram({"machines", "jobs"});
+  for (const auto& [count, jobs] : machines_histogram) {
+    histogram.AddRow({std::to_string(count), std::to_string(jobs)});
+  }
+  out.WriteCsv("machines_per_job.csv", histogram);
+  out.WriteFinding(fmt::format(
+      "Of {} jobs with at least two placed tasks, {} ({:.2f}%) ran all of them on a single "
+      "machine and {} ({:.2f}%) never placed two of their tasks on the same machine ({} jobs "
+      "had placed tasks).",
+      jobs_multi, one_machine, jobs_multi ? 100.0 * one_machine / jobs_multi : 0.0, all_distinct,
+      jobs_multi ? 100.0 * all_distinct / jobs_multi : 0.0, jobs_placed));
+}
+
+}  // namespace
+
+BORGSCOPE_REGISTER_ANALYSIS(Q6JobMachineSpread);
+
+}  // namespace borgscope

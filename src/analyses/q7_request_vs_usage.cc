@@ -1,0 +1,253 @@
+// q7 requested vs consumed: per task and resource, its last non-empty request
+// (task_events, trace order) against its duration-weighted mean usage and its
+// peak (task_usage). Merge: holistic (per-task state; requests by trace order,
+// usage as exact integer sums and max).
+
+#include <absl/container/flat_hash_map.h>
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "analyses/absorb.h"
+#include "analyses/correlation.h"
+#include "analyses/machine_capacity.h"
+#include "engine/registry.h"
+#include "report/format.h"
+#include "report/result_writer.h"
+
+namespace borgscope {
+namespace {
+
+struct Usage {
+  __int128 weighted_sum = 0;  // sum of rate x (end - start), fixed point x us
+  int64_t weight = 0;         // sum of (end - start), us
+  int64_t peak = kNull;
+  void Add(int64_t rate, int64_t duration) {
+    weighted_sum += static_cast<__int128>(rate) * duration;
+    weight += duration;
+    peak = peak == kNull ? rate : std::max(peak, rate);
+  }
+  void Merge(const Usage& other) {
+    weighted_sum += other.weighted_sum;
+    weight += other.weight;
+    if (other.peak != kNull) peak = peak == kNull ? other.peak : std::max(peak, other.peak);
+  }
+};
+
+struct TaskResources {
+  LastValue request[2];  // cpu, memory
+  Usage usage[2];
+};
+
+class Q7State : public AnalysisState {
+ public:
+  void Consume(const RowBatch& rows) override {
+    if (rows.table == Table::kTaskEvents) {
+      using namespace task_events;
+      for (size_t r = 0; r < rows.size; ++r) {
+        int64_t cpu = rows.Value(kCpuRequest, r), memory = rows.Value(kMemoryRequest, r);
+        if (cpu == kNull && memory == kNull) continue;
+        TaskResources& task = tasks_[TaskKey{rows.Value(kJobId, r), rows.Value(kTaskIndex, r)}];
+        TraceOrder at = TraceOrder::Of(rows, kTime, r);
+        task.request[0].Offer(at, cpu);
+        task.request[1].Offer(at, memory);
+      }
+      return;
+    }
+    using namespace task_usage;
+    for (size_t r = 0; r < rows.size; ++r) {
+      int64_t duration = rows.Value(kEndTime, r) - rows.Value(kStartTime, r);
+      if (duration <= 0) continue;
+      int64_t cpu = rows.Value(kCpuRate, r), memory = rows.Value(kCanonicalMemoryUsage, r);
+      if (cpu == kNull && memory == kNull) continue;
+      TaskResources& task = tasks_[TaskKey{rows.Value(kJobId, r), rows.Value(kTaskIndex, r)}];
+      if (cpu != kNull) task.usage[0].Add(cpu, duration);
+      if (memory != kNull) task.usage[1].Add(memory, duration);
+    }
+  }
+  void Merge(const AnalysisState& other) override {
+    for (const auto& [key, theirs] : static_cast<const Q7State&>(other).tasks_) {
+      TaskResources& mine = tasks_[key];
+      for (int resource = 0; resource < 2; ++resource) {
+        mine.request[resource].Merge(theirs.request[resource]);
+        mine.usage[resource].Merge(theirs.usage[resource]);
+      }
+    }
+  }
+  void Absorb(AnalysisState&& other) override {
+    AbsorbMap(tasks_, std::move(static_cast<Q7State&>(other).tasks_),
+              [](TaskResources& mine, const TaskResources& theirs) {
+                for (int resource = 0; resource < 2; ++resource) {
+                  mine.request[resource].Merge(theirs.request[resource]);
+                  mine.usage[resource].Merge(theirs.usage[resource]);
+                }
+              });
+  }
+  void Serialize(WireWriter& out) const override {
+    out.Put<uint64_t>(tasks_.size());
+    for (const auto& [key, task] : tasks_) {
+      out.Put(key.job_id);
+      out.Put(key.task_index);
+      for (int resource = 0; resource < 2; ++resource) {
+        const LastValue& request = task.request[resource];
+        out.Put(request.order.time);
+        out.Put(request.order.shard);
+        out.Put(request.order.line);
+        out.Put(request.value);
+        const Usage& usage = task.usage[resource];
+        out.Put(usage.weighted_sum);
+        out.Put(usage.weight);
+        out.Put(usage.peak);
+      }
+    }
+  }
+  void Deserialize(WireReader& in) override {
+    tasks_.clear();
+    for (uint64_t i = 0, n = in.GetCount(16 + 2 * 60); i < n; ++i) {
+      TaskKey key;
+      key.job_id = in.Get<int64_t>();
+      key.task_index = in.Get<int64_t>();
+      TaskResources& task = tasks_[key];
+      for (int resource = 0; resource < 2; ++resource) {
+        LastValue& request = task.request[resource];
+        request.order.time = in.Get<int64_t>();
+        request.order.shard = in.Get<uint32_t>();
+        request.order.line = in.Get<uint64_t>();
+        request.value = in.Get<int64_t>();
+        Usage& usage = task.usage[resource];
+        usage.weighted_sum = in.Get<__int128>();
+        usage.weight = in.Get<int64_t>();
+        usage.peak = in.Get<int64_t>();
+      }
+    }
+  }
+
+  absl::flat_hash_map<TaskKey, TaskResources> tasks_;
+};
+
+struct TaskPoint {
+  TaskKey key;
+  int64_t request;  // fixed point
+  double mean_usage;
+  double peak_usage;
+};
+
+class Q7RequestVsUsage : public Analysis {
+ public:
+  const AnalysisInfo& Info() const override {
+    static const AnalysisInfo info{
+        "q7", "Requested vs consumed resources",
+        "Do tasks use the CPU and memory they request?",
+        "Per task (job_id, task_index) and resource: request = last non-empty cpu_request / "
+        "memory_request of task_events in trace order; usage = mean of cpu_rate / "
+        "canonical_memory_usage over its task_usage rows weighted by (end_time - start_time), "
+        "rows with an empty value or end_time <= start_time ignored; peak = largest such value. "
+        "Only tasks with both a request and usage count. Pearson, and Spearman with average "
+        "ranks for ties, of request vs usage (and vs peak: the _max columns). Deciles by "
+        "request rank: decile = 1 + floor(10 (r - 1) / n), tied requests taking the lowest rank "
+        "r; empty deciles are not written.",
+        MergeKind::kHolistic};
+    return info;
+  }
+  std::vector<TableColumns> Needs() const override {
+    return {{Table::kTaskEvents,
+             ColumnBit(task_events::kTime) | ColumnBit(task_events::kJobId) |
+                 ColumnBit(task_events::kTaskIndex) | ColumnBit(task_events::kCpuRequest) |
+                 ColumnBit(task_events::kMemoryRequest)},
+            {Table::kTaskUsage,
+             ColumnBit(task_usage::kStartTime) | ColumnBit(task_usage::kEndTime) |
+                 ColumnBit(task_usage::kJobId) | ColumnBit(task_usage::kTaskIndex) |
+                 ColumnBit(task_usage::kCpuRate) | ColumnBit(task_usage::kCanonicalMemoryUsage)}};
+  }
+  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
+    return std::make_unique<Q7State>();
+  }
+  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+};
+
+void Q7RequestVsUsage::Finish(const AnalysisState& merged, ResultWriter& out) const {
+  const auto& state = static_cast<const Q7State&>(merged);
+  CsvTable correlation({"resource", "tasks", "pearson", "spearman", "pearson_max", "spearman_max"});
+  CsvTable deciles({"resource", "decile", "request_min", "request_max", "tasks", "mean_request",
+                    "mean_usage", "mean_max_usage"});
+  std::string finding;
+  for (int resource = 0; resource < 2; ++resource) {
+    const char* name = resource == 0 ? "cpu" : "memory";
+    std::vector<TaskPoint> points;
+    uint64_t usage_without_request = 0;
+    for (const auto& [key, task] : state.tasks_) {
+      const Usage& usage = task.usage[resource];
+      bool has_usage = usage.weight > 0;
+      if (has_usage && task.request[resource].value == kNull) ++usage_without_request;
+      if (!has_usage || task.request[resource].value == kNull) continue;
+      double mean = static_cast<double>(static_cast<long double>(usage.weighted_sum) /
+                                        usage.weight / kFixedOne);
+      points.push_back({key, task.request[resource].value, mean,
+                        static_cast<double>(usage.peak) / kFixedOne});
+    }
+    // Canonical order: by request, then task key (the decile ranks need the
+    // request order anyway).
+    std::sort(points.begin(), points.end(), [](const TaskPoint& a, const TaskPoint& b) {
+      return std::tie(a.request, a.key) < std::tie(b.request, b.key);
+    });
+    std::vector<double> request, usage, peak;
+    for (const TaskPoint& p : points) {
+      request.push_back(static_cast<double>(p.request) / kFixedOne);
+      usage.push_back(p.mean_usage);
+      peak.push_back(p.peak_usage);
+    }
+    double pearson = Pearson(request, usage), spearman = Spearman(request, usage);
+    correlation.AddRow({name, std::to_string(points.size()), FormatRatio(pearson),
+                        FormatRatio(spearman), FormatRatio(Pearson(request, peak)),
+                        FormatRatio(Spearman(request, peak))});
+
+    const size_t n = points.size();
+    struct Decile {
+      int64_t min = kNull, max = kNull;
+      uint64_t tasks = 0;
+      __int128 request_sum = 0;
+      double usage_sum = 0, peak_sum = 0;
+    };
+    std::vector<Decile> decile(11);
+    size_t lowest_rank = 1;  // rank of the first task with this request
+    for (size_t i = 0; i < n; ++i) {
+      if (i == 0 || points[i].request != points[i - 1].request) lowest_rank = i + 1;
+      size_t d = 1 + (10 * (lowest_rank - 1)) / n;
+      Decile& bucket = decile[d];
+      if (bucket.tasks == 0) bucket.min = points[i].request;
+      bucket.max = points[i].request;
+      ++bucket.tasks;
+      bucket.request_sum += points[i].request;
+      bucket.usage_sum += points[i].mean_usage;
+      bucket.peak_sum += points[i].peak_usage;
+    }
+    for (size_t d = 1; d <= 10; ++d) {
+      const Decile& bucket = decile[d];
+      if (bucket.tasks == 0) continue;
+      double tasks = static_cast<double>(bucket.tasks);
+      deciles.AddRow({name, std::to_string(d), FormatFixed(bucket.min), FormatFixed(bucket.max),
+                      std::to_string(bucket.tasks),
+                      FormatRatio(static_cast<double>(static_cast<long double>(bucket.request_sum) /
+                                                      bucket.tasks / kFixedOne)),
+                      FormatRatio(bucket.usage_sum / tasks), FormatRatio(bucket.peak_sum / tasks)});
+    }
+    uint64_t over = 0;
+    for (const TaskPoint& p : points) over += p.mean_usage > static_cast<double>(p.request) / kFixedOne;
+    finding += fmt::format(
+        "{}{}: over {} tasks with a request and usage, Pearson {} and Spearman {} between "
+        "request and mean usage ({} vs peak); {:.1f}% of tasks used more than they requested "
+        "on average; {} tasks had usage but no request",
+        finding.empty() ? "" : ". ", name, n, FormatRatio(pearson), FormatRatio(spearman),
+        FormatRatio(Spearman(request, peak)), n ? 100.0 * over / n : 0.0, usage_without_request);
+  }
+  out.WriteCsv("correlation.csv", correlation);
+  out.WriteCsv("usage_by_request_decile.csv", deciles);
+  out.WriteFinding(finding + ".");
+}
+
+}  // namespace
+
+BORGSCOPE_REGISTER_ANALYSIS(Q7RequestVsUsage);
+
+}  // namespace borgscope

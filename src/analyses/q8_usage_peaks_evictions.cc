@@ -1,0 +1,179 @@
+// q8 usage peaks vs evictions: per machine and 5-minute window, the machine's
+// mean load relative to its capacity against the EVICT rows on it in that
+// window. Merge: capacities by trace order; exact sums and counts per
+// (machine, window).
+
+#include <absl/container/flat_hash_map.h>
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <array>
+
+#include "analyses/correlation.h"
+#include "analyses/machine_capacity.h"
+#include "analyses/machine_window_usage.h"
+#include "engine/registry.h"
+#include "report/format.h"
+#include "report/result_writer.h"
+
+namespace borgscope {
+namespace {
+
+class Q8State : public AnalysisState {
+ public:
+  void Consume(const RowBatch& rows) override {
+    switch (rows.table) {
+      case Table::kMachineEvents: capacities_.Consume(rows); break;
+      case Table::kTaskUsage: usage_.Consume(rows); break;
+      default: {
+        using namespace task_events;
+        for (size_t r = 0; r < rows.size; ++r) {
+          if (rows.Value(kEventType, r) != static_cast<int64_t>(EventType::kEvict)) continue;
+          int64_t machine = rows.Value(kMachineId, r);
+          if (machine == kNull) {
+            ++evictions_without_machine_;
+          } else {
+            ++evictions_[MachineWindow{machine, WindowOf(rows.Value(kTime, r))}];
+          }
+        }
+      }
+    }
+  }
+  void Merge(const AnalysisState& other) override {
+    const auto& state = static_cast<const Q8State&>(other);
+    capacities_.Merge(state.capacities_);
+    usage_.Merge(state.usage_);
+    for (const auto& [key, count] : state.evictions_) evictions_[key] += count;
+    evictions_without_machine_ += state.evictions_without_machine_;
+  }
+  void Absorb(AnalysisState&& other) override {
+    auto& state = static_cast<Q8State&>(other);
+    capacities_.Merge(state.capacities_);
+    usage_.Absorb(std::move(state.usage_));
+    for (const auto& [key, count] : state.evictions_) evictions_[key] += count;
+    evictions_without_machine_ += state.evictions_without_machine_;
+  }
+  void Serialize(WireWriter& out) const override {
+    capacities_.Serialize(out);
+    usage_.Serialize(out);
+    out.Put<uint64_t>(evictions_.size());
+    for (const auto& [key, count] : evictions_) {
+      out.Put(key.machine_id);
+      out.Put(key.window);
+      out.Put(count);
+    }
+    out.Put(evictions_without_machine_);
+  }
+  void Deserialize(WireReader& in) override {
+    capacities_.Deserialize(in);
+    usage_.Deserialize(in);
+    evictions_.clear();
+    for (uint64_t i = 0, n = in.GetCount(24); i < n; ++i) {
+      MachineWindow key;
+      key.machine_id = in.Get<int64_t>();
+      key.window = in.Get<int64_t>();
+      evictions_[key] = in.Get<uint64_t>();
+    }
+    evictions_without_machine_ = in.Get<uint64_t>();
+  }
+
+  MachineCapacities capacities_;
+  MachineWindowUsage usage_;
+  absl::flat_hash_map<MachineWindow, uint64_t> evictions_;
+  uint64_t evictions_without_machine_ = 0;
+};
+
+class Q8UsagePeaksEvictions : public Analysis {
+ public:
+  const AnalysisInfo& Info() const override {
+    static const AnalysisInfo info{
+        "q8", "Usage peaks and evictions",
+        "Are tasks evicted when their machine is heavily used?",
+        "Windows are [k 300 s, (k+1) 300 s); a task_usage row belongs to the window of its "
+        "start_time. A machine-window exists for a resource when the machine has a usage row "
+        "with a value in it; its usage = sum of rate x (end_time - start_time) / 300 s over "
+        "those rows, relative to the machine's capacity (last non-empty, as in q1; machines "
+        "with no or zero capacity left out). Its evictions = EVICT rows of task_events on that "
+        "machine with a timestamp in the window. Buckets: floor(10 x usage) x 10%, capped at "
+        "100 (= >= 100%). Pearson and Spearman of usage vs evictions over all machine-windows.",
+        MergeKind::kHolistic};
+    return info;
+  }
+  std::vector<TableColumns> Needs() const override {
+    using namespace task_events;
+    return {{Table::kMachineEvents, MachineCapacities::Columns()},
+            {Table::kTaskEvents, ColumnBit(kTime) | ColumnBit(kMachineId) | ColumnBit(kEventType)},
+            {Table::kTaskUsage, MachineWindowUsage::Columns()}};
+  }
+  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
+    return std::make_unique<Q8State>();
+  }
+  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+};
+
+void Q8UsagePeaksEvictions::Finish(const AnalysisState& merged, ResultWriter& out) const {
+  const auto& state = static_cast<const Q8State&>(merged);
+  std::vector<std::pair<MachineWindow, WindowLoad>> windows(state.usage_.windows().begin(),
+                                                            state.usage_.windows().end());
+  std::sort(windows.begin(), windows.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  uint64_t total_evictions = state.evictions_without_machine_;
+  for (const auto& [key, count] : state.evictions_) total_evictions += count;
+
+  CsvTable by_bucket({"resource", "usage_bucket", "windows", "evictions", "evictions_per_window"});
+  CsvTable correlation({"resource", "windows", "pearson", "spearman"});
+  std::string finding;
+  for (int resource = 0; resource < 2; ++resource) {
+    const char* name = resource == 0 ? "cpu" : "memory";
+    std::array<uint64_t, 11> bucket_windows{}, bucket_evictions{};
+    std::vector<double> usage, evictions;
+    uint64_t counted = 0;
+    for (const auto& [key, load] : windows) {
+      if (!load.present[resource]) continue;
+      int64_t capacity = resource == 0 ? state.capacities_.Cpus(key.machine_id)
+                                       : state.capacities_.Memory(key.machine_id);
+      if (capacity == kNull || capacity <= 0) continue;
+      auto it = state.evictions_.find(key);
+      uint64_t window_evictions = it == state.evictions_.end() ? 0 : it->second;
+      int bucket = MachineWindowUsage::UsageBucket(load.sum[resource], capacity);
+      ++bucket_windows[bucket];
+      bucket_evictions[bucket] += window_evictions;
+      counted += window_evictions;
+      usage.push_back(static_cast<double>(static_cast<long double>(load.sum[resource]) /
+                                          kWindowUs / capacity));
+      evictions.push_back(static_cast<double>(window_evictions));
+    }
+    for (int bucket = 0; bucket <= 10; ++bucket) {
+      by_bucket.AddRow({name, std::to_string(bucket * 10), std::to_string(bucket_windows[bucket]),
+                        std::to_string(bucket_evictions[bucket]),
+                        FormatShare(bucket_evictions[bucket], bucket_windows[bucket])});
+    }
+    double pearson = Pearson(usage, evictions), spearman = Spearman(usage, evictions);
+    correlation.AddRow({name, std::to_string(usage.size()), FormatRatio(pearson),
+                        FormatRatio(spearman)});
+    auto rate = [&](int from, int to) {
+      uint64_t w = 0, e = 0;
+      for (int b = from; b <= to; ++b) {
+        w += bucket_windows[b];
+        e += bucket_evictions[b];
+      }
+      return w ? static_cast<double>(e) / w : 0.0;
+    };
+    finding += fmt::format(
+        "{}{}: {} machine-windows; {:.4f} evictions per window below 50% load vs {:.4f} at 90% "
+        "and above (Pearson {}, Spearman {}); {} of {} EVICT rows counted ({} had no machine, "
+        "the rest fell in machine-windows without {} usage or on machines without capacity)",
+        finding.empty() ? "" : ". ", name, usage.size(), rate(0, 4), rate(9, 10),
+        FormatRatio(pearson), FormatRatio(spearman), counted, total_evictions,
+        state.evictions_without_machine_, name);
+  }
+  out.WriteCsv("evictions_by_usage.csv", by_bucket);
+  out.WriteCsv("correlation.csv", correlation);
+  out.WriteFinding(finding + ".");
+}
+
+}  // namespace
+
+BORGSCOPE_REGISTER_ANALYSIS(Q8UsagePeaksEvictions);
+
+}  // namespace borgscope

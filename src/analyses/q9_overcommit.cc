@@ -1,0 +1,351 @@
+// q9 over-commitment: how much of the machines' up time the sum of the
+// requests of the tasks running on them exceeds their capacity, computed
+// exactly with an event sweep over each machine. Merge: holistic (each task's
+// relevant events, ordered in Finish; machine state as in q1/q2; q8's windows).
+
+#include <absl/container/flat_hash_map.h>
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "analyses/absorb.h"
+#include "analyses/machine_capacity.h"
+#include "analyses/machine_updown.h"
+#include "analyses/machine_window_usage.h"
+#include "engine/registry.h"
+#include "report/format.h"
+#include "report/result_writer.h"
+
+namespace borgscope {
+namespace {
+
+constexpr int64_t kObservedFrom = 600'000'000;  // the trace window starts at 600 s
+
+// A task_events row that starts or ends a run, or carries a request.
+struct TaskEvent {
+  TraceOrder order;
+  int64_t machine_id = kNull;
+  int64_t request[2] = {kNull, kNull};  // cpu, memory
+  uint8_t type = 0;
+};
+
+bool EndsRun(uint8_t type) {
+  switch (static_cast<EventType>(type)) {
+    case EventType::kEvict:
+    case EventType::kFail:
+    case EventType::kFinish:
+    case EventType::kKill:
+    case EventType::kLost: return true;
+    default: return false;
+  }
+}
+
+class Q9State : public AnalysisState {
+ public:
+  void Consume(const RowBatch& rows) override {
+    switch (rows.table) {
+      case Table::kMachineEvents:
+        capacities_.Consume(rows);
+        updown_.Consume(rows);
+        break;
+      case Table::kTaskUsage:
+        usage_.Consume(rows);
+        saw_usage_ = true;
+        break;
+      default: ConsumeTaskEvents(rows);
+    }
+  }
+  void ConsumeTaskEvents(const RowBatch& rows) {
+    using namespace task_events;
+    for (size_t r = 0; r < rows.size; ++r) {
+      int64_t time = rows.Value(kTime, r);
+      if (time != kTimeAfterWindow) task_events_end_ = std::max(task_events_end_, time);
+      auto type = static_cast<uint8_t>(rows.Value(kEventType, r));
+      int64_t cpu = rows.Value(kCpuRequest, r), memory = rows.Value(kMemoryRequest, r);
+      bool relevant = type == static_cast<uint8_t>(EventType::kSchedule) || EndsRun(type) ||
+                      cpu != kNull || memory != kNull;
+      if (!relevant) continue;
+      TaskEvent event;
+      event.order = TraceOrder::Of(rows, kTime, r);
+      event.machine_id = rows.Value(kMachineId, r);
+      event.request[0] = cpu;
+      event.request[1] = memory;
+      event.type = type;
+      tasks_[TaskKey{rows.Value(kJobId, r), rows.Value(kTaskIndex, r)}].push_back(event);
+    }
+  }
+  void Merge(const AnalysisState& other) override {
+    const auto& state = static_cast<const Q9State&>(other);
+    capacities_.Merge(state.capacities_);
+    updown_.Merge(state.updown_);
+    usage_.Merge(state.usage_);
+    saw_usage_ = saw_usage_ || state.saw_usage_;
+    task_events_end_ = std::max(task_events_end_, state.task_events_end_);
+    for (const auto& [key, events] : state.tasks_) {
+      auto& mine = tasks_[key];
+      mine.insert(mine.end(), events.begin(), events.end());
+    }
+  }
+  void Absorb(AnalysisState&& other) override {
+    auto& state = static_cast<Q9State&>(other);
+    capacities_.Merge(state.capacities_);
+    updown_.Merge(state.updown_);
+    usage_.Absorb(std::move(state.usage_));
+    saw_usage_ = saw_usage_ || state.saw_usage_;
+    task_events_end_ = std::max(task_events_end_, state.task_events_end_);
+    AbsorbMap(tasks_, std::move(state.tasks_),
+              [](std::vector<TaskEvent>& mine, std::vector<TaskEvent>& theirs) {
+                mine.insert(mine.end(), theirs.begin(), theirs.end());
+              });
+  }
+  void Serialize(WireWriter& out) const override {
+    capacities_.Serialize(out);
+    updown_.Serialize(out);
+    usage_.Serialize(out);
+    out.Put<uint8_t>(saw_usage_);
+    out.Put(task_events_end_);
+    out.Put<uint64_t>(tasks_.size());
+    for (const auto& [key, events] : tasks_) {
+      out.Put(key.job_id);
+      out.Put(key.task_index);
+      out.Put<uint64_t>(events.size());
+      for (const TaskEvent& event : events) {
+        out.Put(event.order.time);
+        out.Put(event.order.shard);
+        out.Put(event.order.line);
+        out.Put(event.machine_id);
+        out.Put(event.request[0]);
+        out.Put(event.request[1]);
+        out.Put(event.type);
+      }
+    }
+  }
+  void Deserialize(WireReader& in) override {
+    capacities_.Deserialize(in);
+    updown_.Deserialize(in);
+    usage_.Deserialize(in);
+    saw_usage_ = in.Get<uint8_t>() != 0;
+    task_events_end_ = in.Get<int64_t>();
+    tasks_.clear();
+    for (uint64_t t = 0, n = in.GetCount(24); t < n; ++t) {
+      TaskKey key;
+      key.job_id = in.Get<int64_t>();
+      key.task_index = in.Get<int64_t>();
+      auto& events = tasks_[key];
+      for (uint64_t e = 0, count = in.GetCount(45); e < count; ++e) {
+        TaskEvent event;
+        event.order.time = in.Get<int64_t>();
+        event.order.shard = in.Get<uint32_t>();
+        event.order.line = in.Get<uint64_t>();
+        event.machine_id = in.Get<int64_t>();
+        event.request[0] = in.Get<int64_t>();
+        event.request[1] = in.Get<int64_t>();
+        event.type = in.Get<uint8_t>();
+        events.push_back(event);
+      }
+    }
+  }
+
+  MachineCapacities capacities_;
+  MachineUpDown updown_;
+  MachineWindowUsage usage_;
+  bool saw_usage_ = false;
+  int64_t task_events_end_ = 0;
+  absl::flat_hash_map<TaskKey, std::vector<TaskEvent>> tasks_;
+};
+
+struct Run {
+  int64_t start, end;
+  int64_t request[2];
+};
+
+// A change of a machine's state at a time: a run starting (+) or ending (-),
+// or the machine going up or down.
+struct Change {
+  int64_t time;
+  int64_t request_delta[2];
+  int up_delta;  // +1 ADD, -1 REMOVE
+};
+
+struct ResourceTotals {
+  uint64_t machines = 0, machines_ever_overcommitted = 0;
+  __int128 up_time = 0, overcommitted_time = 0;
+};
+
+class Q9Overcommit : public Analysis {
+ public:
+  const AnalysisInfo& Info() const override {
+    static const AnalysisInfo info{
+        "q9", "Over-commitment",
+        "How often do the requests of the tasks running on a machine exceed its capacity?",
+        "Observed from 600 s to the largest task_events timestamp. A task runs on the machine "
+        "of its SCHEDULE from that SCHEDULE to its first later EVICT/FAIL/FINISH/KILL/LOST (or "
+        "next SCHEDULE), else to the end; its request during the run is its last non-empty "
+        "request at or before the SCHEDULE in trace order (missing = 0). A machine is up from "
+        "each ADD to its next REMOVE; only up time counts. Over-committed: the sum of the "
+        "requests of the running tasks is strictly greater than the capacity (last non-empty, "
+        "as in q1), computed exactly with an event sweep. Machines counted: capacity > 0 and "
+        "some up time. The window columns count q8's machine-windows whose usage is strictly "
+        "above capacity (empty without task_usage).",
+        MergeKind::kHolistic};
+    return info;
+  }
+  std::vector<TableColumns> Needs() const override {
+    using namespace task_events;
+    return {{Table::kMachineEvents, MachineCapacities::Columns() | MachineUpDown::Columns()},
+            {Table::kTaskEvents, ColumnBit(kTime) | ColumnBit(kJobId) | ColumnBit(kTaskIndex) |
+                                     ColumnBit(kMachineId) | ColumnBit(kEventType) |
+                                     ColumnBit(kCpuRequest) | ColumnBit(kMemoryRequest)},
+            {Table::kTaskUsage, MachineWindowUsage::Columns(), /*optional=*/true}};
+  }
+  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
+    return std::make_unique<Q9State>();
+  }
+  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+};
+
+// Each task's runs, per machine.
+absl::flat_hash_map<int64_t, std::vector<Run>> RunsByMachine(const Q9State& state,
+                                                             int64_t observed_end) {
+  absl::flat_hash_map<int64_t, std::vector<Run>> runs;
+  for (const auto& [key, unsorted] : state.tasks_) {
+    std::vector<TaskEvent> events = unsorted;
+    std::sort(events.begin(), events.end(),
+              [](const TaskEvent& a, const TaskEvent& b) { return a.order < b.order; });
+    int64_t request[2] = {0, 0};
+    bool running = false;
+    int64_t machine = kNull;
+    Run run{};
+    auto end_run = [&](int64_t at) {
+      if (!running) return;
+      run.end = at;
+      runs[machine].push_back(run);
+      running = false;
+    };
+    for (const TaskEvent& event : events) {
+      for (int r = 0; r < 2; ++r) {
+        if (event.request[r] != kNull) request[r] = event.request[r];
+      }
+      if (event.type == static_cast<uint8_t>(EventType::kSchedule)) {
+        end_run(event.order.time);
+        if (event.machine_id == kNull) continue;
+        running = true;
+        machine = event.machine_id;
+        run = Run{event.order.time, 0, {request[0], request[1]}};
+      } else if (EndsRun(event.type)) {
+        end_run(event.order.time);
+      }
+    }
+    end_run(std::max(observed_end, run.start));
+  }
+  return runs;
+}
+
+void Q9Overcommit::Finish(const AnalysisState& merged, ResultWriter& out) const {
+  const auto& state = static_cast<const Q9State&>(merged);
+  const int64_t observed_end = state.task_events_end_;
+  auto runs = RunsByMachine(state, observed_end);
+
+  // Machines in id order (the order does not change the exact sums, but keeps
+  // the work reproducible).
+  std::vector<int64_t> machine_ids;
+  for (const auto& [id, capacity] : state.capacities_.machines()) machine_ids.push_back(id);
+  std::sort(machine_ids.begin(), machine_ids.end());
+
+  ResourceTotals totals[2];
+  std::vector<Change> changes;
+  for (int64_t id : machine_ids) {
+    changes.clear();
+    if (auto it = state.updown_.machines().find(id); it != state.updown_.machines().end()) {
+      bool up = false;
+      for (const UpDownEvent& event : MachineUpDown::Sorted(it->second)) {
+        if (event.add == up) continue;  // ADD while up, REMOVE while down
+        up = event.add;
+        changes.push_back({event.order.time, {0, 0}, up ? 1 : -1});
+      }
+    }
+    if (auto it = runs.find(id); it != runs.end()) {
+      for (const Run& run : it->second) {
+        changes.push_back({run.start, {run.request[0], run.request[1]}, 0});
+        changes.push_back({run.end, {-run.request[0], -run.request[1]}, 0});
+      }
+    }
+    std::sort(changes.begin(), changes.end(),
+              [](const Change& a, const Change& b) { return a.time < b.time; });
+    const int64_t capacity[2] = {state.capacities_.Cpus(id), state.capacities_.Memory(id)};
+    __int128 up_time = 0, over_time[2] = {0, 0};
+    int up = 0;
+    int64_t requested[2] = {0, 0};
+    for (size_t i = 0; i < changes.size();) {
+      int64_t now = changes[i].time;
+      for (; i < changes.size() && changes[i].time == now; ++i) {
+        up += changes[i].up_delta;
+        requested[0] += changes[i].request_delta[0];
+        requested[1] += changes[i].request_delta[1];
+      }
+      int64_t next = i < changes.size() ? changes[i].time : observed_end;
+      int64_t from = std::max(now, kObservedFrom), to = std::min(next, observed_end);
+      if (up <= 0 || to <= from) continue;
+      up_time += to - from;
+      for (int r = 0; r < 2; ++r) {
+        if (requested[r] > capacity[r]) over_time[r] += to - from;
+      }
+    }
+    for (int r = 0; r < 2; ++r) {
+      if (capacity[r] == kNull || capacity[r] <= 0 || up_time == 0) continue;
+      ++totals[r].machines;
+      totals[r].machines_ever_overcommitted += over_time[r] > 0;
+      totals[r].up_time += up_time;
+      totals[r].overcommitted_time += over_time[r];
+    }
+  }
+
+  CsvTable table({"resource", "machines", "machines_ever_overcommitted",
+                  "overcommitted_machine_time_share", "usage_over_capacity_window_share",
+                  "up_machine_time_us", "overcommitted_machine_time_us", "windows",
+                  "windows_over_capacity"});
+  std::string finding;
+  for (int r = 0; r < 2; ++r) {
+    const char* name = r == 0 ? "cpu" : "memory";
+    std::string windows, windows_over, window_share;
+    if (state.saw_usage_) {
+      uint64_t count = 0, over = 0;
+      for (const auto& [key, load] : state.usage_.windows()) {
+        if (!load.present[r]) continue;
+        int64_t capacity = r == 0 ? state.capacities_.Cpus(key.machine_id)
+                                  : state.capacities_.Memory(key.machine_id);
+        if (capacity == kNull || capacity <= 0) continue;
+        ++count;
+        over += MachineWindowUsage::OverCapacity(load.sum[r], capacity);
+      }
+      windows = std::to_string(count);
+      windows_over = std::to_string(over);
+      window_share = FormatShare(over, count);
+    }
+    const ResourceTotals& t = totals[r];
+    double time_share = t.up_time ? static_cast<double>(static_cast<long double>(t.overcommitted_time) /
+                                                        t.up_time)
+                                  : std::nan("");
+    table.AddRow({name, std::to_string(t.machines), std::to_string(t.machines_ever_overcommitted),
+                  FormatRatio(time_share), window_share, FormatFixed(t.up_time * kFixedOne),
+                  FormatFixed(t.overcommitted_time * kFixedOne), windows, windows_over});
+    finding += fmt::format(
+        "{}{}: {} of {} machines were over-committed at some time; requests exceeded capacity "
+        "during {:.2f}% of the machines' up time{}",
+        finding.empty() ? "" : ". ", name, t.machines_ever_overcommitted, t.machines,
+        100 * (std::isnan(time_share) ? 0.0 : time_share),
+        state.saw_usage_ ? fmt::format(", while measured usage exceeded capacity in {} of {} "
+                                       "machine-windows",
+                                       windows_over, windows)
+                         : std::string());
+  }
+  out.WriteCsv("overcommit.csv", table);
+  out.WriteFinding(finding + ".");
+}
+
+}  // namespace
+
+BORGSCOPE_REGISTER_ANALYSIS(Q9Overcommit);
+
+}  // namespace borgscope

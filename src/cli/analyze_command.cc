@@ -1,0 +1,92 @@
+// borgscope analyze: every selected question in one pass over the trace.
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <memory>
+
+#include "cli/commands.h"
+#include "engine/analyze.h"
+#include "engine/progress.h"
+#include "errors.h"
+
+namespace borgscope::cli {
+
+namespace {
+
+struct AnalyzeArguments {
+  std::string trace_dir;
+  std::string out_dir = "borgscope-out";
+  std::vector<std::string> only;
+  std::string shards;
+  int threads = 0;
+  std::string on_error = "fail";
+  bool quiet = false;
+};
+
+int RunAnalyze(const AnalyzeArguments& arguments) {
+  AnalyzeOptions options;
+  options.trace_dir = arguments.trace_dir;
+  options.out_dir = arguments.out_dir;
+  options.only = arguments.only;
+  options.shards = ParseShardRange(arguments.shards);
+  options.scan.threads = arguments.threads;
+  options.scan.skip_bad_rows = arguments.on_error == "skip";
+  options.scan.show_progress = !arguments.quiet && ProgressDisplay::StderrIsTerminal();
+
+  AnalyzeSummary summary = borgscope::RunAnalyze(options);
+
+  for (const std::string& note : summary.notes) fmt::print(stderr, "note: {}\n", note);
+  for (const SkippedAnalysis& skipped : summary.skipped) {
+    fmt::print(stderr, "{}: skipped, {}\n", skipped.id, skipped.reason);
+  }
+  uint64_t bad_rows = 0;
+  for (const TableScanMetrics& table : summary.tables) {
+    bad_rows += table.counters.bad_rows;
+    if (table.counters.bad_rows == 0) continue;
+    fmt::print(stderr, "{}: skipped {} bad rows, first:\n", TableName(table.table),
+               table.counters.bad_rows);
+    for (const SkippedRow& row : table.skipped_rows) fmt::print(stderr, "  {}\n", row.description);
+  }
+  if (!arguments.quiet) {
+    uint64_t rows = 0, bytes = 0;
+    for (const TableScanMetrics& table : summary.tables) {
+      rows += table.counters.rows;
+      bytes += table.counters.uncompressed_bytes;
+    }
+    std::vector<std::string> ids;
+    for (const AnalysisRunMetrics& analysis : summary.analyses) ids.push_back(analysis.id);
+    fmt::print("analyzed {} rows ({} of CSV) in {:.2f} s ({}/s), peak memory {}\n", rows,
+               HumanBytes(static_cast<double>(bytes)), summary.seconds,
+               HumanBytes(summary.seconds > 0 ? bytes / summary.seconds : 0),
+               HumanBytes(static_cast<double>(summary.peak_rss_bytes)));
+    fmt::print("results of {} in {}/ (metrics.json beside them)\n", fmt::join(ids, ", "),
+               options.out_dir);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void RegisterAnalyzeCommand(CLI::App& app, CommandRunner& run) {
+  auto arguments = std::make_shared<AnalyzeArguments>();
+  CLI::App* command = app.add_subcommand("analyze", "Answer the questions q1..q11 in one pass");
+  command->add_option("--trace", arguments->trace_dir,
+                      "Trace folder holding <table>/part-NNNNN-of-MMMMM.csv.gz")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  command->add_option("--out", arguments->out_dir, "Output folder")->capture_default_str();
+  command->add_option("--only", arguments->only, "Analyses to run, e.g. q1,q3 (default: all)")
+      ->delimiter(',');
+  command->add_option("--shards", arguments->shards,
+                      "Shard range of the sharded tables, e.g. 0-19 (default: all present)");
+  command->add_option("--threads", arguments->threads, "Threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  command->add_option("--on-error", arguments->on_error,
+                      "Bad rows: fail (stop with the error) or skip (count and report them)")
+      ->check(CLI::IsMember({"fail", "skip"}))
+      ->capture_default_str();
+  command->add_flag("--quiet,-q", arguments->quiet, "No progress and no summary");
+  command->callback([&run, arguments] { run = [arguments] { return RunAnalyze(*arguments); }; });
+}
+
+}  // namespace borgscope::cli

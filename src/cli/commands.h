@@ -1,0 +1,17 @@
+#pragma once
+// Each subcommand lives in its own file and registers itself on the app.
+// A callback returns the process exit status.
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace borgscope::cli {
+
+using CommandRunner = std::function<int()>;
+
+// Adds the subcommand to `app`; sets `run` to the function that executes it
+// once the command line has been parsed and this subcommand was chosen.
+void RegisterAnalyzeCommand(CLI::App& app, CommandRunner& run);
+void RegisterGenCommand(CLI::App& app, CommandRunner& run);
+
+}  // namespace borgscope::cli

@@ -1,0 +1,71 @@
+#pragma once
+// What an analysis is to the engine: the tables and columns it reads, a state
+// with Consume / Merge / Serialize / Deserialize, and a Finish that writes its
+// results. The scan knows nothing about questions.
+//
+// Each table is read once for all analyses (shared scan), in kAllTables order.
+// For every table an analysis needs, each thread gets a fresh state from
+// NewState(merged), where `merged` is the analysis's state merged over the
+// tables already read: a state for a later table may look things up in it
+// (machine capacities while reading task_usage) but never changes it. After
+// the table, every thread's state is merged into `merged`.
+//
+// Merge must be exact, commutative and associative (integer sums, max by trace
+// order key, set unions), so that results do not depend on the number of
+// threads or ranks, nor on the order in which partial states arrive.
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "engine/wire.h"
+#include "trace/row_batch.h"
+#include "trace/schema.h"
+
+namespace borgscope {
+
+class ResultWriter;
+
+// How a state merges (STYLE.md 3): holistic state is what MPI partitions by key.
+enum class MergeKind { kDistributive, kAlgebraic, kHolistic };
+
+struct TableColumns {
+  Table table;
+  ColumnMask columns;
+  // An optional table is read when the trace has it; the analysis runs without it.
+  bool optional = false;
+};
+
+struct AnalysisInfo {
+  std::string_view id;          // "q1"
+  std::string_view title;       // "Machines by CPU capacity"
+  std::string_view question;    // the question, as a user asks it
+  std::string_view definition;  // the exact definition used
+  MergeKind merge_kind;
+};
+
+class AnalysisState {
+ public:
+  virtual ~AnalysisState() = default;
+  virtual void Consume(const RowBatch& rows) = 0;
+  // Adds `other` (a state of the same analysis) into this one; `other` is unchanged.
+  virtual void Merge(const AnalysisState& other) = 0;
+  // Merge for a state that is discarded afterwards (a thread's): may take
+  // `other`'s storage instead of copying it. Same result as Merge.
+  virtual void Absorb(AnalysisState&& other) { Merge(other); }
+  virtual void Serialize(WireWriter& out) const = 0;
+  // Replaces this state's content with what Serialize wrote.
+  virtual void Deserialize(WireReader& in) = 0;
+};
+
+class Analysis {
+ public:
+  virtual ~Analysis() = default;
+  virtual const AnalysisInfo& Info() const = 0;
+  virtual std::vector<TableColumns> Needs() const = 0;
+  // `merged` is null for the state that accumulates everything.
+  virtual std::unique_ptr<AnalysisState> NewState(const AnalysisState* merged) const = 0;
+  virtual void Finish(const AnalysisState& merged, ResultWriter& out) const = 0;
+};
+
+}  // namespace borgscope

@@ -1,0 +1,102 @@
+#include "engine/analyze.h"
+
+#include <fmt/core.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+
+#include "engine/registry.h"
+#include "errors.h"
+#include "report/metrics_json.h"
+#include "report/result_writer.h"
+
+namespace borgscope {
+
+uint64_t PeakRssBytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports kB
+}
+
+AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  if (!std::filesystem::is_directory(options.trace_dir)) {
+    throw UsageError(fmt::format("trace folder {} does not exist", options.trace_dir));
+  }
+  AnalyzeSummary summary;
+  std::vector<std::unique_ptr<Analysis>> candidates = CreateAnalyses(options.only);
+
+  // Discover each table at most once.
+  std::map<Table, std::optional<TableShards>> found;
+  auto table_shards = [&](Table table) -> const std::optional<TableShards>& {
+    auto it = found.find(table);
+    if (it == found.end()) {
+      it = found.emplace(table, DiscoverShards(options.trace_dir, table, options.shards)).first;
+    }
+    return it->second;
+  };
+
+  std::vector<std::unique_ptr<Analysis>> runnable;
+  for (auto& analysis : candidates) {
+    std::string missing;
+    for (const TableColumns& need : analysis->Needs()) {
+      if (!table_shards(need.table) && !need.optional) {
+        missing += missing.empty() ? "" : ", ";
+        missing += TableName(need.table);
+      }
+    }
+    if (missing.empty()) {
+      runnable.push_back(std::move(analysis));
+      continue;
+    }
+    std::string id(analysis->Info().id);
+    if (!options.only.empty()) {
+      throw UsageError(fmt::format("{} needs table(s) {}, not found in {}", id, missing,
+                                   options.trace_dir));
+    }
+    summary.skipped.push_back({id, fmt::format("needs {}, which is not in the trace", missing)});
+  }
+
+  std::vector<TableShards> tables;
+  for (const auto& [table, shards] : found) {
+    if (!shards) continue;
+    bool needed = false;
+    for (const auto& analysis : runnable) needed |= ColumnsWanted(*analysis, table) != 0;
+    if (!needed) continue;
+    tables.push_back(*shards);
+    if (!shards->Complete()) {
+      summary.notes.push_back(fmt::format("{}: {} of {} shards present (shards {}-{})",
+                                          TableName(table), shards->shards.size(),
+                                          shards->declared_count, shards->shards.front().index,
+                                          shards->shards.back().index));
+    }
+  }
+
+  std::vector<const Analysis*> pointers;
+  for (const auto& analysis : runnable) pointers.push_back(analysis.get());
+  SharedScan scan(pointers, options.scan);
+  summary.tables = scan.Run(tables);
+
+  std::filesystem::create_directories(options.out_dir);
+  for (size_t i = 0; i < runnable.size(); ++i) {
+    const auto finish_start = std::chrono::steady_clock::now();
+    ResultWriter writer(options.out_dir, runnable[i]->Info().id);
+    runnable[i]->Finish(scan.merged(i), writer);
+    AnalysisRunMetrics metrics;
+    metrics.id = runnable[i]->Info().id;
+    metrics.scan = scan.analysis_metrics(i);
+    metrics.finish_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
+    metrics.files = writer.files_written();
+    summary.analyses.push_back(std::move(metrics));
+  }
+  summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.peak_rss_bytes = PeakRssBytes();
+  WriteMetricsJson(summary, options, std::filesystem::path(options.out_dir) / "metrics.json");
+  return summary;
+}
+
+}  // namespace borgscope

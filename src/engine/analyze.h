@@ -1,0 +1,49 @@
+#pragma once
+// One `analyze` run: find the tables, choose the analyses that can run, scan
+// every needed table once, finish each analysis into <out>/<id>/ and write
+// <out>/metrics.json.
+
+#include <string>
+#include <vector>
+
+#include "engine/shared_scan.h"
+#include "io/shards.h"
+
+namespace borgscope {
+
+struct AnalyzeOptions {
+  std::string trace_dir;
+  std::string out_dir;
+  std::vector<std::string> only;  // analysis ids; empty: all
+  ShardRange shards;
+  ScanOptions scan;
+};
+
+struct SkippedAnalysis {
+  std::string id;
+  std::string reason;  // "needs task_usage, which is not in the trace"
+};
+
+struct AnalysisRunMetrics {
+  std::string id;
+  AnalysisScanMetrics scan;
+  double finish_seconds = 0;
+  std::vector<std::string> files;
+};
+
+struct AnalyzeSummary {
+  std::vector<AnalysisRunMetrics> analyses;
+  std::vector<SkippedAnalysis> skipped;
+  std::vector<TableScanMetrics> tables;
+  std::vector<std::string> notes;  // e.g. "task_events: 1 of 500 shards present"
+  double seconds = 0;
+  uint64_t peak_rss_bytes = 0;
+};
+
+// Throws UsageError (e.g. an analysis named in `only` whose table is missing),
+// DataError and IoError.
+AnalyzeSummary RunAnalyze(const AnalyzeOptions& options);
+
+uint64_t PeakRssBytes();
+
+}  // namespace borgscope

@@ -1,0 +1,73 @@
+#pragma once
+// The wire format of partial analysis states: little-endian fixed-width
+// integers and length-prefixed byte strings. Threads, MPI ranks and stream
+// checkpoints all merge through states written and read with these.
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "errors.h"
+
+namespace borgscope {
+
+class WireWriter {
+ public:
+  template <typename T>
+    requires std::is_trivially_copyable_v<T>
+  void Put(const T& value) {
+    buffer_.append(reinterpret_cast<const char*>(&value), sizeof(T));
+  }
+  void PutBytes(std::string_view bytes) {
+    Put<uint64_t>(bytes.size());
+    buffer_.append(bytes);
+  }
+  const std::string& bytes() const { return buffer_; }
+  std::string Take() { return std::move(buffer_); }
+
+ private:
+  std::string buffer_;
+};
+
+class WireReader {
+ public:
+  explicit WireReader(std::string_view bytes) : bytes_(bytes) {}
+
+  template <typename T>
+    requires std::is_trivially_copyable_v<T>
+  T Get() {
+    Need(sizeof(T));
+    T value;
+    std::memcpy(&value, bytes_.data() + position_, sizeof(T));
+    position_ += sizeof(T);
+    return value;
+  }
+  std::string_view GetBytes() {
+    uint64_t size = Get<uint64_t>();
+    Need(size);
+    std::string_view view = bytes_.substr(position_, size);
+    position_ += size;
+    return view;
+  }
+  // Element counts read from the wire, checked against what is left so a
+  // corrupt count cannot ask for huge allocations.
+  uint64_t GetCount(size_t min_bytes_per_element) {
+    uint64_t count = Get<uint64_t>();
+    if (min_bytes_per_element > 0 && count > (bytes_.size() - position_) / min_bytes_per_element) {
+      throw InternalError("partial state: element count larger than the data");
+    }
+    return count;
+  }
+  bool AtEnd() const { return position_ == bytes_.size(); }
+
+ private:
+  void Need(size_t size) const {
+    if (bytes_.size() - position_ < size) throw InternalError("partial state: truncated data");
+  }
+  std::string_view bytes_;
+  size_t position_ = 0;
+};
+
+}  // namespace borgscope

@@ -1,0 +1,41 @@
+#include "report/format.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace borgscope {
+
+std::string FormatFixed(__int128 value) {
+  bool negative = value < 0;
+  unsigned __int128 magnitude =
+      negative ? -static_cast<unsigned __int128>(value) : static_cast<unsigned __int128>(value);
+  std::string digits;
+  do {
+    digits.push_back(static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    magnitude /= 10;
+  } while (magnitude != 0);
+  while (digits.size() < 13) digits.push_back('0');  // at least "0." + 12 decimals
+  std::reverse(digits.begin(), digits.end());
+  std::string integer_part = digits.substr(0, digits.size() - 12);
+  std::string fraction = digits.substr(digits.size() - 12);
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  std::string result = negative ? "-" : "";
+  result += integer_part;
+  if (!fraction.empty()) result += "." + fraction;
+  return result;
+}
+
+std::string FormatRatio(double value) {
+  if (std::isnan(value)) return "";
+  if (value == 0) return "0";  // no "-0"
+  return fmt::format("{:.10g}", value);
+}
+
+std::string FormatShare(double numerator, double denominator) {
+  if (denominator == 0) return "";
+  return FormatRatio(numerator / denominator);
+}
+
+}  // namespace borgscope

@@ -1,0 +1,62 @@
+#include "report/metrics_json.h"
+
+#include <fmt/core.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "errors.h"
+
+namespace borgscope {
+
+void WriteMetricsJson(const AnalyzeSummary& summary, const AnalyzeOptions& options,
+                      const std::filesystem::path& path) {
+  nlohmann::ordered_json json;
+  json["trace"] = options.trace_dir;
+  json["threads"] = options.scan.threads;
+  json["on_error"] = options.scan.skip_bad_rows ? "skip" : "fail";
+  json["seconds"] = summary.seconds;
+  json["peak_rss_bytes"] = summary.peak_rss_bytes;
+  uint64_t bad_rows = 0;
+  nlohmann::ordered_json tables = nlohmann::ordered_json::object();
+  for (const TableScanMetrics& table : summary.tables) {
+    nlohmann::ordered_json entry;
+    entry["shards"] = table.shards;
+    entry["compressed_bytes"] = table.counters.compressed_bytes;
+    entry["uncompressed_bytes"] = table.counters.uncompressed_bytes;
+    entry["rows"] = table.counters.rows;
+    entry["bad_rows"] = table.counters.bad_rows;
+    entry["seconds"] = table.seconds;
+    entry["uncompressed_bytes_per_second"] =
+        table.seconds > 0 ? static_cast<double>(table.counters.uncompressed_bytes) / table.seconds
+                          : 0.0;
+    nlohmann::ordered_json examples = nlohmann::ordered_json::array();
+    for (const SkippedRow& row : table.skipped_rows) examples.push_back(row.description);
+    entry["bad_row_examples"] = examples;
+    bad_rows += table.counters.bad_rows;
+    tables[std::string(TableName(table.table))] = entry;
+  }
+  json["bad_rows"] = bad_rows;
+  json["tables"] = tables;
+  nlohmann::ordered_json analyses = nlohmann::ordered_json::object();
+  for (const AnalysisRunMetrics& analysis : summary.analyses) {
+    nlohmann::ordered_json entry;
+    entry["consume_cpu_seconds"] = analysis.scan.consume_seconds;
+    entry["merge_seconds"] = analysis.scan.merge_seconds;
+    entry["finish_seconds"] = analysis.finish_seconds;
+    entry["files"] = analysis.files;
+    analyses[analysis.id] = entry;
+  }
+  json["analyses"] = analyses;
+  nlohmann::ordered_json skipped = nlohmann::ordered_json::object();
+  for (const SkippedAnalysis& analysis : summary.skipped) skipped[analysis.id] = analysis.reason;
+  json["skipped_analyses"] = skipped;
+  json["notes"] = summary.notes;
+
+  std::ofstream file(path, std::ios::trunc);
+  file << json.dump(2) << '\n';
+  file.close();
+  if (!file) throw IoError(fmt::format("cannot write {}", path.string()));
+}
+
+}  // namespace borgscope

@@ -1,0 +1,143 @@
+// Every analysis gives byte-identical results whether its input is consumed by
+// one state, or split 2, 3 and 7 ways into partial states that are serialized,
+// deserialized and merged in shuffled order, by Merge or Absorb (STYLE.md 5). Run over the real
+// shards and over a hand-made fixture with two shards per table.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "engine/registry.h"
+#include "engine/shard_reader.h"
+#include "engine/shared_scan.h"
+#include "report/result_writer.h"
+#include "test_support.h"
+
+namespace borgscope::testing {
+namespace {
+
+RowBatch SliceBatch(const RowBatch& batch, size_t begin, size_t end) {
+  RowBatch slice;
+  slice.table = batch.table;
+  slice.shard = batch.shard;
+  slice.size = end - begin;
+  slice.line.assign(batch.line.begin() + begin, batch.line.begin() + end);
+  for (int c = 0; c < kMaxColumns; ++c) {
+    if (!batch.values[c].empty()) {
+      slice.values[c].assign(batch.values[c].begin() + begin, batch.values[c].begin() + end);
+    }
+    if (!batch.text[c].empty()) {
+      slice.text[c].assign(batch.text[c].begin() + begin, batch.text[c].begin() + end);
+    }
+  }
+  return slice;
+}
+
+std::unique_ptr<AnalysisState> RoundTrip(const Analysis& analysis, const AnalysisState& state,
+                                         const AnalysisState* merged) {
+  WireWriter writer;
+  state.Serialize(writer);
+  std::unique_ptr<AnalysisState> copy = analysis.NewState(merged);
+  WireReader reader(writer.bytes());
+  copy->Deserialize(reader);
+  EXPECT_TRUE(reader.AtEnd()) << analysis.Info().id << ": Deserialize left bytes unread";
+  return copy;
+}
+
+// Consumes every table `analysis` needs, split `ways` ways at random row
+// boundaries; returns the files Finish writes, by name.
+std::map<std::string, std::string> RunSplit(const Analysis& analysis,
+                                            const std::vector<TableShards>& tables, int ways,
+                                            uint64_t seed) {
+  std::mt19937_64 random(seed);
+  std::unique_ptr<AnalysisState> merged = analysis.NewState(nullptr);
+  for (Table table : kAllTables) {
+    ColumnMask wanted = ColumnsWanted(analysis, table);
+    if (wanted == 0) continue;
+    auto shards = std::find_if(tables.begin(), tables.end(),
+                               [&](const TableShards& t) { return t.table == table; });
+    if (shards == tables.end()) continue;  // an optional table the trace lacks
+    std::vector<std::unique_ptr<AnalysisState>> partials;
+    for (int w = 0; w < ways; ++w) partials.push_back(analysis.NewState(merged.get()));
+    ShardReader reader(table, wanted, false);
+    for (const ShardFile& shard : shards->shards) {
+      reader.Read(
+          shard,
+          [&](const RowBatch& batch) {
+            size_t begin = 0;
+            while (begin < batch.size) {
+              size_t end = std::min(batch.size, begin + 1 + random() % 5000);
+              partials[random() % ways]->Consume(SliceBatch(batch, begin, end));
+              begin = end;
+            }
+          },
+          nullptr);
+    }
+    std::vector<std::unique_ptr<AnalysisState>> copies;
+    for (const auto& partial : partials) copies.push_back(RoundTrip(analysis, *partial, merged.get()));
+    std::shuffle(copies.begin(), copies.end(), random);
+    // Merge (the source stays) and Absorb (the source is consumed) must agree.
+    for (const auto& copy : copies) {
+      if (random() % 2 == 0) {
+        merged->Merge(*copy);
+      } else {
+        merged->Absorb(std::move(*copy));
+      }
+    }
+    merged = RoundTrip(analysis, *merged, nullptr);
+  }
+  TempDir out;
+  ResultWriter writer(out.path(), analysis.Info().id);
+  analysis.Finish(*merged, writer);
+  std::map<std::string, std::string> files;
+  for (const std::string& name : writer.files_written()) {
+    files[name] = ReadText(writer.directory() / name);
+  }
+  return files;
+}
+
+void ExpectMergeEquivalence(const std::string& trace_dir) {
+  std::vector<TableShards> tables;
+  for (Table table : kAllTables) {
+    if (auto shards = DiscoverShards(trace_dir, table, ShardRange{})) tables.push_back(*shards);
+  }
+  int checked = 0;
+  for (const auto& analysis : CreateAllAnalyses()) {
+    bool runnable = true;
+    for (const TableColumns& need : analysis->Needs()) {
+      runnable &= need.optional ||
+                  std::any_of(tables.begin(), tables.end(),
+                              [&](const TableShards& t) { return t.table == need.table; });
+    }
+    if (!runnable) continue;
+    SCOPED_TRACE(std::string(analysis->Info().id));
+    std::map<std::string, std::string> whole = RunSplit(*analysis, tables, 1, 1);
+    EXPECT_FALSE(whole.empty());
+    for (int ways : {2, 3, 7}) {
+      EXPECT_EQ(RunSplit(*analysis, tables, ways, 100 + ways), whole) << ways << " ways";
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 3);
+}
+
+TEST(MergeEquivalence, RealShards) { ExpectMergeEquivalence(kSampleDir.string()); }
+
+TEST(MergeEquivalence, FixtureWithTwoShardsPerTable) {
+  FixtureTrace trace;
+  trace.AddShard(Table::kMachineEvents,
+                 "0,1,0,P,0.5,0.25\n0,2,0,P,,\n10,2,2,P,1,1\n20,1,1,P,,\n30,1,0,P,0.5,0.5\n"
+                 "40,3,0,P,0.25,0.25\n40,3,2,P,0.5,0.5\n90,2,1,P,,\n");
+  trace.AddShard(Table::kJobEvents, "0,,1,0,U,0,N,L\n5,,2,0,U,1,N,L\n", 0, 2);
+  trace.AddShard(Table::kJobEvents, "50,,1,4,U,0,N,L\n60,,3,0,U,,N,L\n", 1, 2);
+  trace.AddShard(Table::kTaskEvents,
+                 "0,,1,0,,0,U,0,9,0.1,0.1,,\n0,,1,1,,0,U,0,9,,,,\n10,,1,0,1,1,U,0,9,,,,\n", 0, 2);
+  trace.AddShard(Table::kTaskEvents,
+                 "50,,1,0,1,2,U,0,9,,,,\n50,,1,0,,0,U,0,9,0.2,,,\n60,,2,0,,5,U,1,0,,,,\n", 1, 2);
+  ExpectMergeEquivalence(trace.root());
+}
+
+}  // namespace
+}  // namespace borgscope::testing

@@ -1,0 +1,202 @@
+#include "trace/block_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "io/gzip_reader.h"
+#include "test_support.h"
+
+namespace borgscope {
+namespace {
+
+using namespace task_events;
+
+constexpr ColumnMask kAllTaskColumns = (ColumnMask{1} << 13) - 1;
+
+RowBatch ParseAll(std::string_view text, ColumnMask wanted, BadRowPolicy& policy,
+                  bool plain = false, Table table = Table::kTaskEvents) {
+  BlockParser parser(table, wanted);
+  RowBatch batch;
+  ClearBatch(batch, table, 3);
+  if (plain) {
+    parser.ParsePlain(text.data(), text.data() + text.size(), 1, batch, policy);
+  } else {
+    parser.Parse(text.data(), text.data() + text.size(), 1, batch, policy);
+  }
+  return batch;
+}
+
+TEST(BlockParser, DecodesWantedColumnsOnly) {
+  std::string text =
+      "0,2,3418309,0,4155527081,0,70s3v5qRyCO=,3,9,,,,\n"
+      "5611824441,,6251812952,1761,6486632288,1,user,0,11,0.125,3.815e-05,0.0004244,1\n";
+  BadRowPolicy policy;
+  ColumnMask wanted = ColumnBit(kTime) | ColumnBit(kJobId) | ColumnBit(kMachineId) |
+                      ColumnBit(kCpuRequest) | ColumnBit(kMemoryRequest) | ColumnBit(kUser);
+  RowBatch batch = ParseAll(text, wanted, policy);
+  ASSERT_EQ(batch.size, 2u);
+  EXPECT_FALSE(policy.fatal);
+  EXPECT_EQ(batch.shard, 3u);
+  EXPECT_EQ(batch.line[0], 1u);
+  EXPECT_EQ(batch.line[1], 2u);
+  EXPECT_EQ(batch.Value(kTime, 1), 5611824441);
+  EXPECT_EQ(batch.Value(kJobId, 1), 6251812952);   // above 2^32
+  EXPECT_EQ(batch.Value(kMachineId, 1), 6486632288);
+  EXPECT_EQ(batch.Value(kCpuRequest, 0), kNull);   // empty optional
+  EXPECT_EQ(batch.Value(kCpuRequest, 1), 125'000'000'000);
+  EXPECT_EQ(batch.Value(kMemoryRequest, 1), 38'150'000);  // 3.815e-05
+  EXPECT_EQ(batch.text[kUser][0], "70s3v5qRyCO=");
+  EXPECT_TRUE(batch.values[kPriority].empty());  // not wanted, never touched
+}
+
+TEST(BlockParser, LastLineWithoutNewlineAndCarriageReturns) {
+  std::string text = "1,,2,3,,0,u,1,0,,,,\r\n4,,5,6,,1,u,2,0,,,,";
+  BadRowPolicy policy;
+  RowBatch batch = ParseAll(text, kAllTaskColumns, policy);
+  ASSERT_EQ(batch.size, 2u);
+  EXPECT_EQ(batch.Value(kDifferentMachinesRestriction, 0), kNull);
+  EXPECT_EQ(batch.Value(kTime, 1), 4);
+  EXPECT_EQ(batch.Value(kSchedulingClass, 1), 2);
+}
+
+TEST(BlockParser, SpecialTimes) {
+  std::string text = "0,,1,0,,0,u,0,0,,,,\n9223372036854775807,,1,0,,4,u,0,0,,,,\n";
+  BadRowPolicy policy;
+  RowBatch batch = ParseAll(text, ColumnBit(kTime), policy);
+  ASSERT_EQ(batch.size, 2u);
+  EXPECT_EQ(batch.Value(kTime, 0), 0);
+  EXPECT_EQ(batch.Value(kTime, 1), kTimeAfterWindow);
+}
+
+struct BadRowCase {
+  const char* name;
+  std::string row;
+  ColumnMask wanted;
+  std::string expected;  // BadRow::Describe
+};
+
+TEST(BlockParser, EachKindOfBadRowWithItsPosition) {
+  const TableSpec& spec = Spec(Table::kTaskEvents);
+  const std::string good = "0,,1,0,,0,u,0,0,,,,\n";
+  std::vector<BadRowCase> cases = {
+      {"too few", "0,,1,0,,0,u,0,0,,,", kAllTaskColumns,
+       "line 2: expected 13 columns, found 12: '0,,1,0,,0,u,0,0,,,'"},
+      {"too many", "0,,1,0,,0,u,0,0,,,,,", kAllTaskColumns,
+       "line 2: expected 13 columns, found 14: '0,,1,0,,0,u,0,0,,,,,'"},
+      {"too few, unwanted columns", "0,,1", ColumnBit(kTime),
+       "line 2: expected 13 columns, found 3: '0,,1'"},
+      {"bad number", "0,,12x4,0,,0,u,0,0,,,,", ColumnBit(kJobId),
+       "line 2, column 2 (job_id): not a number: '12x4' in row '0,,12x4,0,,0,u,0,0,,,,'"},
+      {"bad float", "0,,1,0,,0,u,0,0,0.5.1,,,", ColumnBit(kCpuRequest),
+       "line 2, column 9 (cpu_request): not a number: '0.5.1' in row '0,,1,0,,0,u,0,0,0.5.1,,,'"},
+      {"bad enum", "0,,1,0,,9,u,0,0,,,,", ColumnBit(kEventType),
+       "line 2, column 5 (event_type): value outside the column's enum: '9' in row "
+       "'0,,1,0,,9,u,0,0,,,,'"},
+      {"bad boolean", "0,,1,0,,1,u,0,0,,,,2", kAllTaskColumns,
+       "line 2, column 12 (different_machines_restriction): value outside the column's enum: "
+       "'2' in row '0,,1,0,,1,u,0,0,,,,2'"},
+      {"empty mandatory", "0,,,0,,1,u,0,0,,,,", ColumnBit(kJobId),
+       "line 2, column 2 (job_id): empty mandatory field: '' in row '0,,,0,,1,u,0,0,,,,'"},
+      {"time out of range", "9223372036854775808,,1,0,,1,u,0,0,,,,", ColumnBit(kTime),
+       "line 2, column 0 (time): number out of range: '9223372036854775808' in row "
+       "'9223372036854775808,,1,0,,1,u,0,0,,,,'"},
+      {"negative id", "0,,-1,0,,1,u,0,0,,,,", ColumnBit(kJobId),
+       "line 2, column 2 (job_id): not a number: '-1' in row '0,,-1,0,,1,u,0,0,,,,'"},
+      {"empty line", "", ColumnBit(kTime), "line 2: expected 13 columns, found 1: ''"},
+  };
+  for (const BadRowCase& c : cases) {
+    for (bool plain : {false, true}) {
+      SCOPED_TRACE(std::string(c.name) + (plain ? " (plain)" : " (fused)"));
+      std::string text = good + c.row + "\n" + good;
+      BadRowPolicy fail;
+      RowBatch batch = ParseAll(text, c.wanted, fail, plain);
+      ASSERT_TRUE(fail.fatal);
+      EXPECT_EQ(fail.fatal->Describe(spec), c.expected);
+      EXPECT_EQ(batch.size, 1u);  // the row before; parsing stopped at the bad one
+
+      BadRowPolicy skip;
+      skip.skip = true;
+      batch = ParseAll(text, c.wanted, skip, plain);
+      EXPECT_FALSE(skip.fatal);
+      EXPECT_EQ(skip.skipped, 1u);
+      ASSERT_EQ(skip.examples.size(), 1u);
+      EXPECT_EQ(skip.examples[0].line, 2u);
+      ASSERT_EQ(batch.size, 2u);
+      EXPECT_EQ(batch.line[1], 3u);
+    }
+  }
+}
+
+// Equal batches from the fused and the plain path.
+void ExpectSameBatches(const RowBatch& a, const RowBatch& b, ColumnMask wanted, int columns) {
+  ASSERT_EQ(a.size, b.size);
+  for (size_t r = 0; r < a.size; ++r) {
+    ASSERT_EQ(a.line[r], b.line[r]);
+    for (int c = 0; c < columns; ++c) {
+      if ((wanted & ColumnBit(c)) == 0) continue;
+      if (!a.values[c].empty()) {
+        ASSERT_EQ(a.values[c][r], b.values[c][r]) << "row " << r << " column " << c;
+      } else {
+        ASSERT_EQ(a.text[c][r], b.text[c][r]) << "row " << r << " column " << c;
+      }
+    }
+  }
+}
+
+// Differential test: random rows built from good and nasty field values, in
+// random column masks, give the same batches and the same errors both ways.
+TEST(BlockParser, FusedEqualsPlainOnRandomRows) {
+  std::mt19937_64 random(42);
+  const std::vector<std::string> pieces = {
+      "",   "0",   "1",     "8",  "9",     "12",   "0.5",  "3.815e-05", "1e3",  "-1", "x",
+      "18446744073709551615", "9223372036854775807", "00000000000000000000007", "2", "1.",
+      ".5", "1e", "abc=",  "+3", "0.0000000000005"};
+  const TableSpec& spec = Spec(Table::kTaskEvents);
+  for (int round = 0; round < 300; ++round) {
+    std::string text;
+    int rows = 1 + static_cast<int>(random() % 20);
+    for (int r = 0; r < rows; ++r) {
+      int columns = random() % 10 == 0 ? static_cast<int>(random() % 15) + 1 : 13;
+      for (int c = 0; c < columns; ++c) {
+        if (c > 0) text += ',';
+        text += random() % 3 == 0 ? pieces[random() % pieces.size()] : std::to_string(random() % 5);
+      }
+      text += '\n';
+    }
+    ColumnMask wanted = static_cast<ColumnMask>(random()) & kAllTaskColumns;
+    for (bool skip : {false, true}) {
+      BadRowPolicy fused_policy, plain_policy;
+      fused_policy.skip = plain_policy.skip = skip;
+      RowBatch fused = ParseAll(text, wanted, fused_policy, false);
+      RowBatch plain = ParseAll(text, wanted, plain_policy, true);
+      ExpectSameBatches(fused, plain, wanted, 13);
+      ASSERT_EQ(fused_policy.fatal.has_value(), plain_policy.fatal.has_value()) << text;
+      if (fused_policy.fatal) {
+        ASSERT_EQ(fused_policy.fatal->Describe(spec), plain_policy.fatal->Describe(spec)) << text;
+      }
+      ASSERT_EQ(fused_policy.skipped, plain_policy.skipped);
+      for (size_t i = 0; i < fused_policy.examples.size(); ++i) {
+        ASSERT_EQ(fused_policy.examples[i].Describe(spec), plain_policy.examples[i].Describe(spec));
+      }
+    }
+  }
+}
+
+// The same on the real first shard of task_events, all columns.
+TEST(BlockParser, FusedEqualsPlainOnRealShard) {
+  GzipReader reader((testing::kSampleDir / "task_events/part-00000-of-00500.csv.gz").string());
+  std::string text;
+  std::vector<char> buffer(1 << 16);
+  while (size_t n = reader.Read(buffer.data(), buffer.size())) text.append(buffer.data(), n);
+  BadRowPolicy fused_policy, plain_policy;
+  RowBatch fused = ParseAll(text, kAllTaskColumns, fused_policy, false);
+  RowBatch plain = ParseAll(text, kAllTaskColumns, plain_policy, true);
+  EXPECT_FALSE(fused_policy.fatal);
+  EXPECT_EQ(fused.size, 450146u);  // zcat ... | wc -l
+  ExpectSameBatches(fused, plain, kAllTaskColumns, 13);
+}
+
+}  // namespace
+}  // namespace borgscope

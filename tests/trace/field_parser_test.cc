@@ -1,0 +1,106 @@
+#include "trace/field_parser.h"
+
+#include <gtest/gtest.h>
+
+namespace borgscope {
+namespace {
+
+int64_t Fixed(std::string_view text) {
+  int64_t value = 0;
+  EXPECT_EQ(ParseFixed(text, value), FieldStatus::kOk) << text;
+  return value;
+}
+
+TEST(ParseFixed, PlainDecimals) {
+  EXPECT_EQ(Fixed("0.5"), 500'000'000'000);
+  EXPECT_EQ(Fixed("0.2493"), 249'300'000'000);
+  EXPECT_EQ(Fixed("1"), kFixedOne);
+  EXPECT_EQ(Fixed("1.0"), kFixedOne);
+  EXPECT_EQ(Fixed("0"), 0);
+  EXPECT_EQ(Fixed(".25"), 250'000'000'000);
+  EXPECT_EQ(Fixed("12."), 12 * kFixedOne);
+  EXPECT_EQ(Fixed("-0.125"), -125'000'000'000);
+  EXPECT_EQ(Fixed("0.000000000001"), 1);
+}
+
+TEST(ParseFixed, ScientificNotation) {
+  EXPECT_EQ(Fixed("3.815e-05"), 38'150'000);  // 0.00003815
+  EXPECT_EQ(Fixed("1E3"), 1000 * kFixedOne);
+  EXPECT_EQ(Fixed("2.5e+1"), 25 * kFixedOne);
+  EXPECT_EQ(Fixed("1e-12"), 1);
+  EXPECT_EQ(Fixed("1e-30"), 0);
+  EXPECT_EQ(Fixed("0e5"), 0);
+}
+
+TEST(ParseFixed, RoundsBeyondTwelveDecimals) {
+  EXPECT_EQ(Fixed("0.0000000000004"), 0);
+  EXPECT_EQ(Fixed("0.0000000000005"), 1);
+  EXPECT_EQ(Fixed("1.23456789012345678901234"), 1'234'567'890'123);
+  EXPECT_EQ(Fixed("5e-13"), 1);
+}
+
+TEST(ParseFixed, RejectsBadText) {
+  int64_t value = 0;
+  for (std::string_view bad : {"", "abc", "1.2.3", "1e", "e5", "-", ".", "1,5", "0x10", " 1", "1 "}) {
+    EXPECT_EQ(ParseFixed(bad, value), FieldStatus::kBadNumber) << "'" << bad << "'";
+  }
+  EXPECT_EQ(ParseFixed("1e10", value), FieldStatus::kOutOfRange);  // 1e22 units
+  EXPECT_EQ(ParseFixed("9223373", value), FieldStatus::kOutOfRange);
+  EXPECT_EQ(ParseFixed("9223372", value), FieldStatus::kOk);
+}
+
+TEST(ParseUnsigned, SixtyFourBitValues) {
+  int64_t value = 0;
+  ASSERT_EQ(ParseUnsigned("6486632288", value), FieldStatus::kOk);  // machine id > 2^32
+  EXPECT_EQ(value, 6'486'632'288);
+  ASSERT_EQ(ParseUnsigned("9223372036854775807", value), FieldStatus::kOk);  // 2^63-1
+  EXPECT_EQ(value, kTimeAfterWindow);
+  EXPECT_EQ(ParseUnsigned("9223372036854775808", value), FieldStatus::kOutOfRange);
+  EXPECT_EQ(ParseUnsigned("18446744073709551616", value), FieldStatus::kOutOfRange);
+  EXPECT_EQ(ParseUnsigned("-1", value), FieldStatus::kBadNumber);
+  EXPECT_EQ(ParseUnsigned("1.5", value), FieldStatus::kBadNumber);
+  EXPECT_EQ(ParseUnsigned("", value), FieldStatus::kBadNumber);
+}
+
+TEST(ParseField, PerColumnType) {
+  const TableSpec& task = Spec(Table::kTaskEvents);
+  int64_t value = 0;
+  // Optional empty -> kNull; mandatory empty -> error.
+  EXPECT_EQ(ParseField(task.columns[task_events::kMachineId], "", value), FieldStatus::kOk);
+  EXPECT_EQ(value, kNull);
+  EXPECT_EQ(ParseField(task.columns[task_events::kJobId], "", value),
+            FieldStatus::kEmptyMandatory);
+  // Enums: event_type 0..8.
+  EXPECT_EQ(ParseField(task.columns[task_events::kEventType], "8", value), FieldStatus::kOk);
+  EXPECT_EQ(value, 8);
+  EXPECT_EQ(ParseField(task.columns[task_events::kEventType], "9", value), FieldStatus::kBadEnum);
+  EXPECT_EQ(ParseField(task.columns[task_events::kEventType], "99999999999999999999", value),
+            FieldStatus::kBadEnum);
+  // Booleans.
+  EXPECT_EQ(ParseField(task.columns[task_events::kDifferentMachinesRestriction], "1", value),
+            FieldStatus::kOk);
+  EXPECT_EQ(ParseField(task.columns[task_events::kDifferentMachinesRestriction], "2", value),
+            FieldStatus::kBadEnum);
+  // Floats.
+  EXPECT_EQ(ParseField(task.columns[task_events::kCpuRequest], "0.125", value), FieldStatus::kOk);
+  EXPECT_EQ(value, 125'000'000'000);
+  // Strings are not decoded.
+  EXPECT_EQ(ParseField(task.columns[task_events::kUser], "70s3v5qR=", value), FieldStatus::kOk);
+  EXPECT_EQ(value, kNull);
+}
+
+TEST(Schema, MatchesGoogleSchemaCounts) {
+  EXPECT_EQ(Spec(Table::kMachineEvents).columns.size(), 6u);
+  EXPECT_EQ(Spec(Table::kMachineAttributes).columns.size(), 5u);
+  EXPECT_EQ(Spec(Table::kJobEvents).columns.size(), 8u);
+  EXPECT_EQ(Spec(Table::kTaskEvents).columns.size(), 13u);
+  EXPECT_EQ(Spec(Table::kTaskConstraints).columns.size(), 6u);
+  EXPECT_EQ(Spec(Table::kTaskUsage).columns.size(), 20u);
+  EXPECT_EQ(TableFromName("task_usage"), Table::kTaskUsage);
+  EXPECT_EQ(TableFromName("nope"), std::nullopt);
+  EXPECT_EQ(EventTypeName(2), "EVICT");
+  EXPECT_EQ(EventTypeName(8), "UPDATE_RUNNING");
+}
+
+}  // namespace
+}  // namespace borgscope
