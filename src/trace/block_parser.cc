@@ -9,16 +9,6 @@ namespace {
 
 constexpr size_t kRowTextLimit = 200;
 
-inline const char* FindComma(const char* p, const char* end) {
-  return static_cast<const char*>(std::memchr(p, ',', static_cast<size_t>(end - p)));
-}
-
-int CountColumns(const char* begin, const char* end) {
-  int columns = 1;
-  for (const char* p = begin; p < end; ++p) columns += *p == ',';
-  return columns;
-}
-
 }  // namespace
 
 std::string BadRow::Describe(const TableSpec& spec) const {
@@ -63,77 +53,57 @@ void BlockParser::EnsureCapacity(RowBatch& batch, size_t rows) {
   }
 }
 
-bool BlockParser::ParseRow(const char* begin, const char* end, size_t row, RowBatch& batch,
-                           BadRow& bad) {
-  const char* p = begin;
+bool BlockParser::DecodeRow(const char* row_begin, const uint32_t* delimiters, const char* block,
+                            const char* row_end, size_t row, RowBatch& batch, BadRow& bad) {
+  const char* field_begin = row_begin;
   for (int c = 0; c < column_count_; ++c) {
-    const bool last = c + 1 == column_count_;
-    const ColumnSpec& column = spec_.columns[c];
-    if ((wanted_ & ColumnBit(c)) != 0 &&
-        (column.type == ColumnType::kInteger || column.type == ColumnType::kEnum)) {
-      // Fused: decode digits while looking for the delimiter.
-      uint64_t value = 0;
-      const char* q = p;
-      while (q < end && static_cast<unsigned char>(*q - '0') < 10 && q - p < 19) {
-        value = value * 10 + static_cast<uint64_t>(*q - '0');
-        ++q;
-      }
-      bool at_delimiter = q == end || *q == ',';
-      const uint64_t max = column.type == ColumnType::kInteger
-                               ? static_cast<uint64_t>(INT64_MAX)
-                               : static_cast<uint64_t>(column.enum_max);
-      if (at_delimiter && q != p && value <= max) {
-        if (q == end && !last) {
-          bad.problem = RowProblem::kTooFewColumns;
-          bad.column = c + 1;
-          return false;
-        }
-        if (q != end && last) {
-          bad.problem = RowProblem::kTooManyColumns;
-          bad.column = CountColumns(begin, end);
-          return false;
-        }
-        batch.values[c][row] = static_cast<int64_t>(value);
-        p = q + 1;
-        continue;
-      }
-      // Anything unusual (empty, long, bad text, enum range) takes the plain
-      // decoder below, which knows every case.
-    }
-    const char* field_end = last ? end : FindComma(p, end);
-    if (field_end == nullptr) {
-      bad.problem = RowProblem::kTooFewColumns;
-      bad.column = c + 1;
-      return false;
-    }
-    if (last && FindComma(p, end) != nullptr) {
-      bad.problem = RowProblem::kTooManyColumns;
-      bad.column = CountColumns(begin, end);
-      return false;
-    }
+    // The last field ends at the row's end (without '\r'), the others at their ','.
+    const char* field_end = c + 1 == column_count_ ? row_end : block + delimiters[c];
     if ((wanted_ & ColumnBit(c)) != 0) {
-      std::string_view text(p, static_cast<size_t>(field_end - p));
-      if (column.type == ColumnType::kStringHash ||
-          column.type == ColumnType::kStringHashOrInteger) {
-        if (text.empty() && column.mandatory) {
-          bad.problem = RowProblem::kField;
-          bad.field_status = FieldStatus::kEmptyMandatory;
-          bad.column = c;
-          return false;
+      const ColumnSpec& column = spec_.columns[c];
+      bool decoded = false;
+      if (column.type == ColumnType::kInteger || column.type == ColumnType::kEnum) {
+        // Fast path: 1..18 digits (no overflow possible); anything else
+        // (empty, long, bad text) goes to the plain decoder, which knows every case.
+        size_t length = static_cast<size_t>(field_end - field_begin);
+        if (length - 1 < 18) {
+          uint64_t value = 0;
+          const char* p = field_begin;
+          while (p < field_end && static_cast<unsigned char>(*p - '0') < 10) {
+            value = value * 10 + static_cast<uint64_t>(*p - '0');
+            ++p;
+          }
+          if (p == field_end &&
+              (column.type == ColumnType::kInteger || value <= static_cast<uint64_t>(column.enum_max))) {
+            batch.values[c][row] = static_cast<int64_t>(value);
+            decoded = true;
+          }
         }
-        batch.text[c][row] = text;
-      } else {
-        FieldStatus status = ParseField(column, text, batch.values[c][row]);
-        if (status != FieldStatus::kOk) {
-          bad.problem = RowProblem::kField;
-          bad.field_status = status;
-          bad.column = c;
-          bad.field_text.assign(text);
-          return false;
+      }
+      if (!decoded) {
+        std::string_view text(field_begin, static_cast<size_t>(field_end - field_begin));
+        if (column.type == ColumnType::kStringHash ||
+            column.type == ColumnType::kStringHashOrInteger) {
+          if (text.empty() && column.mandatory) {
+            bad.problem = RowProblem::kField;
+            bad.field_status = FieldStatus::kEmptyMandatory;
+            bad.column = c;
+            return false;
+          }
+          batch.text[c][row] = text;
+        } else {
+          FieldStatus status = ParseField(column, text, batch.values[c][row]);
+          if (status != FieldStatus::kOk) {
+            bad.problem = RowProblem::kField;
+            bad.field_status = status;
+            bad.column = c;
+            bad.field_text.assign(text);
+            return false;
+          }
         }
       }
     }
-    p = field_end + 1;
+    field_begin = field_end + 1;
   }
   return true;
 }
@@ -153,31 +123,42 @@ bool BlockParser::HandleBadRow(BadRow&& bad, const char* row_begin, const char* 
 
 uint64_t BlockParser::Parse(const char* begin, const char* end, uint64_t first_line,
                             RowBatch& batch, BadRowPolicy& policy) {
+  index_.Build(begin, end);
+  const uint32_t* delimiters = index_.offsets();
+  const size_t count = index_.size();
+  const uint32_t block_length = static_cast<uint32_t>(end - begin);
   uint64_t line = first_line;
-  const char* p = begin;
-  while (p < end) {
-    const char* newline = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
-    const char* line_end = newline != nullptr ? newline : end;
-    const char* row_end = (line_end > p && line_end[-1] == '\r') ? line_end - 1 : line_end;
+  size_t d = 0;  // the first delimiter of the current row
+  const char* row_begin = begin;
+  while (row_begin < end) {
+    // The row's newline: the first '\n' delimiter from d on, or the end of the
+    // block for a last line without one. Its fields = commas before it + 1.
+    size_t newline = d;
+    while (newline < count && begin[delimiters[newline]] != '\n') ++newline;
+    const uint32_t line_end_offset = newline < count ? delimiters[newline] : block_length;
+    const char* line_end = begin + line_end_offset;
+    const char* row_end = (line_end > row_begin && line_end[-1] == '\r') ? line_end - 1 : line_end;
+    const int columns = static_cast<int>(newline - d) + 1;
     EnsureCapacity(batch, batch.size + 1);
     BadRow bad;
-    if (ParseRow(p, row_end, batch.size, batch, bad)) {
+    bool good;
+    if (columns != column_count_) {
+      bad.problem = columns < column_count_ ? RowProblem::kTooFewColumns
+                                            : RowProblem::kTooManyColumns;
+      bad.column = columns;
+      good = false;
+    } else {
+      good = DecodeRow(row_begin, delimiters + d, begin, row_end, batch.size, batch, bad);
+    }
+    if (good) {
       batch.line[batch.size++] = line;
     } else {
-      // A wrong column count explains the row better than any field in it
-      // (and is what the plain path reports).
-      int columns = CountColumns(p, row_end);
-      if (bad.problem == RowProblem::kField && columns != column_count_) {
-        bad.problem = columns < column_count_ ? RowProblem::kTooFewColumns
-                                              : RowProblem::kTooManyColumns;
-        bad.column = columns;
-        bad.field_text.clear();
-      }
       bad.line = line;
-      if (!HandleBadRow(std::move(bad), p, row_end, policy)) return line - first_line;
+      if (!HandleBadRow(std::move(bad), row_begin, row_end, policy)) return line - first_line;
     }
     ++line;
-    p = newline != nullptr ? newline + 1 : end;
+    d = newline + 1;
+    row_begin = line_end + 1;
   }
   return line - first_line;
 }

@@ -2,7 +2,9 @@
 // The fused field scanner: whole lines of one shard -> RowBatch.
 //
 // Pre: [begin, end) holds whole lines, each ended by '\n' except possibly the
-// very last line of a shard. A trailing '\r' is dropped. Post: every good row
+// very last line of a shard. A trailing '\r' is dropped. Stage 1 indexes every
+// delimiter of the block (DelimiterIndex); stage 2 checks each row's column
+// count from the index and decodes only the wanted fields. Post: every good row
 // is appended to the batch with only the wanted columns decoded; no memory is
 // allocated per row (the batch grows to the largest block and stays).
 // A bad row (wrong column count, bad number, bad enum, empty mandatory field)
@@ -13,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "trace/delimiter_index.h"
 #include "trace/field_parser.h"
 #include "trace/row_batch.h"
 #include "trace/schema.h"
@@ -66,14 +69,17 @@ class BlockParser {
 
  private:
   void EnsureCapacity(RowBatch& batch, size_t rows);
-  // Returns false and fills `bad` when the row is bad.
-  bool ParseRow(const char* begin, const char* end, size_t row, RowBatch& batch, BadRow& bad);
+  // Decodes the wanted fields of a row whose field f spans
+  // [field_begin(f), field_end(f)); returns false and fills `bad` when one is bad.
+  bool DecodeRow(const char* row_begin, const uint32_t* delimiters, const char* block,
+                 const char* row_end, size_t row, RowBatch& batch, BadRow& bad);
   bool HandleBadRow(BadRow&& bad, const char* row_begin, const char* row_end,
                     BadRowPolicy& policy);
 
   const TableSpec& spec_;
   ColumnMask wanted_;
   int column_count_;
+  DelimiterIndex index_;
 };
 
 // Resets a batch for a new block (keeps its memory).
