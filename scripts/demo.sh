@@ -12,7 +12,7 @@ cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBORGSCOPE_TESTS=OFF -DBORGSC
 cmake --build "$BUILD" -j"$(nproc)" --target borgscope
 
 rm -rf demo/trace demo/out
-"$BUILD/borgscope" gen --out demo/trace --seed 1 --scale "$SCALE"
-"$BUILD/borgscope" analyze --trace demo/trace --out demo/out
+"$BUILD/src/borgscope" gen --out demo/trace --seed 1 --scale "$SCALE"
+"$BUILD/src/borgscope" analyze --trace demo/trace --out demo/out
 echo
 echo "results: $(pwd)/demo/out  (one folder per question, metrics.json)"
