@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 
 #include "gen/random.h"
@@ -67,23 +68,30 @@ class LogNormalNoise {
   double table_[kSize];
 };
 
-// How a task uses what it asked for, the same in all its rows.
-struct TaskProfile {
-  double cpu_factor;     // cpu_rate / cpu_request (some tasks go above 1)
-  double memory_factor;  // canonical_memory_usage / memory_request
-  double disk_factor;
+double Request(Decimal4 request, double fallback) {
+  const double value = request.ToDouble();
+  return value > 0 ? value : fallback;
+}
+
+// How a task uses what it asked for: the same in all the rows of a run.
+struct RunProfile {
+  uint64_t task_key;  // seeds the task's profile and, with the window, each row
+  double cpu;         // typical cpu_rate: request × a per-task factor (some above 1)
+  double memory;      // typical canonical_memory_usage
+  double local_disk;  // local_disk_space
   double io_time;
   double cpi;
   double mai;
   bool has_counters;  // some tasks have no CPI/MAI
 };
 
-TaskProfile ProfileOf(uint64_t key) {
-  SplitMix random(key);
-  TaskProfile profile;
-  profile.cpu_factor = LogNormal(random, 0.35, 0.8);
-  profile.memory_factor = std::min(1.3, LogNormal(random, 0.6, 0.45));
-  profile.disk_factor = std::min(1.0, LogNormal(random, 0.3, 0.8));
+RunProfile ProfileOf(uint64_t seed, const UsageRun& run) {
+  RunProfile profile;
+  profile.task_key = HashKeys({seed, kUsageTag, run.job_id, run.task_index});
+  SplitMix random(profile.task_key);
+  profile.cpu = Request(run.cpu_request, 0.01) * LogNormal(random, 0.35, 0.8);
+  profile.memory = Request(run.memory_request, 0.005) * std::min(1.3, LogNormal(random, 0.6, 0.45));
+  profile.local_disk = Request(run.disk_request, 1e-5) * std::min(1.0, LogNormal(random, 0.3, 0.8));
   profile.io_time = LogNormal(random, 2e-5, 1.2);
   profile.cpi = LogNormal(random, 2.2, 0.35);
   profile.mai = LogNormal(random, 0.008, 0.5);
@@ -99,11 +107,6 @@ struct UsageRowKey {
   uint32_t task_index;
   uint32_t run;
 };
-
-double Request(Decimal4 request, double fallback) {
-  const double value = request.ToDouble();
-  return value > 0 ? value : fallback;
-}
 
 Decimal4 MaybeEmpty(SplitMix& random, double empty_share, double value) {
   return random.Uniform() < empty_share ? Decimal4::Empty() : Round4(value);
@@ -123,14 +126,11 @@ ShardStats WriteTaskUsage(const std::string& path, const TraceShape& shape,
   }
   std::vector<UsageRowKey> rows;
   rows.reserve(row_count);
-  std::vector<TaskProfile> profiles;
-  std::vector<uint64_t> task_keys;
+  std::vector<RunProfile> profiles;
   profiles.reserve(runs.size());
-  task_keys.reserve(runs.size());
   for (uint32_t i = 0; i < runs.size(); ++i) {
     const UsageRun& run = runs[i];
-    task_keys.push_back(HashKeys({shape.seed, kUsageTag, run.job_id, run.task_index}));
-    profiles.push_back(ProfileOf(task_keys.back()));
+    profiles.push_back(ProfileOf(shape.seed, run));
     int64_t window = kWindowStart + (run.start - kWindowStart) / kUsagePeriod * kUsagePeriod;
     for (; window < run.end; window += kUsagePeriod) {
       rows.push_back({std::max(run.start, window), std::min(run.end, window + kUsagePeriod),
@@ -147,43 +147,61 @@ ShardStats WriteTaskUsage(const std::string& path, const TraceShape& shape,
   CsvShardWriter writer(path);
   int64_t daily_window = -1;
   double daily = 1;
+  // Rows come sorted by time, then job: neighbours share their times and job.
+  char times[48];
+  size_t times_length = 0;
+  int64_t times_start = -1, times_end = -1;
+  char job[24];
+  size_t job_length = 0;
+  uint64_t job_id = 0;
   for (const UsageRowKey& row : rows) {
     const UsageRun& run = runs[row.run];
-    const TaskProfile& profile = profiles[row.run];
+    const RunProfile& profile = profiles[row.run];
     const int64_t window = (row.start - kWindowStart) / kUsagePeriod;
-    SplitMix random(HashKeys({task_keys[row.run], static_cast<uint64_t>(window), run.machine_id}));
+    SplitMix random(HashKeys({profile.task_key, static_cast<uint64_t>(window), run.machine_id}));
     if (window != daily_window) {
       // The cell is busier in the local afternoon (the trace starts at 19:00).
       const double hour = 19.0 + static_cast<double>(window) / 12.0;
       daily = 1.0 + 0.25 * std::sin(2 * std::numbers::pi * (hour - 9) / 24);
       daily_window = window;
     }
-    const double cpu_rate =
-        Request(run.cpu_request, 0.01) * profile.cpu_factor * daily * kCpuNoise.Draw(random);
-    const double memory =
-        Request(run.memory_request, 0.005) * profile.memory_factor * kMemoryNoise.Draw(random);
+    const double cpu_rate = profile.cpu * daily * kCpuNoise.Draw(random);
+    const double memory = profile.memory * kMemoryNoise.Draw(random);
     const double unmapped = random.Uniform() < 0.3 ? 0 : memory * 0.02 * random.Uniform();
     const double io_time = profile.io_time * kIoNoise.Draw(random);
 
+    if (row.start != times_start || row.end != times_end) {
+      char* end = AppendUnsigned(times, static_cast<uint64_t>(row.start));
+      *end++ = ',';
+      end = AppendUnsigned(end, static_cast<uint64_t>(row.end));
+      *end++ = ',';
+      times_length = static_cast<size_t>(end - times);
+      times_start = row.start;
+      times_end = row.end;
+    }
+    if (run.job_id != job_id || job_length == 0) {
+      char* end = AppendUnsigned(job, run.job_id);
+      *end++ = ',';
+      job_length = static_cast<size_t>(end - job);
+      job_id = run.job_id;
+    }
     char* out = writer.BeginRow();
-    out = AppendUnsigned(out, static_cast<uint64_t>(row.start));
-    *out++ = ',';
-    out = AppendUnsigned(out, static_cast<uint64_t>(row.end));
-    *out++ = ',';
-    out = AppendUnsigned(out, run.job_id);
-    *out++ = ',';
+    std::memcpy(out, times, times_length);
+    out += times_length;
+    std::memcpy(out, job, job_length);
+    out += job_length;
     out = AppendUnsigned(out, run.task_index);
     *out++ = ',';
     out = AppendUnsigned(out, run.machine_id);
     const Decimal4 values[15] = {
-        MaybeEmpty(random, 0.001, cpu_rate),                  // cpu_rate
-        MaybeEmpty(random, 0.001, memory),                    // canonical
-        Round4(memory * (1 + 0.15 * random.Uniform())),       // assigned
-        Round4(unmapped),                                     // unmapped cache
-        Round4(unmapped + memory * 0.08 * random.Uniform()),  // total cache
-        Round4(memory * (1 + 0.1 * random.Uniform())),        // max memory
-        Round4(io_time),                                      // disk io time
-        MaybeEmpty(random, 0.002, Request(run.disk_request, 1e-5) * profile.disk_factor),
+        MaybeEmpty(random, 0.001, cpu_rate),                                  // cpu_rate
+        MaybeEmpty(random, 0.001, memory),                                    // canonical
+        Round4(memory * (1 + 0.15 * random.Uniform())),                       // assigned
+        Round4(unmapped),                                                     // unmapped cache
+        Round4(unmapped + memory * 0.08 * random.Uniform()),                  // total cache
+        Round4(memory * (1 + 0.1 * random.Uniform())),                        // max memory
+        Round4(io_time),                                                      // disk io time
+        MaybeEmpty(random, 0.002, profile.local_disk),                        // local disk
         MaybeEmpty(random, 0.01, cpu_rate * (1.3 + 2.5 * random.Uniform())),  // max cpu
         Round4(io_time * (2 + 20 * random.Uniform())),                        // max disk io
         profile.has_counters ? Round4(profile.cpi * kCpiNoise.Draw(random)) : Decimal4::Empty(),

@@ -39,7 +39,10 @@ constexpr double kTaskCountBounds[] = {1, 2, 11, 101, 1001, 2500};
 
 // Share of jobs that are long-running services, by scheduling class.
 constexpr double kInitialServiceShare[] = {0.25, 0.5, 0.8, 0.9};
-constexpr double kArrivalServiceShare[] = {0.0, 0.005, 0.03, 0.15};
+constexpr double kArrivalServiceShare[] = {0.0, 0.01, 0.04, 0.3};
+// Services submitted during the trace stay small: with the real cell's big
+// jobs among them, the cell would fill with services within days.
+constexpr uint32_t kMaxArrivingServiceTasks = 50;
 constexpr double kCrashLoopingShare = 0.004;
 
 // Median duration of a batch task attempt, by scheduling class (seconds).
@@ -67,7 +70,7 @@ constexpr double kMenuShare = 0.65;
 
 // Tasks submitted per machine and day (the real cell: ~70, plus
 // resubmissions). Small cells cap the size of jobs, so they get more jobs.
-constexpr double kTasksPerMachineDay = 100;
+constexpr double kTasksPerMachineDay = 70;
 constexpr double kDailyAmplitude = 0.3;
 
 template <typename Row, size_t N>
@@ -184,6 +187,9 @@ JobSpec WorkloadModel::DrawJobOnce(Random& rng, bool initial) const {
   }
   job.task_count = DrawTaskCount(rng, initial);
   if (job.kind == JobKind::kCrashLooping) job.task_count = std::min<uint32_t>(job.task_count, 20);
+  if (job.kind == JobKind::kService && !initial) {
+    job.task_count = std::min(job.task_count, kMaxArrivingServiceTasks);
+  }
   job.user = static_cast<uint32_t>(rng.Pick(user_weights_));
   job.logical_name = static_cast<uint32_t>(rng.LogUniform(1, 41)) - 1;
   // Tasks of one job on distinct machines: about 40 % of the real tasks.
@@ -311,6 +317,10 @@ int64_t WorkloadModel::ResubmitDelay(Random& rng, Outcome outcome) const {
 
 int64_t WorkloadModel::ScheduleDelay(Random& rng) const {
   return std::max<int64_t>(1000, Micros(std::min(rng.LogNormal(2, 1.0), 600.0)));
+}
+
+int64_t WorkloadModel::PendingPatience(Random& rng) const {
+  return Micros(Clamp(rng.LogNormal(1200, 1.5), 10, 2 * 86400));
 }
 
 void WorkloadModel::UpdateRequests(Random& rng, Decimal4& cpu, Decimal4& memory) const {

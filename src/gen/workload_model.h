@@ -74,6 +74,8 @@ class WorkloadModel {
   // scheduler's first placement try.
   int64_t ResubmitDelay(Random& rng, Outcome outcome) const;
   int64_t ScheduleDelay(Random& rng) const;
+  // How long a user lets a task wait for a machine before killing it.
+  int64_t PendingPatience(Random& rng) const;
   // Requests after an UPDATE_PENDING / UPDATE_RUNNING.
   void UpdateRequests(Random& rng, Decimal4& cpu, Decimal4& memory) const;
 

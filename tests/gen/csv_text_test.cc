@@ -70,6 +70,11 @@ TEST(CsvTextTest, UnsignedIntegers) {
   EXPECT_EQ(Text(uint64_t{6457070948}), "6457070948");
   EXPECT_EQ(Text(uint64_t{9223372036854775807ULL}), "9223372036854775807");
   EXPECT_EQ(Text(UINT64_MAX), "18446744073709551615");
+  Random rng(3);
+  for (int i = 0; i < 100000; ++i) {
+    const uint64_t value = rng.Next() >> rng.Below(64);
+    ASSERT_EQ(Text(value), std::to_string(value));
+  }
 }
 
 TEST(CsvTextTest, HashesAreBase64Of32Bytes) {
