@@ -13,5 +13,6 @@ using CommandRunner = std::function<int()>;
 // once the command line has been parsed and this subcommand was chosen.
 void RegisterAnalyzeCommand(CLI::App& app, CommandRunner& run);
 void RegisterGenCommand(CLI::App& app, CommandRunner& run);
+void RegisterFetchCommand(CLI::App& app, CommandRunner& run);
 
 }  // namespace borgscope::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   cli::CommandRunner run;
   cli::RegisterAnalyzeCommand(app, run);
   cli::RegisterGenCommand(app, run);
+  cli::RegisterFetchCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
