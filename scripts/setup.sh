@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libisal-dev libtbb-dev libcli11-dev libfmt-dev nlohmann-json3-dev libfast-float-dev
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  gnuplot-nox python3 libcurl4-openssl-dev libssl-dev
+  gnuplot-nox python3 libcurl4-openssl-dev libssl-dev chromium
 )
 
 SUDO=""

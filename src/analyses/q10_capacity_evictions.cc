@@ -82,6 +82,22 @@ class Q10CapacityEvictions : public Analysis {
     return std::make_unique<Q10State>();
   }
   void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  std::vector<PlotSpec> Plots() const override {
+    PlotSpec spec{.name = "evictions_by_capacity",
+                  .title = "Evictions per machine by machine capacity",
+                  .x_label = "machine capacity (normalized: largest machine = 1)",
+                  .y_label = "EVICT events per machine (whole trace)",
+                  .kind = PlotKind::kPoints,
+                  .categorical_x = false};
+    for (const char* resource : {"cpu", "memory"}) {
+      spec.series.push_back({.title = resource,
+                             .file = "evictions_by_capacity.csv",
+                             .x = {"capacity"},
+                             .y = "evictions_per_machine",
+                             .where = {"resource", resource}});
+    }
+    return {spec};
+  }
 };
 
 void Q10CapacityEvictions::Finish(const AnalysisState& merged, ResultWriter& out) const {

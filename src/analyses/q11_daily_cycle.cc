@@ -139,6 +139,21 @@ class Q11DailyCycle : public Analysis {
         "{}:00 ({:.4f}): the peak hour is {:.1f}% above the lowest.",
         peak, high_mean, low, low_mean, low_mean > 0 ? 100.0 * (high_mean / low_mean - 1) : 0.0));
   }
+  std::vector<PlotSpec> Plots() const override {
+    PlotSpec spec{.name = "usage_by_hour",
+                  .title = "Mean usage per sample by local hour of day",
+                  .x_label = "local hour of day (the trace starts at 19:00)",
+                  .y_label = "mean per task_usage row (normalized: largest machine = 1)",
+                  .kind = PlotKind::kLines,
+                  .categorical_x = false};
+    spec.series.push_back(
+        {.title = "cpu rate", .file = "usage_by_hour.csv", .x = {"hour"}, .y = "mean_cpu"});
+    spec.series.push_back({.title = "canonical memory",
+                           .file = "usage_by_hour.csv",
+                           .x = {"hour"},
+                           .y = "mean_memory"});
+    return {spec};
+  }
 };
 
 }  // namespace

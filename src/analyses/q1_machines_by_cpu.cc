@@ -51,6 +51,19 @@ class Q1MachinesByCpu : public Analysis {
     return std::make_unique<Q1State>();
   }
   void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  std::vector<PlotSpec> Plots() const override {
+    return {
+        {.name = "machines_by_cpu",
+         .title = "Machines by CPU capacity",
+         .x_label = "CPU capacity (normalized: largest machine = 1)",
+         .y_label = "machines",
+         .series = {{.file = "machines_by_cpu.csv", .x = {"cpus"}, .y = "machines"}}},
+        {.name = "machines_by_config",
+         .title = "Machines by configuration",
+         .x_label = "CPU / memory capacity (normalized: largest machine = 1)",
+         .y_label = "machines",
+         .series = {{.file = "machines_by_config.csv", .x = {"cpus", "memory"}, .y = "machines"}}}};
+  }
 };
 
 // Known capacities ascending, unknown (kNull) last.

@@ -92,6 +92,23 @@ class Q2PowerLost : public Analysis {
     return std::make_unique<Q2State>();
   }
   void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  std::vector<PlotSpec> Plots() const override {
+    return {
+        {.name = "lost_by_length",
+         .title = "CPU capacity lost to offline periods, by their length",
+         .x_label = "length of the offline period",
+         .y_label = "lost CPU capacity (CPU-hours, largest machine = 1 CPU)",
+         .series = {{.file = "offline_periods_by_length.csv",
+                     .x = {"length_bucket"},
+                     .y = "lost_cpu_us",
+                     .scale = 1 / 3.6e9}}},
+        {.name = "offline_periods_by_length",
+         .title = "Offline periods (REMOVE to next ADD of a machine), by length",
+         .x_label = "length of the offline period",
+         .y_label = "offline periods",
+         .series = {
+             {.file = "offline_periods_by_length.csv", .x = {"length_bucket"}, .y = "periods"}}}};
+  }
 };
 
 void Q2PowerLost::Finish(const AnalysisState& merged_state, ResultWriter& out) const {

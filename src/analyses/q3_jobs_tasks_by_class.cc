@@ -177,6 +177,22 @@ class Q3JobsTasksByClass : public Analysis {
     return std::make_unique<Q3State>();
   }
   void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  std::vector<PlotSpec> Plots() const override {
+    return {{.name = "jobs_tasks_by_class",
+             .title = "Jobs and tasks by scheduling class",
+             .x_label = "scheduling class (0: least latency-sensitive, 3: most)",
+             .y_label = "share of distinct jobs / tasks (%)",
+             .series = {{.title = "jobs",
+                         .file = "jobs_by_class.csv",
+                         .x = {"scheduling_class"},
+                         .y = "share",
+                         .scale = 100},
+                        {.title = "tasks",
+                         .file = "tasks_by_class.csv",
+                         .x = {"scheduling_class"},
+                         .y = "share",
+                         .scale = 100}}}};
+  }
 };
 
 void Q3JobsTasksByClass::Finish(const AnalysisState& merged, ResultWriter& out) const {

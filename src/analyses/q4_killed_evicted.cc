@@ -102,6 +102,25 @@ class Q4KilledEvicted : public Analysis {
     return std::make_unique<Q4State>();
   }
   void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  std::vector<PlotSpec> Plots() const override {
+    auto outcomes = [](std::string name, std::string entity) {
+      PlotSpec spec{
+          .name = name + "_outcomes",
+          .title = "Outcomes of " + entity + " by scheduling class",
+          .x_label = "scheduling class (all: every distinct " + name + ")",
+          .y_label = entity + " with at least one such event (% of the class's " + entity + ")"};
+      for (const char* outcome : {"evicted", "killed", "failed", "lost", "finished"}) {
+        spec.series.push_back({.title = outcome,
+                               .file = name + "_outcomes.csv",
+                               .x = {"scheduling_class"},
+                               .y = outcome,
+                               .per = entity,
+                               .scale = 100});
+      }
+      return spec;
+    };
+    return {outcomes("task", "tasks"), outcomes("job", "jobs")};
+  }
 };
 
 void Q4KilledEvicted::Finish(const AnalysisState& merged, ResultWriter& out) const {

@@ -72,6 +72,16 @@ class Q5PriorityEviction : public Analysis {
     out.WriteFinding(fmt::format(
         "Share of tasks evicted at least once, by priority: {}.", lines.empty() ? "no tasks" : lines));
   }
+  std::vector<PlotSpec> Plots() const override {
+    return {{.name = "eviction_by_priority",
+             .title = "Eviction probability by priority",
+             .x_label = "priority (0: lowest, 11: highest)",
+             .y_label = "tasks evicted at least once (% of the priority's tasks)",
+             .series = {{.file = "eviction_by_priority.csv",
+                         .x = {"priority"},
+                         .y = "probability",
+                         .scale = 100}}}};
+  }
 };
 
 }  // namespace

@@ -96,6 +96,16 @@ class Q6JobMachineSpread : public Analysis {
     return std::make_unique<Q6State>();
   }
   void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  std::vector<PlotSpec> Plots() const override {
+    return {{.name = "machines_per_job",
+             .title = "Distinct machines per job (jobs with placed tasks)",
+             .x_label = "distinct machines the job's tasks ran on (log scale)",
+             .y_label = "jobs (log scale)",
+             .categorical_x = false,
+             .log_x = true,
+             .log_y = true,
+             .series = {{.file = "machines_per_job.csv", .x = {"machines"}, .y = "jobs"}}}};
+  }
 };
 
 void Q6JobMachineSpread::Finish(const AnalysisState& merged, ResultWriter& out) const {

@@ -164,6 +164,31 @@ class Q7RequestVsUsage : public Analysis {
     return std::make_unique<Q7State>();
   }
   void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  std::vector<PlotSpec> Plots() const override {
+    std::vector<PlotSpec> specs;
+    for (std::string resource : {"cpu", "memory"}) {
+      PlotSpec spec{.name = resource + "_by_request_decile",
+                    .title = resource + ": mean request and usage of tasks, by request decile",
+                    .x_label = "decile of the task's " + resource + " request (1: smallest 10%)",
+                    .y_label = "per task (normalized: largest machine = 1; log scale)",
+                    .kind = PlotKind::kLines,
+                    .categorical_x = false,
+                    .log_y = true};
+      const std::pair<const char*, const char*> measures[] = {
+          {"mean_request", "mean request"},
+          {"mean_usage", "mean usage"},
+          {"mean_max_usage", "mean peak usage"}};
+      for (auto [column, title] : measures) {
+        spec.series.push_back({.title = title,
+                               .file = "usage_by_request_decile.csv",
+                               .x = {"decile"},
+                               .y = column,
+                               .where = {"resource", resource}});
+      }
+      specs.push_back(std::move(spec));
+    }
+    return specs;
+  }
 };
 
 void Q7RequestVsUsage::Finish(const AnalysisState& merged, ResultWriter& out) const {

@@ -109,6 +109,20 @@ class Q8UsagePeaksEvictions : public Analysis {
     return std::make_unique<Q8State>();
   }
   void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  std::vector<PlotSpec> Plots() const override {
+    PlotSpec spec{.name = "evictions_by_usage",
+                  .title = "Evictions by machine load (5-minute machine-windows)",
+                  .x_label = "machine load in the window (% of capacity, bucket lower bound)",
+                  .y_label = "EVICT events per machine-window"};
+    for (const char* resource : {"cpu", "memory"}) {
+      spec.series.push_back({.title = resource,
+                             .file = "evictions_by_usage.csv",
+                             .x = {"usage_bucket"},
+                             .y = "evictions_per_window",
+                             .where = {"resource", resource}});
+    }
+    return {spec};
+  }
 };
 
 void Q8UsagePeaksEvictions::Finish(const AnalysisState& merged, ResultWriter& out) const {

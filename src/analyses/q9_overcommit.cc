@@ -203,6 +203,22 @@ class Q9Overcommit : public Analysis {
     return std::make_unique<Q9State>();
   }
   void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  std::vector<PlotSpec> Plots() const override {
+    return {{.name = "overcommit",
+             .title = "Over-commitment: requests and usage above machine capacity",
+             .x_label = "resource",
+             .y_label = "share (%)",
+             .series = {{.title = "requests > capacity (% of machine up time)",
+                         .file = "overcommit.csv",
+                         .x = {"resource"},
+                         .y = "overcommitted_machine_time_share",
+                         .scale = 100},
+                        {.title = "usage > capacity (% of machine-windows)",
+                         .file = "overcommit.csv",
+                         .x = {"resource"},
+                         .y = "usage_over_capacity_window_share",
+                         .scale = 100}}}};
+  }
 };
 
 // Each task's runs, per machine.

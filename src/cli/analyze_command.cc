@@ -8,6 +8,7 @@
 #include "engine/analyze.h"
 #include "engine/progress.h"
 #include "errors.h"
+#include "report/gnuplot.h"
 
 namespace borgscope::cli {
 
@@ -21,6 +22,7 @@ struct AnalyzeArguments {
   int threads = 0;
   std::string on_error = "fail";
   bool quiet = false;
+  bool no_plots = false;
 };
 
 int RunAnalyze(const AnalyzeArguments& arguments) {
@@ -32,6 +34,9 @@ int RunAnalyze(const AnalyzeArguments& arguments) {
   options.scan.threads = arguments.threads;
   options.scan.skip_bad_rows = arguments.on_error == "skip";
   options.scan.show_progress = !arguments.quiet && ProgressDisplay::StderrIsTerminal();
+  options.plots = !arguments.no_plots;
+  // Before the scan, not after an hour of it.
+  if (options.plots) RequireGnuplot();
 
   AnalyzeSummary summary = borgscope::RunAnalyze(options);
 
@@ -59,8 +64,8 @@ int RunAnalyze(const AnalyzeArguments& arguments) {
                HumanBytes(static_cast<double>(bytes)), summary.seconds,
                HumanBytes(summary.seconds > 0 ? bytes / summary.seconds : 0),
                HumanBytes(static_cast<double>(summary.peak_rss_bytes)));
-    fmt::print("results of {} in {}/ (metrics.json beside them)\n", fmt::join(ids, ", "),
-               options.out_dir);
+    fmt::print("results of {} in {}/ (report.html and metrics.json beside them)\n",
+               fmt::join(ids, ", "), options.out_dir);
   }
   return 0;
 }
@@ -86,6 +91,8 @@ void RegisterAnalyzeCommand(CLI::App& app, CommandRunner& run) {
       ->check(CLI::IsMember({"fail", "skip"}))
       ->capture_default_str();
   command->add_flag("--quiet,-q", arguments->quiet, "No progress and no summary");
+  command->add_flag("--no-plots", arguments->no_plots,
+                    "Do not draw plots (which needs gnuplot); report.html then has none");
   command->callback([&run, arguments] { run = [arguments] { return RunAnalyze(*arguments); }; });
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine/wire.h"
+#include "report/plot.h"
 #include "trace/row_batch.h"
 #include "trace/schema.h"
 
@@ -66,6 +67,8 @@ class Analysis {
   // `merged` is null for the state that accumulates everything.
   virtual std::unique_ptr<AnalysisState> NewState(const AnalysisState* merged) const = 0;
   virtual void Finish(const AnalysisState& merged, ResultWriter& out) const = 0;
+  // Plots of the CSV files Finish wrote, drawn into the same folder.
+  virtual std::vector<PlotSpec> Plots() const { return {}; }
 };
 
 }  // namespace borgscope

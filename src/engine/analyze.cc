@@ -10,6 +10,8 @@
 #include "engine/registry.h"
 #include "errors.h"
 #include "report/metrics_json.h"
+#include "report/plot.h"
+#include "report/report_html.h"
 #include "report/result_writer.h"
 
 namespace borgscope {
@@ -92,10 +94,14 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
     metrics.files = writer.files_written();
     summary.analyses.push_back(std::move(metrics));
   }
+  if (options.plots) {
+    summary.plot_seconds = RenderAnalysisPlots(runnable, options.out_dir, summary.analyses);
+  }
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary.peak_rss_bytes = PeakRssBytes();
   WriteMetricsJson(summary, options, std::filesystem::path(options.out_dir) / "metrics.json");
+  WriteReportHtml(summary, options, std::filesystem::path(options.out_dir) / "report.html");
   return summary;
 }
 

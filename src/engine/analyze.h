@@ -17,6 +17,7 @@ struct AnalyzeOptions {
   std::vector<std::string> only;  // analysis ids; empty: all
   ShardRange shards;
   ScanOptions scan;
+  bool plots = true;  // draw each analysis's plots with gnuplot (report/plot.h)
 };
 
 struct SkippedAnalysis {
@@ -37,6 +38,7 @@ struct AnalyzeSummary {
   std::vector<TableScanMetrics> tables;
   std::vector<std::string> notes;  // e.g. "task_events: 1 of 500 shards present"
   double seconds = 0;
+  double plot_seconds = 0;  // part of `seconds`
   uint64_t peak_rss_bytes = 0;
 };
 
