@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <sstream>
+#include <string>
+
 #include "analyses/analysis_test_support.h"
 #include "analyses/task_fixture.h"
 
@@ -34,6 +37,34 @@ TEST(Q6JobMachineSpread, AllDistinct) {
             "jobs_multi_task_all_distinct,share_all_distinct\n"
             "2,1,0,0,1,1\n");
   EXPECT_EQ(run.Csv("q6/machines_per_job.csv"), "machines,jobs\n1,1\n3,1\n");
+}
+
+// The first shard of task_events, counted independently with awk over the rows
+// with a machine_id ($5): distinct tasks per job, distinct machines per job,
+// and whether some machine holds two of a job's tasks:
+//   zcat task_events/part-00000-of-00500.csv.gz | awk -F, '$5 != "" {
+//     if (!(($3,$4,$5) in m)) { m[$3,$4,$5]; if (++share[$3,$5] == 2) shared[$3] }
+//     if (!(($3,$4) in t)) { t[$3,$4]; tasks[$3]++ }
+//     if (!(($3,$5) in jm)) { jm[$3,$5]; machines[$3]++ } }
+//     END { for (j in tasks) { placed++; hist[machines[j]]++
+//             if (tasks[j] >= 2) { multi++; one += machines[j] == 1; distinct += !(j in shared) } }
+//             }'
+// gives 4879 jobs placed, 1782 with >= 2 tasks, 1 of them on one machine, 1643
+// with every task on its own machines; the histogram starts 1: 3065, 2: 412.
+TEST(Q6JobMachineSpread, RealFirstShard) {
+  AnalysisRun run(kSampleDir.string(), {"q6"}, 2);
+  EXPECT_EQ(run.Csv("q6/summary.csv"),
+            "jobs_with_placed_tasks,jobs_multi_task,jobs_multi_task_one_machine,share_one_machine,"
+            "jobs_multi_task_all_distinct,share_all_distinct\n"
+            "4879,1782,1,0.0005611672278,1643,0.9219977553\n");
+  std::string histogram = run.Csv("q6/machines_per_job.csv");
+  EXPECT_EQ(histogram.substr(0, histogram.find("5,")),
+            "machines,jobs\n1,3065\n2,412\n3,238\n4,74\n");
+  uint64_t jobs = 0;
+  std::istringstream lines(histogram.substr(histogram.find('\n') + 1));
+  for (std::string line; std::getline(lines, line);)
+    jobs += std::stoull(line.substr(line.find(',') + 1));
+  EXPECT_EQ(jobs, 4879u);  // every placed job in exactly one bucket
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
 #include <set>
 
 #include "test_support.h"
@@ -94,9 +93,9 @@ TEST(AnalyzeCli, SameResultsTogetherOrAloneOnGeneratedTrace) {
 
 TEST(AnalyzeCli, MetricsJson) {
   TempDir out;
-  ASSERT_EQ(RunBinary("analyze --quiet --trace " + kSampleDir.string() + " --out " +
-                      out.path().string()),
-            0);
+  ASSERT_EQ(
+      RunBinary("analyze --quiet --trace " + kSampleDir.string() + " --out " + out.path().string()),
+      0);
   auto metrics = nlohmann::json::parse(ReadText(out.path() / "metrics.json"));
   // zcat <shard> | wc -l, and ls -l for the compressed sizes.
   EXPECT_EQ(metrics["tables"]["machine_events"]["rows"], 37780);
@@ -131,10 +130,10 @@ TEST(AnalyzeCli, MissingTablesSkipWithoutOnlyAndFailWithOnly) {
   EXPECT_TRUE(fs::exists(out.path() / "q1/machines_by_cpu.csv"));
   EXPECT_FALSE(fs::exists(out.path() / "q3"));
 
-  EXPECT_EQ(RunBinary("analyze --only q1,q3 --trace " + trace.root() + " --out " +
-                          out.path().string(),
-                      &output),
-            2);
+  EXPECT_EQ(
+      RunBinary("analyze --only q1,q3 --trace " + trace.root() + " --out " + out.path().string(),
+                &output),
+      2);
   EXPECT_NE(output.find("q3 needs table(s) job_events, task_events, not found in"),
             std::string::npos)
       << output;
@@ -147,8 +146,8 @@ TEST(AnalyzeCli, BadRowStopsWithItsPositionOrIsSkipped) {
   trace.AddShard(Table::kMachineEvents, kMachines);
   trace.AddShard(Table::kJobEvents, kJobs);
   trace.AddShard(Table::kTaskEvents, "0,,1,0,,0,U,0,9,,,,\n", 0, 2);
-  trace.AddShard(Table::kTaskEvents, "5,,1,0,,1,U,0,9,,,,\n6,,1,0,,12,U,0,9,,,,\n7,,1,1,,0,U,0,9,,,,\n",
-                 1, 2);
+  trace.AddShard(Table::kTaskEvents,
+                 "5,,1,0,,1,U,0,9,,,,\n6,,1,0,,12,U,0,9,,,,\n7,,1,1,,0,U,0,9,,,,\n", 1, 2);
   TempDir out;
   std::string output;
   EXPECT_EQ(RunBinary("analyze --quiet --trace " + trace.root() + " --out " + out.path().string(),
@@ -160,10 +159,10 @@ TEST(AnalyzeCli, BadRowStopsWithItsPositionOrIsSkipped) {
             std::string::npos)
       << output;
 
-  EXPECT_EQ(RunBinary("analyze --on-error=skip --trace " + trace.root() + " --out " +
-                          out.path().string(),
-                      &output),
-            0)
+  EXPECT_EQ(
+      RunBinary("analyze --on-error=skip --trace " + trace.root() + " --out " + out.path().string(),
+                &output),
+      0)
       << output;
   EXPECT_NE(output.find("task_events: skipped 1 bad rows"), std::string::npos) << output;
   auto metrics = nlohmann::json::parse(ReadText(out.path() / "metrics.json"));
@@ -171,7 +170,8 @@ TEST(AnalyzeCli, BadRowStopsWithItsPositionOrIsSkipped) {
   EXPECT_EQ(metrics["tables"]["task_events"]["bad_rows"], 1);
   EXPECT_EQ(metrics["tables"]["task_events"]["rows"], 3);
   // The skipped row is not counted: 2 distinct tasks, 3 events.
-  EXPECT_EQ(ReadText(out.path() / "q3/tasks_by_class.csv"), "scheduling_class,tasks,share\n0,2,1\n");
+  EXPECT_EQ(ReadText(out.path() / "q3/tasks_by_class.csv"),
+            "scheduling_class,tasks,share\n0,2,1\n");
 }
 
 TEST(AnalyzeCli, CorruptShardIsAnErrorNamingTheFile) {
@@ -196,13 +196,13 @@ TEST(AnalyzeCli, ShardRangeSelectsShards) {
   trace.AddShard(Table::kTaskEvents, "1,,2,0,,0,U,1,9,,,,\n", 1, 3);
   trace.AddShard(Table::kTaskEvents, "2,,3,0,,0,U,1,9,,,,\n", 2, 3);
   TempDir out;
-  ASSERT_EQ(RunBinary("analyze --quiet --only q3 --shards 1-2 --trace " + trace.root() +
-                      " --out " + out.path().string()),
+  ASSERT_EQ(RunBinary("analyze --quiet --only q3 --shards 1-2 --trace " + trace.root() + " --out " +
+                      out.path().string()),
             0);
   EXPECT_EQ(ReadText(out.path() / "q3/jobs_by_class.csv"), "scheduling_class,jobs,share\n1,2,1\n");
   std::string output;
-  EXPECT_EQ(RunBinary("analyze --quiet --only q3 --shards 1-5 --trace " + trace.root() +
-                          " --out " + out.path().string(),
+  EXPECT_EQ(RunBinary("analyze --quiet --only q3 --shards 1-5 --trace " + trace.root() + " --out " +
+                          out.path().string(),
                       &output),
             0)
       << output;
