@@ -7,7 +7,8 @@ PACKAGES=(
   build-essential cmake pkg-config
   libisal-dev libtbb-dev libcli11-dev libfmt-dev nlohmann-json3-dev libfast-float-dev
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  gnuplot-nox python3 libcurl4-openssl-dev libssl-dev chromium
+  gnuplot-nox python3 libcurl4-openssl-dev libssl-dev
+  librdkafka-dev libcpp-httplib-dev prometheus chromium kcat
 )
 
 SUDO=""
@@ -18,11 +19,23 @@ for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
     missing+=("$package")
 done
+# Node.js and npm for web/ (the dashboard's charting library): Debian's, unless
+# a node that brings its own npm is already there.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#PACKAGES[@]} packages present"
-  exit 0
+else
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# The dashboard's charting library, which CMake embeds into the binary:
+# `npm ci` only when web/node_modules is missing or older than the lock file.
+web="$(cd "$(dirname "$0")/.." && pwd)/web"
+if [ ! -f "$web/node_modules/.package-lock.json" ] ||
+   [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+  echo "setup: npm ci in web/"
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -14,5 +14,9 @@ using CommandRunner = std::function<int()>;
 void RegisterAnalyzeCommand(CLI::App& app, CommandRunner& run);
 void RegisterGenCommand(CLI::App& app, CommandRunner& run);
 void RegisterFetchCommand(CLI::App& app, CommandRunner& run);
+void RegisterBrokerCommand(CLI::App& app, CommandRunner& run);
+void RegisterReplayCommand(CLI::App& app, CommandRunner& run);
+void RegisterStreamCommand(CLI::App& app, CommandRunner& run);
+void RegisterLiveCommand(CLI::App& app, CommandRunner& run);
 
 }  // namespace borgscope::cli

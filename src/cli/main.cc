@@ -16,6 +16,10 @@ int main(int argc, char** argv) {
   cli::RegisterAnalyzeCommand(app, run);
   cli::RegisterGenCommand(app, run);
   cli::RegisterFetchCommand(app, run);
+  cli::RegisterBrokerCommand(app, run);
+  cli::RegisterReplayCommand(app, run);
+  cli::RegisterStreamCommand(app, run);
+  cli::RegisterLiveCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
