@@ -10,7 +10,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <tuple>
 
 #include "errors.h"
@@ -53,7 +52,6 @@ std::string RemoteShard::RelativePath() const {
 std::vector<RemoteShard> ParseSha256Sums(std::string_view text) {
   // Only the last two components matter: whatever the lines carry before
   // "<table>/<shard>" (or do not carry) depends on where sha256sum was run.
-  static const std::regex kShardPath(R"((?:^|.*/)([a-z_]+)/part-(\d{5})-of-(\d{5})\.csv\.gz)");
   std::map<std::tuple<int, uint32_t>, RemoteShard> shards;
   std::map<Table, uint32_t> counts;
   size_t line_number = 0;
@@ -69,14 +67,18 @@ std::vector<RemoteShard> ParseSha256Sums(std::string_view text) {
       throw DataError(fmt::format("SHA256SUM line {}: expected '<64 hex digits>  <path>', got '{}'",
                                   line_number, line.substr(0, 120)));
     }
-    std::match_results<std::string_view::const_iterator> match;
-    if (!std::regex_match(path.begin(), path.end(), match, kShardPath)) continue;
-    std::optional<Table> table = TableFromName(match[1].str());
-    if (!table) continue;
+    // ".../<table>/part-NNNNN-of-MMMMM.csv.gz"; other files (README, schema) are skipped.
+    const size_t name_start = path.rfind('/');
+    if (name_start == std::string_view::npos || name_start == 0) continue;
+    const size_t table_start = path.rfind('/', name_start - 1);
+    const std::string_view table_name =
+        path.substr(table_start == std::string_view::npos ? 0 : table_start + 1,
+                    name_start - (table_start == std::string_view::npos ? 0 : table_start + 1));
     RemoteShard shard;
+    if (!ParseShardFileName(path.substr(name_start + 1), shard.index, shard.count)) continue;
+    std::optional<Table> table = TableFromName(std::string(table_name));
+    if (!table) continue;
     shard.table = *table;
-    shard.index = static_cast<uint32_t>(std::stoul(match[2].str()));
-    shard.count = static_cast<uint32_t>(std::stoul(match[3].str()));
     shard.sha256 = Lowercase(hex);
     auto [count, inserted_count] = counts.emplace(shard.table, shard.count);
     if (count->second != shard.count) {

@@ -18,7 +18,8 @@ bool ParseIndex(std::string_view text, uint32_t& out) {
   return ec == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
-// "part-00007-of-00500.csv.gz" -> (7, 500); false for any other name.
+}  // namespace
+
 bool ParseShardFileName(std::string_view name, uint32_t& index, uint32_t& count) {
   constexpr std::string_view kPrefix = "part-", kMiddle = "-of-", kSuffix = ".csv.gz";
   constexpr size_t kDigits = 5;
@@ -30,8 +31,6 @@ bool ParseShardFileName(std::string_view name, uint32_t& index, uint32_t& count)
   return ParseIndex(name.substr(kPrefix.size(), kDigits), index) &&
          ParseIndex(name.substr(kPrefix.size() + kDigits + kMiddle.size(), kDigits), count);
 }
-
-}  // namespace
 
 ShardRange ParseShardRange(const std::string& text) {
   ShardRange range;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "trace/schema.h"
@@ -29,6 +30,9 @@ ShardRange ParseShardRange(const std::string& text);
 
 // "part-00007-of-00500.csv.gz"
 std::string ShardFileName(uint32_t index, uint32_t count);
+
+// "part-00007-of-00500.csv.gz" -> (7, 500); false for any other name.
+bool ParseShardFileName(std::string_view name, uint32_t& index, uint32_t& count);
 
 struct TableShards {
   Table table;
