@@ -9,6 +9,7 @@ PACKAGES=(
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   gnuplot-nox python3 libcurl4-openssl-dev libssl-dev
   librdkafka-dev libcpp-httplib-dev prometheus chromium kcat
+  libopenmpi-dev openmpi-bin
 )
 
 SUDO=""

@@ -3,13 +3,13 @@
 // text, and file reading.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 
 #include "io/gzip_writer.h"
 #include "io/shards.h"
@@ -28,11 +28,10 @@ class TempDir {
   TempDir() {
     static std::atomic<int> counter{0};
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = info != nullptr ? std::string(info->test_suite_name()) + "." + info->name()
-                                       : "borgscope";
-    path_ = fs::temp_directory_path() /
-            ("borgscope-" + name + "-" + std::to_string(getpid()) + "-" +
-             std::to_string(counter++));
+    std::string name =
+        info != nullptr ? std::string(info->test_suite_name()) + "." + info->name() : "borgscope";
+    path_ = fs::temp_directory_path() / ("borgscope-" + name + "-" + std::to_string(getpid()) +
+                                         "-" + std::to_string(counter++));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -81,13 +80,18 @@ class FixtureTrace {
 
 // Runs the borgscope binary with `arguments`; returns its exit status and
 // fills `output` with stdout and stderr together.
-inline int RunBinary(const std::string& arguments, std::string* output = nullptr) {
+// Runs a shell command line; its stdout and stderr go to `output`.
+inline int RunCommand(const std::string& command_line, std::string* output = nullptr) {
   TempDir dir;
   fs::path log = dir.path() / "output.txt";
-  std::string command = kBinary + " " + arguments + " > " + log.string() + " 2>&1";
+  std::string command = "(" + command_line + ") > " + log.string() + " 2>&1";
   int status = std::system(command.c_str());
   if (output != nullptr) *output = ReadText(log);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+inline int RunBinary(const std::string& arguments, std::string* output = nullptr) {
+  return RunCommand(kBinary + " " + arguments, output);
 }
 
 }  // namespace borgscope::testing

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "engine/analyze.h"
+#include "engine/cluster.h"
 #include "engine/progress.h"
 #include "errors.h"
 #include "report/gnuplot.h"
@@ -35,10 +36,13 @@ int RunAnalyze(const AnalyzeArguments& arguments) {
   options.scan.skip_bad_rows = arguments.on_error == "skip";
   options.scan.show_progress = !arguments.quiet && ProgressDisplay::StderrIsTerminal();
   options.plots = !arguments.no_plots;
+  // Under mpirun/srun: this process is one rank; rank 0 draws and writes.
+  options.cluster = &CurrentCluster();
   // Before the scan, not after an hour of it.
-  if (options.plots) RequireGnuplot();
+  if (options.plots && options.cluster->rank() == 0) RequireGnuplot();
 
   AnalyzeSummary summary = borgscope::RunAnalyze(options);
+  if (!summary.wrote_outputs) return 0;
 
   for (const std::string& note : summary.notes) fmt::print(stderr, "note: {}\n", note);
   for (const SkippedAnalysis& skipped : summary.skipped) {
@@ -75,8 +79,9 @@ int RunAnalyze(const AnalyzeArguments& arguments) {
 void RegisterAnalyzeCommand(CLI::App& app, CommandRunner& run) {
   auto arguments = std::make_shared<AnalyzeArguments>();
   CLI::App* command = app.add_subcommand("analyze", "Answer the questions q1..q11 in one pass");
-  command->add_option("--trace", arguments->trace_dir,
-                      "Trace folder holding <table>/part-NNNNN-of-MMMMM.csv.gz")
+  command
+      ->add_option("--trace", arguments->trace_dir,
+                   "Trace folder holding <table>/part-NNNNN-of-MMMMM.csv.gz")
       ->required()
       ->check(CLI::ExistingDirectory);
   command->add_option("--out", arguments->out_dir, "Output folder")->capture_default_str();
@@ -86,8 +91,9 @@ void RegisterAnalyzeCommand(CLI::App& app, CommandRunner& run) {
                       "Shard range of the sharded tables, e.g. 0-19 (default: all present)");
   command->add_option("--threads", arguments->threads, "Threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
-  command->add_option("--on-error", arguments->on_error,
-                      "Bad rows: fail (stop with the error) or skip (count and report them)")
+  command
+      ->add_option("--on-error", arguments->on_error,
+                   "Bad rows: fail (stop with the error) or skip (count and report them)")
       ->check(CLI::IsMember({"fail", "skip"}))
       ->capture_default_str();
   command->add_flag("--quiet,-q", arguments->quiet, "No progress and no summary");

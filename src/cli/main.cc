@@ -2,10 +2,31 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <exception>
 
 #include "cli/commands.h"
+#include "engine/cluster.h"
 #include "errors.h"
+
+namespace {
+
+// Prints the error; in an MPI job of several ranks, names the rank and ends
+// the whole job (the other ranks may be waiting for this one: never a hang).
+int Fail(int exit_code, const char* kind, const char* what) {
+  using namespace borgscope;
+  if (StartedByMpiLauncher() && CurrentCluster().size() > 1) {
+    Cluster& cluster = CurrentCluster();
+    fmt::print(stderr, "borgscope: rank {} of {}: {}{}\n", cluster.rank(), cluster.size(), kind,
+               what);
+    std::fflush(stderr);
+    cluster.Abort(exit_code);
+  }
+  fmt::print(stderr, "borgscope: {}{}\n", kind, what);
+  return exit_code;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace borgscope;
@@ -33,16 +54,12 @@ int main(int argc, char** argv) {
   try {
     return run();
   } catch (const UsageError& e) {
-    fmt::print(stderr, "borgscope: {}\n", e.what());
-    return kExitUsageError;
+    return Fail(kExitUsageError, "", e.what());
   } catch (const DataError& e) {
-    fmt::print(stderr, "borgscope: error: {}\n", e.what());
-    return kExitDataError;
+    return Fail(kExitDataError, "error: ", e.what());
   } catch (const IoError& e) {
-    fmt::print(stderr, "borgscope: error: {}\n", e.what());
-    return kExitDataError;
+    return Fail(kExitDataError, "error: ", e.what());
   } catch (const std::exception& e) {
-    fmt::print(stderr, "borgscope: internal error: {}\n", e.what());
-    return kExitInternalError;
+    return Fail(kExitInternalError, "internal error: ", e.what());
   }
 }

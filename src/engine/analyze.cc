@@ -8,6 +8,7 @@
 #include <map>
 
 #include "engine/registry.h"
+#include "engine/wire.h"
 #include "errors.h"
 #include "report/metrics_json.h"
 #include "report/plot.h"
@@ -21,6 +22,21 @@ uint64_t PeakRssBytes() {
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports kB
 }
+
+namespace {
+
+std::vector<RankScanMetrics> GatherRankMetrics(Cluster& cluster, const RankScanMetrics& own) {
+  WireWriter out;
+  out.Put(own);  // trivially copyable; every rank runs the same binary
+  std::vector<RankScanMetrics> ranks;
+  for (const std::string& bytes : cluster.AllGather(out.Take())) {
+    WireReader in(bytes);
+    ranks.push_back(in.Get<RankScanMetrics>());
+  }
+  return ranks;
+}
+
+}  // namespace
 
 AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
   const auto start = std::chrono::steady_clock::now();
@@ -55,8 +71,8 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
     }
     std::string id(analysis->Info().id);
     if (!options.only.empty()) {
-      throw UsageError(fmt::format("{} needs table(s) {}, not found in {}", id, missing,
-                                   options.trace_dir));
+      throw UsageError(
+          fmt::format("{} needs table(s) {}, not found in {}", id, missing, options.trace_dir));
     }
     summary.skipped.push_back({id, fmt::format("needs {}, which is not in the trace", missing)});
   }
@@ -69,17 +85,23 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
     if (!needed) continue;
     tables.push_back(*shards);
     if (!shards->Complete()) {
-      summary.notes.push_back(fmt::format("{}: {} of {} shards present (shards {}-{})",
-                                          TableName(table), shards->shards.size(),
-                                          shards->declared_count, shards->shards.front().index,
-                                          shards->shards.back().index));
+      summary.notes.push_back(fmt::format(
+          "{}: {} of {} shards present (shards {}-{})", TableName(table), shards->shards.size(),
+          shards->declared_count, shards->shards.front().index, shards->shards.back().index));
     }
   }
 
   std::vector<const Analysis*> pointers;
   for (const auto& analysis : runnable) pointers.push_back(analysis.get());
-  SharedScan scan(pointers, options.scan);
+  Cluster& cluster = options.cluster ? *options.cluster : SingleProcess();
+  SharedScan scan(pointers, options.scan, cluster);
   summary.tables = scan.Run(tables);
+  summary.ranks = GatherRankMetrics(cluster, scan.rank_metrics());
+  if (cluster.rank() != 0) {
+    summary.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return summary;  // rank 0 holds the same merged states and writes
+  }
 
   std::filesystem::create_directories(options.out_dir);
   for (size_t i = 0; i < runnable.size(); ++i) {
@@ -97,11 +119,11 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
   if (options.plots) {
     summary.plot_seconds = RenderAnalysisPlots(runnable, options.out_dir, summary.analyses);
   }
-  summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary.peak_rss_bytes = PeakRssBytes();
   WriteMetricsJson(summary, options, std::filesystem::path(options.out_dir) / "metrics.json");
   WriteReportHtml(summary, options, std::filesystem::path(options.out_dir) / "report.html");
+  summary.wrote_outputs = true;
   return summary;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // One `analyze` run: find the tables, choose the analyses that can run, scan
 // every needed table once, finish each analysis into <out>/<id>/ and write
-// <out>/metrics.json.
+// <out>/metrics.json. Under MPI every rank calls it; rank 0 writes.
 
 #include <string>
 #include <vector>
@@ -17,7 +17,8 @@ struct AnalyzeOptions {
   std::vector<std::string> only;  // analysis ids; empty: all
   ShardRange shards;
   ScanOptions scan;
-  bool plots = true;  // draw each analysis's plots with gnuplot (report/plot.h)
+  bool plots = true;           // draw each analysis's plots with gnuplot (report/plot.h)
+  Cluster* cluster = nullptr;  // the MPI job this run is part of; null: one process
 };
 
 struct SkippedAnalysis {
@@ -38,8 +39,10 @@ struct AnalyzeSummary {
   std::vector<TableScanMetrics> tables;
   std::vector<std::string> notes;  // e.g. "task_events: 1 of 500 shards present"
   double seconds = 0;
-  double plot_seconds = 0;  // part of `seconds`
-  uint64_t peak_rss_bytes = 0;
+  double plot_seconds = 0;             // part of `seconds`
+  uint64_t peak_rss_bytes = 0;         // of rank 0
+  std::vector<RankScanMetrics> ranks;  // one per rank, in rank order
+  bool wrote_outputs = false;          // false on MPI ranks other than 0
 };
 
 // Throws UsageError (e.g. an analysis named in `only` whose table is missing),

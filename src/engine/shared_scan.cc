@@ -1,5 +1,6 @@
 #include "engine/shared_scan.h"
 
+#include <fmt/core.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for_each.h>
 #include <tbb/task_arena.h>
@@ -9,6 +10,9 @@
 #include <numeric>
 
 #include "engine/progress.h"
+#include "engine/rank_shards.h"
+#include "engine/wire.h"
+#include "errors.h"
 
 namespace borgscope {
 namespace {
@@ -29,8 +33,9 @@ ColumnMask ColumnsWanted(const Analysis& analysis, Table table) {
   return mask;
 }
 
-SharedScan::SharedScan(std::vector<const Analysis*> analyses, ScanOptions options)
-    : analyses_(std::move(analyses)), options_(options) {
+SharedScan::SharedScan(std::vector<const Analysis*> analyses, ScanOptions options, Cluster& cluster)
+    : analyses_(std::move(analyses)), options_(options), cluster_(cluster) {
+  rank_metrics_.rank = cluster_.rank();
   for (const Analysis* analysis : analyses_) merged_.push_back(analysis->NewState(nullptr));
   analysis_metrics_.resize(analyses_.size());
 }
@@ -45,8 +50,11 @@ std::vector<TableScanMetrics> SharedScan::Run(const std::vector<TableShards>& ta
   return metrics;
 }
 
-TableScanMetrics SharedScan::ScanTable(const TableShards& table) {
+TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards) {
   const Clock::time_point start = Clock::now();
+  const bool ranks = cluster_.size() > 1;
+  const TableShards table =
+      ranks ? AssignShardsToRanks(all_shards, cluster_.size())[cluster_.rank()] : all_shards;
   // The analyses that read this table, and the union of their columns.
   std::vector<size_t> readers;
   ColumnMask wanted = 0;
@@ -59,14 +67,14 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& table) {
   }
 
   struct ThreadState {
-    std::unique_ptr<ShardReader> reader;  // not movable: it owns the inflate state
+    std::unique_ptr<ShardReader> reader;                 // not movable: it owns the inflate state
     std::vector<std::unique_ptr<AnalysisState>> states;  // parallel to readers
     std::vector<double> consume_seconds;
     ShardCounters counters;
   };
   tbb::enumerable_thread_specific<ThreadState> thread_states([&] {
-    ThreadState state{std::make_unique<ShardReader>(table.table, wanted, options_.skip_bad_rows),
-                      {}, {}, {}};
+    ThreadState state{
+        std::make_unique<ShardReader>(table.table, wanted, options_.skip_bad_rows), {}, {}, {}};
     for (size_t i : readers) state.states.push_back(analyses_[i]->NewState(merged_[i].get()));
     state.consume_seconds.assign(readers.size(), 0.0);
     return state;
@@ -83,8 +91,9 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& table) {
 
   LiveCounters live;
   {
-    ProgressDisplay progress(options_.show_progress, std::string(TableName(table.table)),
-                             table.shards.size(), compressed_total, live);
+    ProgressDisplay progress(options_.show_progress && cluster_.rank() == 0,
+                             std::string(TableName(table.table)), table.shards.size(),
+                             compressed_total, live);
     int threads = options_.threads > 0 ? options_.threads : tbb::info::default_concurrency();
     tbb::task_arena arena(threads);
     arena.execute([&] {
@@ -110,7 +119,13 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& table) {
 
   TableScanMetrics metrics;
   metrics.table = table.table;
-  metrics.shards = table.shards.size();
+  metrics.shards = all_shards.shards.size();
+  // With ranks, threads merge into this rank's partial states, which are then
+  // exchanged; alone, they merge straight into merged_.
+  std::vector<std::unique_ptr<AnalysisState>> partials;
+  if (ranks) {
+    for (size_t i : readers) partials.push_back(analyses_[i]->NewState(merged_[i].get()));
+  }
   for (ThreadState& state : thread_states) {
     metrics.counters.compressed_bytes += state.counters.compressed_bytes;
     metrics.counters.uncompressed_bytes += state.counters.uncompressed_bytes;
@@ -120,10 +135,20 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& table) {
     metrics.skipped_rows.insert(metrics.skipped_rows.end(), skipped.begin(), skipped.end());
     for (size_t r = 0; r < readers.size(); ++r) {
       Clock::time_point merge_start = Clock::now();
-      merged_[readers[r]]->Absorb(std::move(*state.states[r]));
+      AnalysisState& target = ranks ? *partials[r] : *merged_[readers[r]];
+      target.Absorb(std::move(*state.states[r]));
       analysis_metrics_[readers[r]].merge_seconds += SecondsSince(merge_start);
       analysis_metrics_[readers[r]].consume_seconds += state.consume_seconds[r];
     }
+  }
+  rank_metrics_.shards += table.shards.size();
+  for (const ShardFile& shard : table.shards)
+    rank_metrics_.compressed_bytes += shard.compressed_bytes;
+  rank_metrics_.scan_seconds += SecondsSince(start);
+  if (ranks) {
+    const Clock::time_point merge_start = Clock::now();
+    MergeRanks(readers, partials, metrics);
+    rank_metrics_.merge_seconds += SecondsSince(merge_start);
   }
   std::sort(metrics.skipped_rows.begin(), metrics.skipped_rows.end(),
             [](const SkippedRow& a, const SkippedRow& b) {
@@ -134,6 +159,63 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& table) {
   }
   metrics.seconds = SecondsSince(start);
   return metrics;
+}
+
+void SharedScan::MergeRanks(const std::vector<size_t>& readers,
+                            std::vector<std::unique_ptr<AnalysisState>>& partials,
+                            TableScanMetrics& metrics) {
+  WireWriter out;
+  out.Put<uint64_t>(metrics.counters.compressed_bytes);
+  out.Put<uint64_t>(metrics.counters.uncompressed_bytes);
+  out.Put<uint64_t>(metrics.counters.rows);
+  out.Put<uint64_t>(metrics.counters.bad_rows);
+  out.Put<uint64_t>(metrics.skipped_rows.size());
+  for (const SkippedRow& row : metrics.skipped_rows) {
+    out.Put<uint32_t>(row.shard);
+    out.Put<uint64_t>(row.line);
+    out.PutBytes(row.description);
+  }
+  for (size_t r = 0; r < readers.size(); ++r) {
+    WireWriter state;
+    partials[r]->Serialize(state);
+    partials[r].reset();  // its bytes are all we need now
+    out.PutBytes(state.bytes());
+  }
+  rank_metrics_.bytes_sent += out.bytes().size();
+  std::vector<std::string> all = cluster_.AllGather(out.Take());
+
+  metrics.counters = {};
+  metrics.skipped_rows.clear();
+  for (int rank = 0; rank < static_cast<int>(all.size()); ++rank) {
+    if (rank != cluster_.rank()) rank_metrics_.bytes_received += all[rank].size();
+    WireReader in(all[rank]);
+    metrics.counters.compressed_bytes += in.Get<uint64_t>();
+    metrics.counters.uncompressed_bytes += in.Get<uint64_t>();
+    metrics.counters.rows += in.Get<uint64_t>();
+    metrics.counters.bad_rows += in.Get<uint64_t>();
+    for (uint64_t n = in.GetCount(12); n > 0; --n) {
+      SkippedRow row;
+      row.shard = in.Get<uint32_t>();
+      row.line = in.Get<uint64_t>();
+      row.description = std::string(in.GetBytes());
+      metrics.skipped_rows.push_back(std::move(row));
+    }
+    for (size_t r = 0; r < readers.size(); ++r) {
+      const size_t i = readers[r];
+      Clock::time_point merge_start = Clock::now();
+      std::unique_ptr<AnalysisState> state = analyses_[i]->NewState(merged_[i].get());
+      WireReader state_in(in.GetBytes());
+      state->Deserialize(state_in);
+      if (!state_in.AtEnd()) {
+        throw InternalError(fmt::format("{}: rank {}'s partial state has bytes left over",
+                                        analyses_[i]->Info().id, rank));
+      }
+      merged_[i]->Absorb(std::move(*state));
+      analysis_metrics_[i].merge_seconds += SecondsSince(merge_start);
+    }
+    all[rank].clear();
+    all[rank].shrink_to_fit();
+  }
 }
 
 }  // namespace borgscope

@@ -3,12 +3,17 @@
 // in kAllTables order, its shards spread over threads (oneTBB), every row
 // handed to every analysis that needs the table. Each thread keeps its own
 // partial states and merges them once, after the table (STYLE.md 6).
+// Under MPI each rank scans its share of every table's shards (balanced by
+// compressed bytes); after the table, the ranks' partial states are
+// serialized, exchanged and merged on every rank in rank order, so that every
+// rank holds the merged state the next table's analyses build on.
 
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/analysis.h"
+#include "engine/cluster.h"
 #include "engine/shard_reader.h"
 #include "io/shards.h"
 
@@ -28,6 +33,17 @@ struct TableScanMetrics {
   std::vector<SkippedRow> skipped_rows;  // the first few, in (shard, line) order
 };
 
+// What one rank did, over all tables.
+struct RankScanMetrics {
+  int rank = 0;
+  size_t shards = 0;
+  uint64_t compressed_bytes = 0;
+  double scan_seconds = 0;   // reading its shards, threads merged
+  double merge_seconds = 0;  // serializing, exchanging and merging the ranks' states
+  uint64_t bytes_sent = 0;   // its serialized partial states
+  uint64_t bytes_received = 0;
+};
+
 struct AnalysisScanMetrics {
   double consume_seconds = 0;  // summed over threads
   double merge_seconds = 0;
@@ -35,7 +51,8 @@ struct AnalysisScanMetrics {
 
 class SharedScan {
  public:
-  SharedScan(std::vector<const Analysis*> analyses, ScanOptions options);
+  SharedScan(std::vector<const Analysis*> analyses, ScanOptions options,
+             Cluster& cluster = SingleProcess());
 
   // Reads the given tables (each once) and returns their metrics in scan order.
   std::vector<TableScanMetrics> Run(const std::vector<TableShards>& tables);
@@ -43,12 +60,19 @@ class SharedScan {
   // The state of analyses[i] merged over everything read.
   const AnalysisState& merged(size_t i) const { return *merged_[i]; }
   const AnalysisScanMetrics& analysis_metrics(size_t i) const { return analysis_metrics_[i]; }
+  const RankScanMetrics& rank_metrics() const { return rank_metrics_; }
 
  private:
   TableScanMetrics ScanTable(const TableShards& table);
+  // Merges every rank's partial states of `readers` (analysis indices) into
+  // merged_, and every rank's counters and skipped rows into `metrics`.
+  void MergeRanks(const std::vector<size_t>& readers,
+                  std::vector<std::unique_ptr<AnalysisState>>& partials, TableScanMetrics& metrics);
 
   std::vector<const Analysis*> analyses_;
   ScanOptions options_;
+  Cluster& cluster_;
+  RankScanMetrics rank_metrics_;
   std::vector<std::unique_ptr<AnalysisState>> merged_;
   std::vector<AnalysisScanMetrics> analysis_metrics_;
 };

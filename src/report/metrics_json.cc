@@ -52,6 +52,19 @@ void WriteMetricsJson(const AnalyzeSummary& summary, const AnalyzeOptions& optio
   for (const SkippedAnalysis& analysis : summary.skipped) skipped[analysis.id] = analysis.reason;
   json["skipped_analyses"] = skipped;
   json["notes"] = summary.notes;
+  nlohmann::ordered_json ranks = nlohmann::ordered_json::array();
+  for (const RankScanMetrics& rank : summary.ranks) {
+    nlohmann::ordered_json entry;
+    entry["rank"] = rank.rank;
+    entry["shards"] = rank.shards;
+    entry["compressed_bytes"] = rank.compressed_bytes;
+    entry["scan_seconds"] = rank.scan_seconds;
+    entry["merge_seconds"] = rank.merge_seconds;
+    entry["bytes_sent"] = rank.bytes_sent;
+    entry["bytes_received"] = rank.bytes_received;
+    ranks.push_back(entry);
+  }
+  json["ranks"] = ranks;
 
   std::ofstream file(path, std::ios::trunc);
   file << json.dump(2) << '\n';
