@@ -2,10 +2,13 @@
 # End to end on the same .csv.gz files, same thread count, best of N runs
 # interleaved (so that a noisy neighbour slows every contender alike):
 #   (a) borgscope_ceiling: inflate only, and inflate + split (memchr and sse2),
-#       of job_events + task_events — the machine's limit (DESIGN.md section 7);
-#   (b) borgscope analyze --only q3;
-#   (c) DuckDB computing the same q3 answer (bench/duckdb_q3.mjs),
-# and checks that DuckDB's numbers equal borgscope's q3 CSVs (exit 1 if not).
+#       of every table that `analyze` reads — the machine's limit (DESIGN.md
+#       section 7);
+#   (b) borgscope analyze of all analyses (--no-plots), and, for the same
+#       questions as DuckDB, borgscope analyze --only q3,q4,q5;
+#   (c) DuckDB computing q3, q4 and q5 (bench/duckdb_questions.mjs),
+# and checks that every CSV DuckDB writes equals borgscope's byte for byte
+# (exit 1, with a diff, if not).
 #
 #   bench/duckdb_compare.sh [SCALE | TRACE_DIR] [--threads N] [--runs N]
 #                           [--seed N] [--shards A-B] [--work DIR]
@@ -102,7 +105,7 @@ shard_args=()
 [[ -n "${shards}" ]] && shard_args=(--shards "${shards}")
 
 # Warm the page cache so that every contender reads the files from memory.
-cat "${trace}"/job_events/*.csv.gz "${trace}"/task_events/*.csv.gz >/dev/null
+cat "${trace}"/*/*.csv.gz >/dev/null
 
 json_get() {  # json_get FILE EXPRESSION  (a JS expression on `j`)
   node -e "const j = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8')); \
@@ -111,94 +114,158 @@ console.log(${2})" "$1"
 now() { date +%s.%N; }
 elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.6f", e - s }'; }
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }'; }
+# Seconds (or rows, ...) of job_events + task_events in a ceiling JSON: the
+# ceiling reads tables one after the other, so their times add up.
+job_task() {  # job_task FILE FIELD
+  json_get "$1" "j.tables.filter((t) => ['job_events', 'task_events'].includes(t.table))\
+.reduce((sum, t) => sum + t.$2, 0)"
+}
 
-out_analyze="${work}/out-analyze"
+out_all="${work}/out-analyze"         # borgscope analyze, all analyses
+out_q345="${work}/out-analyze-q345"   # borgscope analyze --only q3,q4,q5
 out_duckdb="${work}/out-duckdb"
-best_inflate="" best_split="" best_sse2="" best_analyze="" best_analyze_wall="" best_duckdb=""
-best_duckdb_wall=""
+tables=""  # the tables `analyze` of all analyses reads (its metrics.json, run 1)
+best_inflate="" best_split="" best_sse2="" best_split_jt=""
+best_all="" best_all_wall="" best_q345="" best_q345_wall=""
+best_duckdb="" best_duckdb_wall="" best_duckdb_q3="" best_duckdb_q4="" best_duckdb_q5=""
 for ((run = 1; run <= runs; ++run)); do
   echo "run ${run}/${runs} on ${threads} thread(s) ..." >&2
-  "${ceiling}" --trace "${trace}" --table job_events,task_events --threads "${threads}" \
-    "${shard_args[@]}" --inflate-only --json >"${work}/ceiling_inflate.json"
-  best_inflate=$(min "${best_inflate}" "$(json_get "${work}/ceiling_inflate.json" j.total.seconds)")
 
-  "${ceiling}" --trace "${trace}" --table job_events,task_events --threads "${threads}" \
-    "${shard_args[@]}" --json >"${work}/ceiling_split.json"
-  best_split=$(min "${best_split}" "$(json_get "${work}/ceiling_split.json" j.total.seconds)")
-
-  "${ceiling}" --trace "${trace}" --table job_events,task_events --threads "${threads}" \
-    "${shard_args[@]}" --split sse2 --json >"${work}/ceiling_sse2.json"
-  best_sse2=$(min "${best_sse2}" "$(json_get "${work}/ceiling_sse2.json" j.total.seconds)")
-
-  rm -rf "${out_analyze}"
+  rm -rf "${out_all}"
   start=$(now)
-  "${borgscope}" analyze --trace "${trace}" --out "${out_analyze}" --only q3 --quiet \
+  "${borgscope}" analyze --trace "${trace}" --out "${out_all}" --no-plots --quiet \
     --threads "${threads}" "${shard_args[@]}"
-  best_analyze_wall=$(min "${best_analyze_wall}" "$(elapsed "${start}")")
-  best_analyze=$(min "${best_analyze}" "$(json_get "${out_analyze}/metrics.json" j.seconds)")
+  best_all_wall=$(min "${best_all_wall}" "$(elapsed "${start}")")
+  best_all=$(min "${best_all}" "$(json_get "${out_all}/metrics.json" j.seconds)")
+
+  rm -rf "${out_q345}"
+  start=$(now)
+  "${borgscope}" analyze --trace "${trace}" --out "${out_q345}" --only q3,q4,q5 --no-plots \
+    --quiet --threads "${threads}" "${shard_args[@]}"
+  best_q345_wall=$(min "${best_q345_wall}" "$(elapsed "${start}")")
+  best_q345=$(min "${best_q345}" "$(json_get "${out_q345}/metrics.json" j.seconds)")
 
   rm -rf "${out_duckdb}"
   start=$(now)
-  node "${bench_dir}/duckdb_q3.mjs" --trace "${trace}" --out "${out_duckdb}" \
+  node "${bench_dir}/duckdb_questions.mjs" --trace "${trace}" --out "${out_duckdb}" \
     --threads "${threads}" ${shards:+--shards "${shards}"} >"${work}/duckdb.json"
   best_duckdb_wall=$(min "${best_duckdb_wall}" "$(elapsed "${start}")")
   best_duckdb=$(min "${best_duckdb}" "$(json_get "${work}/duckdb.json" j.seconds)")
+  best_duckdb_q3=$(min "${best_duckdb_q3}" "$(json_get "${work}/duckdb.json" j.questions.q3)")
+  best_duckdb_q4=$(min "${best_duckdb_q4}" "$(json_get "${work}/duckdb.json" j.questions.q4)")
+  best_duckdb_q5=$(min "${best_duckdb_q5}" "$(json_get "${work}/duckdb.json" j.questions.q5)")
+
+  # The ceiling covers exactly the tables analyze read (the analyses whose
+  # tables are missing are skipped; machine_attributes and task_constraints are
+  # read by none).
+  [[ -n "${tables}" ]] ||
+    tables=$(json_get "${out_all}/metrics.json" "Object.keys(j.tables).join(',')")
+  "${ceiling}" --trace "${trace}" --table "${tables}" --threads "${threads}" \
+    "${shard_args[@]}" --inflate-only --json >"${work}/ceiling_inflate.json"
+  best_inflate=$(min "${best_inflate}" "$(json_get "${work}/ceiling_inflate.json" j.total.seconds)")
+
+  "${ceiling}" --trace "${trace}" --table "${tables}" --threads "${threads}" \
+    "${shard_args[@]}" --json >"${work}/ceiling_split.json"
+  best_split=$(min "${best_split}" "$(json_get "${work}/ceiling_split.json" j.total.seconds)")
+  best_split_jt=$(min "${best_split_jt}" "$(job_task "${work}/ceiling_split.json" seconds)")
+
+  "${ceiling}" --trace "${trace}" --table "${tables}" --threads "${threads}" \
+    "${shard_args[@]}" --split sse2 --json >"${work}/ceiling_sse2.json"
+  best_sse2=$(min "${best_sse2}" "$(json_get "${work}/ceiling_sse2.json" j.total.seconds)")
 
   if [[ ${run} -eq 1 ]]; then
-    # Correctness: DuckDB's numbers must be borgscope's, row for row.
+    # Correctness: every CSV of q3, q4 and q5, DuckDB's against borgscope's (of
+    # both runs), byte for byte; either side missing a file is a mismatch.
     status=0
-    for file in jobs_by_class tasks_by_class; do
-      if ! diff <(cut -d, -f1,2 "${out_analyze}/q3/${file}.csv") "${out_duckdb}/${file}.csv" \
-          >"${work}/${file}.diff"; then
-        echo "MISMATCH: q3/${file}.csv differs from DuckDB (see ${work}/${file}.diff)" >&2
-        head -20 "${work}/${file}.diff" >&2
-        status=1
-      fi
+    files=$(cd "${out_all}" && find q3 q4 q5 -name '*.csv' 2>/dev/null || true)
+    files=$(printf '%s\n%s\n' "${files}" "$(cd "${out_duckdb}" && find . -name '*.csv' | sed 's|^\./||')" |
+      sed '/^$/d' | sort -u)
+    [[ -n "${files}" ]] || die "neither borgscope nor DuckDB wrote a CSV of q3, q4, q5"
+    for file in ${files}; do
+      for reference in "${out_all}" "${out_q345}"; do
+        if [[ ! -f "${reference}/${file}" || ! -f "${out_duckdb}/${file}" ]]; then
+          echo "MISMATCH: ${file} is in only one of ${reference} and ${out_duckdb}" >&2
+          status=1
+        elif ! cmp -s "${reference}/${file}" "${out_duckdb}/${file}"; then
+          diff_file="${work}/$(basename "${reference}")-${file//\//_}.diff"
+          diff -u --label "borgscope ${reference#"${work}/"}/${file}" \
+            --label "DuckDB ${file}" "${reference}/${file}" "${out_duckdb}/${file}" \
+            >"${diff_file}" || true
+          echo "MISMATCH: ${reference#"${work}/"}/${file} differs from DuckDB's (${diff_file}):" >&2
+          head -30 "${diff_file}" >&2
+          status=1
+        fi
+      done
     done
-    if ! diff "${out_analyze}/q3/events_by_class_and_type.csv" \
-        "${out_duckdb}/events_by_class_and_type.csv" >"${work}/events.diff"; then
-      echo "MISMATCH: q3/events_by_class_and_type.csv differs from DuckDB (see ${work}/events.diff)" >&2
-      head -20 "${work}/events.diff" >&2
-      status=1
-    fi
     ceiling_rows=$(json_get "${work}/ceiling_split.json" j.total.rows)
-    analyze_rows=$(json_get "${out_analyze}/metrics.json" \
-      "j.tables.job_events.rows + j.tables.task_events.rows")
-    if [[ "${ceiling_rows}" != "${analyze_rows}" ]]; then
-      echo "MISMATCH: the ceiling split ${ceiling_rows} rows, analyze read ${analyze_rows}" >&2
+    all_rows=$(json_get "${out_all}/metrics.json" \
+      "Object.values(j.tables).reduce((sum, t) => sum + t.rows, 0)")
+    if [[ "${ceiling_rows}" != "${all_rows}" ]]; then
+      echo "MISMATCH: the ceiling split ${ceiling_rows} rows of ${tables}, analyze read ${all_rows}" >&2
       status=1
     fi
-    [[ ${status} -eq 0 ]] || die "borgscope and DuckDB disagree on q3: not a valid comparison"
-    echo "check: DuckDB's q3 equals borgscope's q3 ($(($(wc -l <"${out_duckdb}/events_by_class_and_type.csv") - 1)) event rows, ${analyze_rows} rows read)" >&2
+    ceiling_jt_rows=$(job_task "${work}/ceiling_split.json" rows)
+    q345_rows=$(json_get "${out_q345}/metrics.json" \
+      "j.tables.job_events.rows + j.tables.task_events.rows")
+    if [[ "${ceiling_jt_rows}" != "${q345_rows}" ]]; then
+      echo "MISMATCH: the ceiling split ${ceiling_jt_rows} rows of job_events + task_events," \
+        "analyze --only q3,q4,q5 read ${q345_rows}" >&2
+      status=1
+    fi
+    [[ ${status} -eq 0 ]] ||
+      die "borgscope and DuckDB disagree on q3, q4, q5: not a valid comparison"
+    echo "check: DuckDB's $(wc -w <<<"${files}") CSVs of q3, q4, q5 equal borgscope's byte for" \
+      "byte ($(tr '\n' ' ' <<<"${files}" | sed 's/ $//')); ${all_rows} rows read by analyze and" \
+      "split by the ceiling" >&2
   fi
 done
 
 bytes=$(json_get "${work}/ceiling_split.json" j.total.uncompressed_bytes)
 gzip_bytes=$(json_get "${work}/ceiling_split.json" j.total.compressed_bytes)
 rows=$(json_get "${work}/ceiling_split.json" j.total.rows)
+jt_bytes=$(job_task "${work}/ceiling_split.json" uncompressed_bytes)
+jt_rows=$(job_task "${work}/ceiling_split.json" rows)
+analyses=$(json_get "${out_all}/metrics.json" "Object.keys(j.analyses).join(',')")
 duckdb_version=$(json_get "${work}/duckdb.json" j.duckdb_version)
 
 {
   echo "trace: ${trace}${shards:+ (shards ${shards})}"
-  echo "job_events + task_events: ${rows} rows, ${bytes} bytes of CSV, ${gzip_bytes} bytes gzip"
+  echo "tables analyze reads (${tables//,/, }): ${rows} rows, ${bytes} bytes of CSV, ${gzip_bytes} bytes gzip"
+  echo "of which job_events + task_events (what q3, q4, q5 read): ${jt_rows} rows, ${jt_bytes} bytes of CSV"
+  echo "analyze of all analyses ran ${analyses//,/, }"
   echo "threads: ${threads}, best of ${runs} interleaved runs; $(nproc) cores; $(uname -srm)"
   echo "DuckDB ${duckdb_version} (@duckdb/node-api); in-process seconds (wall incl. process start in brackets)"
   echo
-  awk -v bytes="${bytes}" -v inflate="${best_inflate}" -v memchr="${best_split}" \
-      -v sse2="${best_sse2}" -v analyze="${best_analyze}" -v analyze_wall="${best_analyze_wall}" \
-      -v duckdb="${best_duckdb}" -v duckdb_wall="${best_duckdb_wall}" 'BEGIN {
-    fmt = "%-34s %9.3f %11.1f   %s\n"
-    printf "%-34s %9s %11s   %s\n", "contender", "seconds", "MB/s CSV", "note"
-    printf fmt, "ceiling: inflate only", inflate, bytes / inflate / 1e6, ""
-    printf fmt, "ceiling: inflate + split (memchr)", memchr, bytes / memchr / 1e6, "the ceiling"
-    printf fmt, "ceiling: inflate + split (sse2)", sse2, bytes / sse2 / 1e6, ""
-    printf fmt, "borgscope analyze --only q3", analyze, bytes / analyze / 1e6, \
-      sprintf("[%.3f s wall]", analyze_wall)
-    printf fmt, "DuckDB q3", duckdb, bytes / duckdb / 1e6, sprintf("[%.3f s wall]", duckdb_wall)
+  awk -v bytes="${bytes}" -v jt_bytes="${jt_bytes}" -v inflate="${best_inflate}" \
+      -v memchr="${best_split}" -v memchr_jt="${best_split_jt}" -v sse2="${best_sse2}" \
+      -v all="${best_all}" -v all_wall="${best_all_wall}" \
+      -v q345="${best_q345}" -v q345_wall="${best_q345_wall}" \
+      -v duckdb="${best_duckdb}" -v duckdb_wall="${best_duckdb_wall}" \
+      -v dq3="${best_duckdb_q3}" -v dq4="${best_duckdb_q4}" -v dq5="${best_duckdb_q5}" 'BEGIN {
+    fmt = "%-44s %9.3f %11.1f   %s\n"
+    printf "%-44s %9s %11s   %s\n", "contender", "seconds", "MB/s CSV", "note"
+    printf fmt, "ceiling: inflate only", inflate, bytes / inflate / 1e6, "tables analyze reads"
+    printf fmt, "ceiling: inflate + split (memchr)", memchr, bytes / memchr / 1e6, \
+      "the ceiling, tables analyze reads"
+    printf fmt, "ceiling: inflate + split (sse2)", sse2, bytes / sse2 / 1e6, "tables analyze reads"
+    printf fmt, "ceiling: memchr, job_events + task_events", memchr_jt, jt_bytes / memchr_jt / 1e6, \
+      "the part of the ceiling run above"
+    printf fmt, "borgscope analyze (all analyses)", all, bytes / all / 1e6, \
+      sprintf("[%.3f s wall]", all_wall)
+    printf fmt, "borgscope analyze --only q3,q4,q5", q345, jt_bytes / q345 / 1e6, \
+      sprintf("[%.3f s wall]", q345_wall)
+    printf fmt, "DuckDB q3 + q4 + q5", duckdb, jt_bytes / duckdb / 1e6, \
+      sprintf("[%.3f s wall]; best q3 %.3f, q4 %.3f, q5 %.3f s", duckdb_wall, dq3, dq4, dq5)
     print ""
-    printf "analyze / ceiling throughput:        %5.1f %%  (target >= 80 %%)\n", 100 * memchr / analyze
-    printf "analyze / sse2-ceiling throughput:   %5.1f %%\n", 100 * sse2 / analyze
-    printf "analyze / inflate-only throughput:   %5.1f %%\n", 100 * inflate / analyze
-    printf "DuckDB time / borgscope time:        %5.1f x  (target >= 5 x)\n", duckdb / analyze
+    printf "analyze / ceiling throughput:                 %6.1f %%  (target >= 80 %%)\n", \
+      100 * memchr / all
+    printf "analyze / sse2-ceiling throughput:            %6.1f %%\n", 100 * sse2 / all
+    printf "analyze / inflate-only throughput:            %6.1f %%\n", 100 * inflate / all
+    printf "analyze --only q3,q4,q5 / ceiling throughput: %6.1f %%  (job_events + task_events)\n", \
+      100 * memchr_jt / q345
+    printf "DuckDB time / borgscope time:                 %6.1f x  (target >= 5 x; q3, q4, q5 on both sides)\n", \
+      duckdb / q345
+    printf "DuckDB q3-q5 time / analyze (all) time:       %6.1f x  (borgscope answering every analysis)\n", \
+      duckdb / all
   }'
 } | tee "${work}/results-${threads}threads.txt"
