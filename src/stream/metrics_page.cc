@@ -69,6 +69,9 @@ std::string RenderPrometheus(const StreamState& state, const LiveStats& stats) {
   Header(out, "borgscope_bad_messages_total", "counter",
          "Messages skipped because they are not trace events.");
   append("borgscope_bad_messages_total {}\n", stats.bad_messages);
+  Header(out, "borgscope_messages_missed_total", "counter",
+         "Messages gone from the broker before the stream read them (not counted).");
+  append("borgscope_messages_missed_total {}\n", stats.messages_missed);
   Header(out, "borgscope_checkpoints_total", "counter", "Checkpoints written by this process.");
   append("borgscope_checkpoints_total {}\n", stats.checkpoints_written);
 
@@ -118,9 +121,16 @@ std::string RenderCountsJson(const StreamState& state, const LiveStats& stats, s
   }
   int64_t lag = 0;
   for (const auto& [partition, behind] : stats.lag) lag += behind;
+  json sources = json::object();
+  for (const StreamState::SourceProgress& source : state.Sources()) {
+    sources[source.source] = {{"contiguous_lines", source.contiguous},
+                              {"lines_after_gap", source.counted_after}};
+  }
   json page = {{"events", state.counted()},
                {"duplicates_dropped", state.duplicates()},
                {"bad_messages", stats.bad_messages},
+               {"messages_missed", stats.messages_missed},
+               {"sources", sources},
                {"events_per_second", stats.events_per_second},
                {"consumer_lag", lag},
                {"assigned", stats.assigned},

@@ -55,6 +55,12 @@ uint64_t SeenLines::contiguous() const {
   return base_ + ones;
 }
 
+uint64_t SeenLines::counted_after_contiguous() const {
+  uint64_t seen = 0;
+  for (uint64_t word : words_) seen += static_cast<uint64_t>(std::popcount(word));
+  return seen - (contiguous() - base_);
+}
+
 void SeenLines::Serialize(WireWriter& out) const {
   out.Put(base_);
   out.Put<uint64_t>(words_.size());

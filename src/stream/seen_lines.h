@@ -29,6 +29,8 @@ class SeenLines {
 
   // Lines 1..contiguous() are all seen.
   uint64_t contiguous() const;
+  // Lines seen after the first one missing.
+  uint64_t counted_after_contiguous() const;
 
  private:
   void Compact();

@@ -221,6 +221,18 @@ void StreamProcessor::Run() {
   auto apply = [&](RdKafka::Message& message) {
     std::optional<Table> table = TableOfTopic(message.topic_name());
     if (!table) return;
+    // Offsets of a partition are contiguous: a jump means the broker no longer
+    // had the messages in between (librdkafka resets to the earliest offset
+    // left). They cannot be counted; say so rather than lose them silently.
+    const int64_t expected = consumer_->Next(*table, message.partition());
+    if (expected >= 0 && message.offset() > expected) {
+      const uint64_t missed = static_cast<uint64_t>(message.offset() - expected);
+      stats_.messages_missed += missed;
+      fmt::print(stderr,
+                 "stream: {} messages of {} [{}] (offsets {}-{}) were gone from the broker "
+                 "before they were read: they are not counted\n",
+                 missed, message.topic_name(), message.partition(), expected, message.offset() - 1);
+    }
     consumer_->SetNext(*table, message.partition(), message.offset() + 1);
     rd_kafka_message_t* raw = message.c_ptr();
     rd_kafka_headers_t* headers = nullptr;

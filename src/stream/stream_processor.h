@@ -46,6 +46,9 @@ struct LiveStats {
   double events_per_second = 0;
   PartitionOffsets lag;  // (topic, partition) -> messages behind the partition's end
   uint64_t bad_messages = 0;
+  // Messages that were gone from a partition when the stream got there (the
+  // broker dropped them, e.g. by retention, before they were read).
+  uint64_t messages_missed = 0;
   uint64_t checkpoints_written = 0;
   bool assigned = false;  // has partitions
 };

@@ -1,5 +1,9 @@
 #include "stream/stream_state.h"
 
+#include <fmt/core.h>
+
+#include <algorithm>
+
 #include "errors.h"
 
 namespace borgscope {
@@ -54,6 +58,19 @@ bool StreamState::Consume(Table table, const EventFields& fields,
     max_event_time_ = std::max(max_event_time_, fields.time);
   }
   return true;
+}
+
+std::vector<StreamState::SourceProgress> StreamState::Sources() const {
+  std::vector<SourceProgress> sources;
+  for (const auto& [key, lines] : seen_) {
+    const Table table = static_cast<Table>(key >> 32);
+    const uint32_t shard = static_cast<uint32_t>(key & 0xffffffffu);
+    sources.push_back({fmt::format("{}:{}", TableName(table), shard), lines.contiguous(),
+                       lines.counted_after_contiguous()});
+  }
+  std::sort(sources.begin(), sources.end(),
+            [](const SourceProgress& a, const SourceProgress& b) { return a.source < b.source; });
+  return sources;
 }
 
 std::optional<int64_t> StreamState::LatestClosedWindow() const {

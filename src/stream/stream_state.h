@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "engine/wire.h"
 #include "stream/event_message.h"
@@ -66,6 +68,14 @@ class StreamState {
   uint64_t counted() const { return counted_; }
   uint64_t duplicates() const { return duplicates_; }
   int64_t max_event_time() const { return max_event_time_; }
+  // Per source "table:shard": the lines 1..N all counted (N), and how many
+  // lines after N are counted too — a gap shows where messages are missing.
+  struct SourceProgress {
+    std::string source;
+    uint64_t contiguous = 0;
+    uint64_t counted_after = 0;
+  };
+  std::vector<SourceProgress> Sources() const;
 
  private:
   int64_t window_micros_;

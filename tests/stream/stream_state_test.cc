@@ -94,6 +94,19 @@ TEST(SeenLinesTest, DuplicatesInAnyOrderAreFound) {
   EXPECT_FALSE(seen.Insert(0));  // lines are 1-based
 }
 
+// Lines 1..199 and 201..300 seen (200 missing): 199 contiguous, 100 after the gap.
+TEST(SeenLinesTest, GapIsLocated) {
+  SeenLines seen;
+  for (uint64_t line = 300; line >= 1; --line) {
+    if (line != 200) seen.Insert(line);
+  }
+  EXPECT_EQ(seen.contiguous(), 199u);
+  EXPECT_EQ(seen.counted_after_contiguous(), 100u);
+  seen.Insert(200);
+  EXPECT_EQ(seen.contiguous(), 300u);
+  EXPECT_EQ(seen.counted_after_contiguous(), 0u);
+}
+
 TEST(SeenLinesTest, MergeIsAUnionAndSerializationRoundTrips) {
   std::vector<uint64_t> lines(5000);
   std::iota(lines.begin(), lines.end(), 1);

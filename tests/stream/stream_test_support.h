@@ -169,6 +169,21 @@ inline double SampleValue(const std::string& page, const std::string& name) {
   return at == std::string::npos ? 0 : std::stod(page.substr(at + key.size()));
 }
 
+// The keys whose counts differ, "key: got vs expected", for failure messages.
+inline std::string CountDifferences(const CountMap& got, const CountMap& expected) {
+  std::string text;
+  for (const auto& [key, count] : expected) {
+    auto it = got.find(key);
+    uint64_t value = it == got.end() ? 0 : it->second;
+    if (value != count)
+      text += key + ": " + std::to_string(value) + " vs " + std::to_string(count) + "\n";
+  }
+  for (const auto& [key, count] : got) {
+    if (!expected.count(key)) text += key + ": " + std::to_string(count) + " vs 0\n";
+  }
+  return text;
+}
+
 inline uint64_t Sum(const CountMap& counts) {
   uint64_t sum = 0;
   for (const auto& [key, count] : counts) sum += count;
