@@ -15,4 +15,4 @@ rm -rf demo/trace demo/out
 "$BUILD/src/borgscope" gen --out demo/trace --seed 1 --scale "$SCALE"
 "$BUILD/src/borgscope" analyze --trace demo/trace --out demo/out
 echo
-echo "results: $(pwd)/demo/out  (one folder per question, metrics.json)"
+echo "results: $(pwd)/demo/out  (one folder per question; open report.html in a browser)"

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -80,6 +81,18 @@ class FixtureTrace {
 
 // Runs the borgscope binary with `arguments`; returns its exit status and
 // fills `output` with stdout and stderr together.
+// Every file an `analyze` run wrote under `out`, by relative path, except
+// metrics.json and report.html, which hold timings and the run's settings.
+inline std::map<std::string, std::string> ResultFiles(const fs::path& out) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(out)) {
+    std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file() || name == "metrics.json" || name == "report.html") continue;
+    files[fs::relative(entry.path(), out).string()] = ReadText(entry.path());
+  }
+  return files;
+}
+
 // Runs a shell command line; its stdout and stderr go to `output`.
 inline int RunCommand(const std::string& command_line, std::string* output = nullptr) {
   TempDir dir;

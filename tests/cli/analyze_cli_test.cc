@@ -10,18 +10,6 @@
 namespace borgscope::testing {
 namespace {
 
-// Every result file under `out` except metrics.json and report.html, which
-// hold timings and the run's settings (its results are the files compared).
-std::map<std::string, std::string> ResultFiles(const fs::path& out) {
-  std::map<std::string, std::string> files;
-  for (const auto& entry : fs::recursive_directory_iterator(out)) {
-    std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file() || name == "metrics.json" || name == "report.html") continue;
-    files[fs::relative(entry.path(), out).string()] = ReadText(entry.path());
-  }
-  return files;
-}
-
 std::map<std::string, std::string> Analyze(const std::string& trace, const fs::path& out,
                                            const std::string& flags) {
   std::string output;

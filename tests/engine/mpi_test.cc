@@ -13,17 +13,6 @@
 namespace borgscope::testing {
 namespace {
 
-// Every file of a run but metrics.json and report.html (timings, run settings).
-std::map<std::string, std::string> ResultFiles(const fs::path& out) {
-  std::map<std::string, std::string> files;
-  for (const auto& entry : fs::recursive_directory_iterator(out)) {
-    std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file() || name == "metrics.json" || name == "report.html") continue;
-    files[fs::relative(entry.path(), out).string()] = ReadText(entry.path());
-  }
-  return files;
-}
-
 // Open MPI's own allocations look like leaks to LeakSanitizer in the
 // sanitizer build; leaks of our code are caught by every other test.
 int RunMpi(int ranks, const std::string& arguments, std::string* output) {
