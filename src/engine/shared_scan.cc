@@ -41,16 +41,20 @@ SharedScan::SharedScan(std::vector<const Analysis*> analyses, ScanOptions option
 }
 
 std::vector<TableScanMetrics> SharedScan::Run(const std::vector<TableShards>& tables) {
-  std::vector<TableScanMetrics> metrics;
+  std::vector<const TableShards*> order;
   for (Table table : kAllTables) {
     for (const TableShards& shards : tables) {
-      if (shards.table == table) metrics.push_back(ScanTable(shards));
+      if (shards.table == table) order.push_back(&shards);
     }
+  }
+  std::vector<TableScanMetrics> metrics;
+  for (size_t t = 0; t < order.size(); ++t) {
+    metrics.push_back(ScanTable(*order[t], /*last_table=*/t + 1 == order.size()));
   }
   return metrics;
 }
 
-TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards) {
+TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_table) {
   const Clock::time_point start = Clock::now();
   const bool ranks = cluster_.size() > 1;
   const TableShards table =
@@ -147,7 +151,8 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards) {
   rank_metrics_.scan_seconds += SecondsSince(start);
   if (ranks) {
     const Clock::time_point merge_start = Clock::now();
-    MergeRanks(readers, partials, metrics);
+    // After the last table only rank 0 needs the merged states (it finishes).
+    MergeRanks(readers, partials, metrics, /*merge_here=*/!last_table || cluster_.rank() == 0);
     rank_metrics_.merge_seconds += SecondsSince(merge_start);
   }
   std::sort(metrics.skipped_rows.begin(), metrics.skipped_rows.end(),
@@ -163,7 +168,7 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards) {
 
 void SharedScan::MergeRanks(const std::vector<size_t>& readers,
                             std::vector<std::unique_ptr<AnalysisState>>& partials,
-                            TableScanMetrics& metrics) {
+                            TableScanMetrics& metrics, bool merge_here) {
   WireWriter out;
   out.Put<uint64_t>(metrics.counters.compressed_bytes);
   out.Put<uint64_t>(metrics.counters.uncompressed_bytes);
@@ -178,16 +183,18 @@ void SharedScan::MergeRanks(const std::vector<size_t>& readers,
   for (size_t r = 0; r < readers.size(); ++r) {
     WireWriter state;
     partials[r]->Serialize(state);
-    partials[r].reset();  // its bytes are all we need now
     out.PutBytes(state.bytes());
   }
   rank_metrics_.bytes_sent += out.bytes().size();
   std::vector<std::string> all = cluster_.AllGather(out.Take());
+  for (int rank = 0; rank < static_cast<int>(all.size()); ++rank) {
+    if (rank != cluster_.rank()) rank_metrics_.bytes_received += all[rank].size();
+  }
+  if (!merge_here) return;
 
   metrics.counters = {};
   metrics.skipped_rows.clear();
   for (int rank = 0; rank < static_cast<int>(all.size()); ++rank) {
-    if (rank != cluster_.rank()) rank_metrics_.bytes_received += all[rank].size();
     WireReader in(all[rank]);
     metrics.counters.compressed_bytes += in.Get<uint64_t>();
     metrics.counters.uncompressed_bytes += in.Get<uint64_t>();
@@ -203,12 +210,18 @@ void SharedScan::MergeRanks(const std::vector<size_t>& readers,
     for (size_t r = 0; r < readers.size(); ++r) {
       const size_t i = readers[r];
       Clock::time_point merge_start = Clock::now();
-      std::unique_ptr<AnalysisState> state = analyses_[i]->NewState(merged_[i].get());
-      WireReader state_in(in.GetBytes());
-      state->Deserialize(state_in);
-      if (!state_in.AtEnd()) {
-        throw InternalError(fmt::format("{}: rank {}'s partial state has bytes left over",
-                                        analyses_[i]->Info().id, rank));
+      std::string_view bytes = in.GetBytes();
+      std::unique_ptr<AnalysisState> state;
+      if (rank == cluster_.rank()) {
+        state = std::move(partials[r]);  // still here: no need to read it back
+      } else {
+        state = analyses_[i]->NewState(merged_[i].get());
+        WireReader state_in(bytes);
+        state->Deserialize(state_in);
+        if (!state_in.AtEnd()) {
+          throw InternalError(fmt::format("{}: rank {}'s partial state has bytes left over",
+                                          analyses_[i]->Info().id, rank));
+        }
       }
       merged_[i]->Absorb(std::move(*state));
       analysis_metrics_[i].merge_seconds += SecondsSince(merge_start);

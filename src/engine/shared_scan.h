@@ -63,11 +63,13 @@ class SharedScan {
   const RankScanMetrics& rank_metrics() const { return rank_metrics_; }
 
  private:
-  TableScanMetrics ScanTable(const TableShards& table);
-  // Merges every rank's partial states of `readers` (analysis indices) into
-  // merged_, and every rank's counters and skipped rows into `metrics`.
+  TableScanMetrics ScanTable(const TableShards& table, bool last_table);
+  // Sends this rank's partial states of `readers` (analysis indices) to every
+  // rank; with `merge_here`, merges every rank's into merged_ (in rank order)
+  // and every rank's counters and skipped rows into `metrics`.
   void MergeRanks(const std::vector<size_t>& readers,
-                  std::vector<std::unique_ptr<AnalysisState>>& partials, TableScanMetrics& metrics);
+                  std::vector<std::unique_ptr<AnalysisState>>& partials, TableScanMetrics& metrics,
+                  bool merge_here);
 
   std::vector<const Analysis*> analyses_;
   ScanOptions options_;
