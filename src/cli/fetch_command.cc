@@ -4,10 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "cli/commands.h"
 #include "engine/progress.h"
@@ -61,30 +58,11 @@ RetryPolicy Retry(const FetchArguments& arguments) {
 class FetchProgress {
  public:
   FetchProgress(bool enabled, const FetchCounters& counters)
-      : enabled_(enabled), counters_(counters), start_(std::chrono::steady_clock::now()) {
-    if (enabled_) thread_ = std::thread([this] { Loop(); });
-  }
-  ~FetchProgress() {
-    if (!enabled_) return;
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
-    Draw(true);
-  }
-  FetchProgress(const FetchProgress&) = delete;
-  FetchProgress& operator=(const FetchProgress&) = delete;
+      : counters_(counters),
+        start_(std::chrono::steady_clock::now()),
+        redraw_(enabled, [this](bool final_line) { Draw(final_line); }) {}
 
  private:
-  void Loop() {
-    std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, std::chrono::milliseconds(500), [this] { return stop_; })) {
-      Draw(false);
-    }
-  }
-
   void Draw(bool final_line) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -112,13 +90,9 @@ class FetchProgress {
     std::fflush(stderr);
   }
 
-  bool enabled_;
   const FetchCounters& counters_;
   std::chrono::steady_clock::time_point start_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  std::thread thread_;
+  PeriodicRedraw redraw_;  // last: stops first
 };
 
 void PrintErrors(const std::vector<std::string>& errors) {

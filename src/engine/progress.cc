@@ -29,38 +29,39 @@ std::string HumanDuration(double seconds) {
 
 bool ProgressDisplay::StderrIsTerminal() { return isatty(STDERR_FILENO) == 1; }
 
-ProgressDisplay::ProgressDisplay(bool enabled, std::string label, size_t shards,
-                                 uint64_t compressed_total, const LiveCounters& counters)
-    : enabled_(enabled),
-      label_(std::move(label)),
-      shards_(shards),
-      compressed_total_(compressed_total),
-      counters_(counters),
-      start_(std::chrono::steady_clock::now()) {
-  if (enabled_) thread_ = std::thread([this] { Loop(); });
+PeriodicRedraw::PeriodicRedraw(bool enabled, std::function<void(bool final_line)> draw)
+    : draw_(std::move(draw)) {
+  if (!enabled) return;
+  thread_ = std::thread([this] {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, std::chrono::milliseconds(500), [this] { return stop_; })) {
+      draw_(false);
+    }
+  });
 }
 
-ProgressDisplay::~ProgressDisplay() {
-  if (!enabled_) return;
+PeriodicRedraw::~PeriodicRedraw() {
+  if (!thread_.joinable()) return;
   {
     std::lock_guard lock(mutex_);
     stop_ = true;
   }
   wake_.notify_all();
   thread_.join();
-  Draw(true);
+  draw_(true);
 }
 
-void ProgressDisplay::Loop() {
-  std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, std::chrono::milliseconds(500), [this] { return stop_; })) {
-    Draw(false);
-  }
-}
+ProgressDisplay::ProgressDisplay(bool enabled, std::string label, size_t shards,
+                                 uint64_t compressed_total, const LiveCounters& counters)
+    : label_(std::move(label)),
+      shards_(shards),
+      compressed_total_(compressed_total),
+      counters_(counters),
+      start_(std::chrono::steady_clock::now()),
+      redraw_(enabled, [this](bool final_line) { Draw(final_line); }) {}
 
 void ProgressDisplay::Draw(bool final_line) {
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double compressed = static_cast<double>(counters_.compressed_bytes.load());
   double uncompressed = static_cast<double>(counters_.uncompressed_bytes.load());
   double rows = static_cast<double>(counters_.rows.load());
