@@ -35,7 +35,8 @@ for r in metrics["ranks"]:
     total = r["scan_seconds"] + r["merge_seconds"]
     share = 100 * r["merge_seconds"] / total if total else 0
     print(f"  rank {r['rank']}: {r['shards']:3d} shards {r['compressed_bytes'] / 1e6:8.1f} MB gzip  "
-          f"scan {r['scan_seconds']:6.2f} s  merge {r['merge_seconds']:5.2f} s ({share:4.1f} %)  "
+          f"scan {r['scan_seconds']:6.2f} s  wait {r['wait_seconds']:5.2f} s  "
+          f"merge {r['merge_seconds']:5.2f} s ({share:4.1f} %)  finish {r['finish_seconds']:5.2f} s  "
           f"sent {r['bytes_sent'] / 1e6:7.2f} MB  received {r['bytes_received'] / 1e6:7.2f} MB")
 worst = max(r["merge_seconds"] for r in metrics["ranks"])
 print(f"  merge + exchange: {100 * worst / metrics['seconds']:.1f} % of the analyze run (slowest rank)")

@@ -1,5 +1,7 @@
 #include "analyses/machine_capacity.h"
 
+#include "engine/key_partition.h"
+
 namespace borgscope {
 namespace {
 
@@ -47,13 +49,20 @@ void MachineCapacities::Merge(const MachineCapacities& other) {
   }
 }
 
-void MachineCapacities::Serialize(WireWriter& out) const {
-  out.Put<uint64_t>(machines_.size());
-  for (const auto& [id, capacity] : machines_) {
-    out.Put(id);
-    PutLastValue(out, capacity.cpus);
-    PutLastValue(out, capacity.memory);
-  }
+void MachineCapacities::Serialize(WireWriter& out) const { SerializePartitions({&out, 1}); }
+
+void MachineCapacities::SerializePartitions(std::span<WireWriter> parts) const {
+  SerializeByPartition(
+      machines_, parts, [](const auto& entry) { return entry.first; },
+      [](WireWriter& out, const auto& entry) {
+        out.Put(entry.first);
+        PutLastValue(out, entry.second.cpus);
+        PutLastValue(out, entry.second.memory);
+      });
+}
+
+void MachineCapacities::KeepPartition(size_t part, size_t parts) {
+  borgscope::KeepPartition(machines_, part, parts, [](const auto& entry) { return entry.first; });
 }
 
 void MachineCapacities::Deserialize(WireReader& in) {

@@ -7,6 +7,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include <cstdint>
+#include <span>
 
 #include "engine/wire.h"
 #include "trace/row_batch.h"
@@ -15,7 +16,7 @@
 namespace borgscope {
 
 struct LastValue {
-  TraceOrder order;      // when it was written
+  TraceOrder order;       // when it was written
   int64_t value = kNull;  // fixed point; kNull: never seen non-empty
   void Offer(const TraceOrder& at, int64_t candidate) {
     if (candidate != kNull && order <= at) {
@@ -41,6 +42,9 @@ class MachineCapacities {
   void Consume(const RowBatch& machine_events);
   void Merge(const MachineCapacities& other);
   void Serialize(WireWriter& out) const;
+  // Serialize, split by machine (key_partition.h).
+  void SerializePartitions(std::span<WireWriter> parts) const;
+  void KeepPartition(size_t part, size_t parts);
   void Deserialize(WireReader& in);
 
   const absl::flat_hash_map<int64_t, MachineCapacity>& machines() const { return machines_; }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/key_partition.h"
+
 namespace borgscope {
 
 ColumnMask MachineUpDown::Columns() {
@@ -29,25 +31,35 @@ void MachineUpDown::Merge(const MachineUpDown& other) {
   }
 }
 
-void MachineUpDown::Serialize(WireWriter& out) const {
-  out.Put(trace_end_);
-  out.Put<uint64_t>(events_.size());
-  for (const auto& [id, events] : events_) {
-    out.Put(id);
-    out.Put<uint64_t>(events.size());
-    for (const UpDownEvent& event : events) {
-      out.Put(event.order.time);
-      out.Put(event.order.shard);
-      out.Put(event.order.line);
-      out.Put<uint8_t>(event.add);
-    }
-  }
+void MachineUpDown::Serialize(WireWriter& out) const { SerializePartitions({&out, 1}); }
+
+void MachineUpDown::SerializePartitions(std::span<WireWriter> parts) const {
+  for (size_t p = 0; p < parts.size(); ++p) parts[p].Put<int64_t>(p == 0 ? trace_end_ : 0);
+  SerializeByPartition(
+      events_, parts, [](const auto& entry) { return entry.first; },
+      [](WireWriter& out, const auto& entry) {
+        out.Put(entry.first);
+        out.Put<uint64_t>(entry.second.size());
+        for (const UpDownEvent& event : entry.second) {
+          out.Put(event.order.time);
+          out.Put(event.order.shard);
+          out.Put(event.order.line);
+          out.Put<uint8_t>(event.add);
+        }
+      });
+}
+
+void MachineUpDown::KeepPartition(size_t part, size_t parts) {
+  if (part != 0) trace_end_ = 0;
+  borgscope::KeepPartition(events_, part, parts, [](const auto& entry) { return entry.first; });
 }
 
 void MachineUpDown::Deserialize(WireReader& in) {
   trace_end_ = in.Get<int64_t>();
   events_.clear();
-  for (uint64_t m = 0, machines = in.GetCount(16); m < machines; ++m) {
+  const uint64_t machines = in.GetCount(16);
+  events_.reserve(machines);
+  for (uint64_t m = 0; m < machines; ++m) {
     auto& events = events_[in.Get<int64_t>()];
     for (uint64_t e = 0, count = in.GetCount(21); e < count; ++e) {
       UpDownEvent event;

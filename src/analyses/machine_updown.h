@@ -5,6 +5,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include <span>
 #include <vector>
 
 #include "engine/wire.h"
@@ -25,12 +26,13 @@ class MachineUpDown {
   void Consume(const RowBatch& machine_events);
   void Merge(const MachineUpDown& other);
   void Serialize(WireWriter& out) const;
+  // Serialize, split by machine (key_partition.h).
+  void SerializePartitions(std::span<WireWriter> parts) const;
+  void KeepPartition(size_t part, size_t parts);
   void Deserialize(WireReader& in);
 
   // Machine id -> its ADD/REMOVE events, in no particular order.
-  const absl::flat_hash_map<int64_t, std::vector<UpDownEvent>>& machines() const {
-    return events_;
-  }
+  const absl::flat_hash_map<int64_t, std::vector<UpDownEvent>>& machines() const { return events_; }
   // The machine's events in trace order.
   static std::vector<UpDownEvent> Sorted(const std::vector<UpDownEvent>& events);
   // Largest timestamp of machine_events (2^63-1 excluded).

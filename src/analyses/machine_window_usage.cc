@@ -3,14 +3,15 @@
 #include <algorithm>
 
 #include "analyses/absorb.h"
+#include "engine/key_partition.h"
 #include "trace/schema.h"
 
 namespace borgscope {
 
 ColumnMask MachineWindowUsage::Columns() {
   using namespace task_usage;
-  return ColumnBit(kStartTime) | ColumnBit(kEndTime) | ColumnBit(kMachineId) |
-         ColumnBit(kCpuRate) | ColumnBit(kCanonicalMemoryUsage);
+  return ColumnBit(kStartTime) | ColumnBit(kEndTime) | ColumnBit(kMachineId) | ColumnBit(kCpuRate) |
+         ColumnBit(kCanonicalMemoryUsage);
 }
 
 void MachineWindowUsage::Consume(const RowBatch& rows) {
@@ -51,21 +52,31 @@ void MachineWindowUsage::Absorb(MachineWindowUsage&& other) {
   });
 }
 
-void MachineWindowUsage::Serialize(WireWriter& out) const {
-  out.Put<uint64_t>(windows_.size());
-  for (const auto& [key, load] : windows_) {
-    out.Put(key.machine_id);
-    out.Put(key.window);
-    for (int resource = 0; resource < 2; ++resource) {
-      out.Put(load.sum[resource]);
-      out.Put<uint8_t>(load.present[resource]);
-    }
-  }
+void MachineWindowUsage::Serialize(WireWriter& out) const { SerializePartitions({&out, 1}); }
+
+void MachineWindowUsage::SerializePartitions(std::span<WireWriter> parts) const {
+  SerializeByPartition(
+      windows_, parts, [](const auto& entry) { return entry.first.machine_id; },
+      [](WireWriter& out, const auto& entry) {
+        out.Put(entry.first.machine_id);
+        out.Put(entry.first.window);
+        for (int resource = 0; resource < 2; ++resource) {
+          out.Put(entry.second.sum[resource]);
+          out.Put<uint8_t>(entry.second.present[resource]);
+        }
+      });
+}
+
+void MachineWindowUsage::KeepPartition(size_t part, size_t parts) {
+  borgscope::KeepPartition(windows_, part, parts,
+                           [](const auto& entry) { return entry.first.machine_id; });
 }
 
 void MachineWindowUsage::Deserialize(WireReader& in) {
   windows_.clear();
-  for (uint64_t i = 0, n = in.GetCount(16 + 2 * 17); i < n; ++i) {
+  const uint64_t n = in.GetCount(16 + 2 * 17);
+  windows_.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
     MachineWindow key;
     key.machine_id = in.Get<int64_t>();
     key.window = in.Get<int64_t>();

@@ -9,6 +9,7 @@
 #include <absl/hash/hash.h>
 
 #include <cstdint>
+#include <span>
 
 #include "engine/wire.h"
 #include "trace/row_batch.h"
@@ -30,7 +31,7 @@ struct MachineWindow {
 };
 
 struct WindowLoad {
-  __int128 sum[2] = {0, 0};  // cpu, memory: fixed point x microseconds
+  __int128 sum[2] = {0, 0};          // cpu, memory: fixed point x microseconds
   bool present[2] = {false, false};  // the window has a row with a value
 };
 
@@ -42,6 +43,9 @@ class MachineWindowUsage {
   void Merge(const MachineWindowUsage& other);
   void Absorb(MachineWindowUsage&& other);
   void Serialize(WireWriter& out) const;
+  // Serialize, split by machine (key_partition.h).
+  void SerializePartitions(std::span<WireWriter> parts) const;
+  void KeepPartition(size_t part, size_t parts);
   void Deserialize(WireReader& in);
 
   const absl::flat_hash_map<MachineWindow, WindowLoad>& windows() const { return windows_; }

@@ -9,9 +9,12 @@
 
 #include <algorithm>
 #include <map>
+#include <span>
+#include <string>
 #include <tuple>
 
 #include "analyses/absorb.h"
+#include "engine/key_partition.h"
 #include "engine/registry.h"
 #include "report/format.h"
 #include "report/result_writer.h"
@@ -45,17 +48,25 @@ class Q6State : public AnalysisState {
   void Absorb(AnalysisState&& other) override {
     AbsorbSet(placements_, std::move(static_cast<Q6State&>(other).placements_));
   }
-  void Serialize(WireWriter& out) const override {
-    out.Put<uint64_t>(placements_.size());
-    for (const Placement& p : placements_) {
-      out.Put(p.job_id);
-      out.Put(p.task_index);
-      out.Put(p.machine_id);
-    }
+  void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
+  void SerializePartitions(std::span<WireWriter> parts) const override {
+    // By job: a job's placements finish together.
+    SerializeByPartition(
+        placements_, parts, [](const Placement& p) { return p.job_id; },
+        [](WireWriter& out, const Placement& p) {
+          out.Put(p.job_id);
+          out.Put(p.task_index);
+          out.Put(p.machine_id);
+        });
+  }
+  void KeepPartition(size_t part, size_t parts) override {
+    borgscope::KeepPartition(placements_, part, parts, [](const Placement& p) { return p.job_id; });
   }
   void Deserialize(WireReader& in) override {
     placements_.clear();
-    for (uint64_t i = 0, n = in.GetCount(24); i < n; ++i) {
+    const uint64_t n = in.GetCount(24);
+    placements_.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) {
       Placement p;
       p.job_id = in.Get<int64_t>();
       p.task_index = in.Get<int64_t>();
@@ -73,7 +84,32 @@ struct JobSpread {
   uint64_t machines = 0;    // distinct machines of the job
 };
 
-class Q6JobMachineSpread : public Analysis {
+// The counts over some jobs; exact sums over partitions.
+struct SpreadCounts {
+  uint64_t jobs_placed = 0, jobs_multi = 0, one_machine = 0, all_distinct = 0;
+  std::map<uint64_t, uint64_t> machines_histogram;  // distinct machines -> jobs
+
+  void Serialize(WireWriter& out) const {
+    for (uint64_t count : {jobs_placed, jobs_multi, one_machine, all_distinct}) out.Put(count);
+    out.Put<uint64_t>(machines_histogram.size());
+    for (const auto& [machines, jobs] : machines_histogram) {
+      out.Put(machines);
+      out.Put(jobs);
+    }
+  }
+  void AddSerialized(WireReader& in) {
+    jobs_placed += in.Get<uint64_t>();
+    jobs_multi += in.Get<uint64_t>();
+    one_machine += in.Get<uint64_t>();
+    all_distinct += in.Get<uint64_t>();
+    for (uint64_t n = in.GetCount(16); n > 0; --n) {
+      uint64_t machines = in.Get<uint64_t>();
+      machines_histogram[machines] += in.Get<uint64_t>();
+    }
+  }
+};
+
+class Q6JobMachineSpread : public KeyedAnalysis {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -90,12 +126,14 @@ class Q6JobMachineSpread : public Analysis {
   }
   std::vector<TableColumns> Needs() const override {
     using namespace task_events;
-    return {{Table::kTaskEvents, ColumnBit(kJobId) | ColumnBit(kTaskIndex) | ColumnBit(kMachineId)}};
+    return {
+        {Table::kTaskEvents, ColumnBit(kJobId) | ColumnBit(kTaskIndex) | ColumnBit(kMachineId)}};
   }
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q6State>();
   }
-  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  std::string FinishPartition(const AnalysisState& partition, Cluster& cluster) const override;
+  void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     return {{.name = "machines_per_job",
              .title = "Distinct machines per job (jobs with placed tasks)",
@@ -108,12 +146,11 @@ class Q6JobMachineSpread : public Analysis {
   }
 };
 
-void Q6JobMachineSpread::Finish(const AnalysisState& merged, ResultWriter& out) const {
-  const auto& state = static_cast<const Q6State&>(merged);
+std::string Q6JobMachineSpread::FinishPartition(const AnalysisState& partition, Cluster&) const {
+  const auto& state = static_cast<const Q6State&>(partition);
   std::vector<Placement> sorted(state.placements_.begin(), state.placements_.end());
   std::sort(sorted.begin(), sorted.end());
-  uint64_t jobs_placed = 0, jobs_multi = 0, one_machine = 0, all_distinct = 0;
-  std::map<uint64_t, uint64_t> machines_histogram;
+  SpreadCounts counts;
   size_t i = 0;
   std::vector<int64_t> machines;
   while (i < sorted.size()) {
@@ -121,7 +158,8 @@ void Q6JobMachineSpread::Finish(const AnalysisState& merged, ResultWriter& out) 
     JobSpread spread;
     machines.clear();
     for (; i < sorted.size() && sorted[i].job_id == job; ++i) {
-      if (i == 0 || sorted[i - 1].job_id != job || sorted[i - 1].task_index != sorted[i].task_index) {
+      if (i == 0 || sorted[i - 1].job_id != job ||
+          sorted[i - 1].task_index != sorted[i].task_index) {
         ++spread.tasks;
       }
       ++spread.placements;
@@ -130,14 +168,29 @@ void Q6JobMachineSpread::Finish(const AnalysisState& merged, ResultWriter& out) 
     std::sort(machines.begin(), machines.end());
     spread.machines =
         static_cast<uint64_t>(std::unique(machines.begin(), machines.end()) - machines.begin());
-    ++jobs_placed;
-    ++machines_histogram[spread.machines];
+    ++counts.jobs_placed;
+    ++counts.machines_histogram[spread.machines];
     if (spread.tasks >= 2) {
-      ++jobs_multi;
-      one_machine += spread.machines == 1;
-      all_distinct += spread.machines == spread.placements;
+      ++counts.jobs_multi;
+      counts.one_machine += spread.machines == 1;
+      counts.all_distinct += spread.machines == spread.placements;
     }
   }
+  WireWriter out;
+  counts.Serialize(out);
+  return out.Take();
+}
+
+void Q6JobMachineSpread::FinishSummaries(const std::vector<std::string>& summaries,
+                                         ResultWriter& out) const {
+  SpreadCounts counts;
+  for (const std::string& summary : summaries) {
+    WireReader in(summary);
+    counts.AddSerialized(in);
+  }
+  const uint64_t jobs_placed = counts.jobs_placed, jobs_multi = counts.jobs_multi,
+                 one_machine = counts.one_machine, all_distinct = counts.all_distinct;
+  const std::map<uint64_t, uint64_t>& machines_histogram = counts.machines_histogram;
   CsvTable summary({"jobs_with_placed_tasks", "jobs_multi_task", "jobs_multi_task_one_machine",
                     "share_one_machine", "jobs_multi_task_all_distinct", "share_all_distinct"});
   summary.AddRow({std::to_string(jobs_placed), std::to_string(jobs_multi),

@@ -8,10 +8,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
+#include <string>
 
 #include "analyses/absorb.h"
 #include "analyses/correlation.h"
 #include "analyses/machine_capacity.h"
+#include "engine/key_partition.h"
 #include "engine/registry.h"
 #include "report/format.h"
 #include "report/result_writer.h"
@@ -84,27 +87,36 @@ class Q7State : public AnalysisState {
                 }
               });
   }
-  void Serialize(WireWriter& out) const override {
-    out.Put<uint64_t>(tasks_.size());
-    for (const auto& [key, task] : tasks_) {
-      out.Put(key.job_id);
-      out.Put(key.task_index);
-      for (int resource = 0; resource < 2; ++resource) {
-        const LastValue& request = task.request[resource];
-        out.Put(request.order.time);
-        out.Put(request.order.shard);
-        out.Put(request.order.line);
-        out.Put(request.value);
-        const Usage& usage = task.usage[resource];
-        out.Put(usage.weighted_sum);
-        out.Put(usage.weight);
-        out.Put(usage.peak);
-      }
-    }
+  void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
+  void SerializePartitions(std::span<WireWriter> parts) const override {
+    SerializeByPartition(
+        tasks_, parts, [](const auto& entry) { return entry.first.job_id; },
+        [](WireWriter& out, const auto& entry) {
+          const auto& [key, task] = entry;
+          out.Put(key.job_id);
+          out.Put(key.task_index);
+          for (int resource = 0; resource < 2; ++resource) {
+            const LastValue& request = task.request[resource];
+            out.Put(request.order.time);
+            out.Put(request.order.shard);
+            out.Put(request.order.line);
+            out.Put(request.value);
+            const Usage& usage = task.usage[resource];
+            out.Put(usage.weighted_sum);
+            out.Put(usage.weight);
+            out.Put(usage.peak);
+          }
+        });
+  }
+  void KeepPartition(size_t part, size_t parts) override {
+    borgscope::KeepPartition(tasks_, part, parts,
+                             [](const auto& entry) { return entry.first.job_id; });
   }
   void Deserialize(WireReader& in) override {
     tasks_.clear();
-    for (uint64_t i = 0, n = in.GetCount(16 + 2 * 60); i < n; ++i) {
+    const uint64_t n = in.GetCount(16 + 2 * 60);
+    tasks_.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) {
       TaskKey key;
       key.job_id = in.Get<int64_t>();
       key.task_index = in.Get<int64_t>();
@@ -133,12 +145,18 @@ struct TaskPoint {
   double peak_usage;
 };
 
-class Q7RequestVsUsage : public Analysis {
+// What a partition of the tasks contributes, per resource: the points (the
+// correlations and deciles need them all, in one order) and a count.
+struct ResourcePoints {
+  std::vector<TaskPoint> points;
+  uint64_t usage_without_request = 0;
+};
+
+class Q7RequestVsUsage : public KeyedAnalysis {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
-        "q7", "Requested vs consumed resources",
-        "Do tasks use the CPU and memory they request?",
+        "q7", "Requested vs consumed resources", "Do tasks use the CPU and memory they request?",
         "Per task (job_id, task_index) and resource: request = last non-empty cpu_request / "
         "memory_request of task_events in trace order; usage = mean of cpu_rate / "
         "canonical_memory_usage over its task_usage rows weighted by (end_time - start_time), "
@@ -151,10 +169,10 @@ class Q7RequestVsUsage : public Analysis {
     return info;
   }
   std::vector<TableColumns> Needs() const override {
-    return {{Table::kTaskEvents,
-             ColumnBit(task_events::kTime) | ColumnBit(task_events::kJobId) |
-                 ColumnBit(task_events::kTaskIndex) | ColumnBit(task_events::kCpuRequest) |
-                 ColumnBit(task_events::kMemoryRequest)},
+    return {{Table::kTaskEvents, ColumnBit(task_events::kTime) | ColumnBit(task_events::kJobId) |
+                                     ColumnBit(task_events::kTaskIndex) |
+                                     ColumnBit(task_events::kCpuRequest) |
+                                     ColumnBit(task_events::kMemoryRequest)},
             {Table::kTaskUsage,
              ColumnBit(task_usage::kStartTime) | ColumnBit(task_usage::kEndTime) |
                  ColumnBit(task_usage::kJobId) | ColumnBit(task_usage::kTaskIndex) |
@@ -163,7 +181,8 @@ class Q7RequestVsUsage : public Analysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q7State>();
   }
-  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  std::string FinishPartition(const AnalysisState& partition, Cluster& cluster) const override;
+  void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     std::vector<PlotSpec> specs;
     for (std::string resource : {"cpu", "memory"}) {
@@ -191,26 +210,48 @@ class Q7RequestVsUsage : public Analysis {
   }
 };
 
-void Q7RequestVsUsage::Finish(const AnalysisState& merged, ResultWriter& out) const {
-  const auto& state = static_cast<const Q7State&>(merged);
+std::string Q7RequestVsUsage::FinishPartition(const AnalysisState& partition, Cluster&) const {
+  const auto& state = static_cast<const Q7State&>(partition);
+  WireWriter out;
+  for (int resource = 0; resource < 2; ++resource) {
+    ResourcePoints mine;
+    for (const auto& [key, task] : state.tasks_) {
+      const Usage& usage = task.usage[resource];
+      bool has_usage = usage.weight > 0;
+      if (has_usage && task.request[resource].value == kNull) ++mine.usage_without_request;
+      if (!has_usage || task.request[resource].value == kNull) continue;
+      double mean = static_cast<double>(static_cast<long double>(usage.weighted_sum) /
+                                        usage.weight / kFixedOne);
+      mine.points.push_back(
+          {key, task.request[resource].value, mean, static_cast<double>(usage.peak) / kFixedOne});
+    }
+    out.Put(mine.usage_without_request);
+    out.Put<uint64_t>(mine.points.size());
+    for (const TaskPoint& point : mine.points) out.Put(point);
+  }
+  return out.Take();
+}
+
+void Q7RequestVsUsage::FinishSummaries(const std::vector<std::string>& summaries,
+                                       ResultWriter& out) const {
+  ResourcePoints all[2];
+  for (const std::string& summary : summaries) {
+    WireReader in(summary);
+    for (int resource = 0; resource < 2; ++resource) {
+      all[resource].usage_without_request += in.Get<uint64_t>();
+      for (uint64_t n = in.GetCount(sizeof(TaskPoint)); n > 0; --n) {
+        all[resource].points.push_back(in.Get<TaskPoint>());
+      }
+    }
+  }
   CsvTable correlation({"resource", "tasks", "pearson", "spearman", "pearson_max", "spearman_max"});
   CsvTable deciles({"resource", "decile", "request_min", "request_max", "tasks", "mean_request",
                     "mean_usage", "mean_max_usage"});
   std::string finding;
   for (int resource = 0; resource < 2; ++resource) {
     const char* name = resource == 0 ? "cpu" : "memory";
-    std::vector<TaskPoint> points;
-    uint64_t usage_without_request = 0;
-    for (const auto& [key, task] : state.tasks_) {
-      const Usage& usage = task.usage[resource];
-      bool has_usage = usage.weight > 0;
-      if (has_usage && task.request[resource].value == kNull) ++usage_without_request;
-      if (!has_usage || task.request[resource].value == kNull) continue;
-      double mean = static_cast<double>(static_cast<long double>(usage.weighted_sum) /
-                                        usage.weight / kFixedOne);
-      points.push_back({key, task.request[resource].value, mean,
-                        static_cast<double>(usage.peak) / kFixedOne});
-    }
+    std::vector<TaskPoint>& points = all[resource].points;
+    const uint64_t usage_without_request = all[resource].usage_without_request;
     // Canonical order: by request, then task key (the decile ranks need the
     // request order anyway).
     std::sort(points.begin(), points.end(), [](const TaskPoint& a, const TaskPoint& b) {
@@ -258,7 +299,8 @@ void Q7RequestVsUsage::Finish(const AnalysisState& merged, ResultWriter& out) co
                       FormatRatio(bucket.usage_sum / tasks), FormatRatio(bucket.peak_sum / tasks)});
     }
     uint64_t over = 0;
-    for (const TaskPoint& p : points) over += p.mean_usage > static_cast<double>(p.request) / kFixedOne;
+    for (const TaskPoint& p : points)
+      over += p.mean_usage > static_cast<double>(p.request) / kFixedOne;
     finding += fmt::format(
         "{}{}: over {} tasks with a request and usage, Pearson {} and Spearman {} between "
         "request and mean usage ({} vs peak); {:.1f}% of tasks used more than they requested "

@@ -8,10 +8,13 @@
 
 #include <algorithm>
 #include <array>
+#include <span>
+#include <string>
 
 #include "analyses/correlation.h"
 #include "analyses/machine_capacity.h"
 #include "analyses/machine_window_usage.h"
+#include "engine/key_partition.h"
 #include "engine/registry.h"
 #include "report/format.h"
 #include "report/result_writer.h"
@@ -23,8 +26,12 @@ class Q8State : public AnalysisState {
  public:
   void Consume(const RowBatch& rows) override {
     switch (rows.table) {
-      case Table::kMachineEvents: capacities_.Consume(rows); break;
-      case Table::kTaskUsage: usage_.Consume(rows); break;
+      case Table::kMachineEvents:
+        capacities_.Consume(rows);
+        break;
+      case Table::kTaskUsage:
+        usage_.Consume(rows);
+        break;
       default: {
         using namespace task_events;
         for (size_t r = 0; r < rows.size; ++r) {
@@ -53,22 +60,36 @@ class Q8State : public AnalysisState {
     for (const auto& [key, count] : state.evictions_) evictions_[key] += count;
     evictions_without_machine_ += state.evictions_without_machine_;
   }
-  void Serialize(WireWriter& out) const override {
-    capacities_.Serialize(out);
-    usage_.Serialize(out);
-    out.Put<uint64_t>(evictions_.size());
-    for (const auto& [key, count] : evictions_) {
-      out.Put(key.machine_id);
-      out.Put(key.window);
-      out.Put(count);
+  void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
+  // By machine: a machine's capacity, windows and evictions finish together.
+  void SerializePartitions(std::span<WireWriter> parts) const override {
+    capacities_.SerializePartitions(parts);
+    usage_.SerializePartitions(parts);
+    SerializeByPartition(
+        evictions_, parts, [](const auto& entry) { return entry.first.machine_id; },
+        [](WireWriter& out, const auto& entry) {
+          out.Put(entry.first.machine_id);
+          out.Put(entry.first.window);
+          out.Put(entry.second);
+        });
+    for (size_t p = 0; p < parts.size(); ++p) {
+      parts[p].Put<uint64_t>(p == 0 ? evictions_without_machine_ : 0);
     }
-    out.Put(evictions_without_machine_);
+  }
+  void KeepPartition(size_t part, size_t parts) override {
+    capacities_.KeepPartition(part, parts);
+    usage_.KeepPartition(part, parts);
+    borgscope::KeepPartition(evictions_, part, parts,
+                             [](const auto& entry) { return entry.first.machine_id; });
+    if (part != 0) evictions_without_machine_ = 0;
   }
   void Deserialize(WireReader& in) override {
     capacities_.Deserialize(in);
     usage_.Deserialize(in);
     evictions_.clear();
-    for (uint64_t i = 0, n = in.GetCount(24); i < n; ++i) {
+    const uint64_t n = in.GetCount(24);
+    evictions_.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) {
       MachineWindow key;
       key.machine_id = in.Get<int64_t>();
       key.window = in.Get<int64_t>();
@@ -83,12 +104,26 @@ class Q8State : public AnalysisState {
   uint64_t evictions_without_machine_ = 0;
 };
 
-class Q8UsagePeaksEvictions : public Analysis {
+// One machine-window's point of the correlation.
+struct WindowPoint {
+  MachineWindow key;
+  double usage;  // load / capacity
+  double evictions;
+};
+
+// What a partition of the machines contributes, per resource: exact counts
+// per bucket, and the points (the correlations need them all, in key order).
+struct ResourceWindows {
+  std::array<uint64_t, 11> bucket_windows{}, bucket_evictions{};
+  uint64_t counted = 0;
+  std::vector<WindowPoint> points;
+};
+
+class Q8UsagePeaksEvictions : public KeyedAnalysis {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
-        "q8", "Usage peaks and evictions",
-        "Are tasks evicted when their machine is heavily used?",
+        "q8", "Usage peaks and evictions", "Are tasks evicted when their machine is heavily used?",
         "Windows are [k 300 s, (k+1) 300 s); a task_usage row belongs to the window of its "
         "start_time. A machine-window exists for a resource when the machine has a usage row "
         "with a value in it; its usage = sum of rate x (end_time - start_time) / 300 s over "
@@ -108,7 +143,8 @@ class Q8UsagePeaksEvictions : public Analysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q8State>();
   }
-  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  std::string FinishPartition(const AnalysisState& partition, Cluster& cluster) const override;
+  void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     PlotSpec spec{.name = "evictions_by_usage",
                   .title = "Evictions by machine load (5-minute machine-windows)",
@@ -125,23 +161,19 @@ class Q8UsagePeaksEvictions : public Analysis {
   }
 };
 
-void Q8UsagePeaksEvictions::Finish(const AnalysisState& merged, ResultWriter& out) const {
-  const auto& state = static_cast<const Q8State&>(merged);
+std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partition, Cluster&) const {
+  const auto& state = static_cast<const Q8State&>(partition);
   std::vector<std::pair<MachineWindow, WindowLoad>> windows(state.usage_.windows().begin(),
                                                             state.usage_.windows().end());
   std::sort(windows.begin(), windows.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   uint64_t total_evictions = state.evictions_without_machine_;
   for (const auto& [key, count] : state.evictions_) total_evictions += count;
-
-  CsvTable by_bucket({"resource", "usage_bucket", "windows", "evictions", "evictions_per_window"});
-  CsvTable correlation({"resource", "windows", "pearson", "spearman"});
-  std::string finding;
+  WireWriter out;
+  out.Put(total_evictions);
+  out.Put(state.evictions_without_machine_);
   for (int resource = 0; resource < 2; ++resource) {
-    const char* name = resource == 0 ? "cpu" : "memory";
-    std::array<uint64_t, 11> bucket_windows{}, bucket_evictions{};
-    std::vector<double> usage, evictions;
-    uint64_t counted = 0;
+    ResourceWindows mine;
     for (const auto& [key, load] : windows) {
       if (!load.present[resource]) continue;
       int64_t capacity = resource == 0 ? state.capacities_.Cpus(key.machine_id)
@@ -150,12 +182,62 @@ void Q8UsagePeaksEvictions::Finish(const AnalysisState& merged, ResultWriter& ou
       auto it = state.evictions_.find(key);
       uint64_t window_evictions = it == state.evictions_.end() ? 0 : it->second;
       int bucket = MachineWindowUsage::UsageBucket(load.sum[resource], capacity);
-      ++bucket_windows[bucket];
-      bucket_evictions[bucket] += window_evictions;
-      counted += window_evictions;
-      usage.push_back(static_cast<double>(static_cast<long double>(load.sum[resource]) /
-                                          kWindowUs / capacity));
-      evictions.push_back(static_cast<double>(window_evictions));
+      ++mine.bucket_windows[bucket];
+      mine.bucket_evictions[bucket] += window_evictions;
+      mine.counted += window_evictions;
+      mine.points.push_back(
+          {key,
+           static_cast<double>(static_cast<long double>(load.sum[resource]) / kWindowUs / capacity),
+           static_cast<double>(window_evictions)});
+    }
+    out.Put(mine.bucket_windows);
+    out.Put(mine.bucket_evictions);
+    out.Put(mine.counted);
+    out.Put<uint64_t>(mine.points.size());
+    for (const WindowPoint& point : mine.points) out.Put(point);
+  }
+  return out.Take();
+}
+
+void Q8UsagePeaksEvictions::FinishSummaries(const std::vector<std::string>& summaries,
+                                            ResultWriter& out) const {
+  uint64_t total_evictions = 0, evictions_without_machine = 0;
+  ResourceWindows all[2];
+  for (const std::string& summary : summaries) {
+    WireReader in(summary);
+    total_evictions += in.Get<uint64_t>();
+    evictions_without_machine += in.Get<uint64_t>();
+    for (int resource = 0; resource < 2; ++resource) {
+      ResourceWindows& sums = all[resource];
+      auto windows = in.Get<std::array<uint64_t, 11>>();
+      auto evictions = in.Get<std::array<uint64_t, 11>>();
+      for (int bucket = 0; bucket <= 10; ++bucket) {
+        sums.bucket_windows[bucket] += windows[bucket];
+        sums.bucket_evictions[bucket] += evictions[bucket];
+      }
+      sums.counted += in.Get<uint64_t>();
+      for (uint64_t n = in.GetCount(sizeof(WindowPoint)); n > 0; --n) {
+        sums.points.push_back(in.Get<WindowPoint>());
+      }
+    }
+  }
+
+  CsvTable by_bucket({"resource", "usage_bucket", "windows", "evictions", "evictions_per_window"});
+  CsvTable correlation({"resource", "windows", "pearson", "spearman"});
+  std::string finding;
+  for (int resource = 0; resource < 2; ++resource) {
+    const char* name = resource == 0 ? "cpu" : "memory";
+    const auto& bucket_windows = all[resource].bucket_windows;
+    const auto& bucket_evictions = all[resource].bucket_evictions;
+    const uint64_t counted = all[resource].counted;
+    std::vector<WindowPoint>& points = all[resource].points;
+    // Key order, as one process sees the windows.
+    std::sort(points.begin(), points.end(),
+              [](const WindowPoint& a, const WindowPoint& b) { return a.key < b.key; });
+    std::vector<double> usage, evictions;
+    for (const WindowPoint& point : points) {
+      usage.push_back(point.usage);
+      evictions.push_back(point.evictions);
     }
     for (int bucket = 0; bucket <= 10; ++bucket) {
       by_bucket.AddRow({name, std::to_string(bucket * 10), std::to_string(bucket_windows[bucket]),
@@ -163,8 +245,8 @@ void Q8UsagePeaksEvictions::Finish(const AnalysisState& merged, ResultWriter& ou
                         FormatShare(bucket_evictions[bucket], bucket_windows[bucket])});
     }
     double pearson = Pearson(usage, evictions), spearman = Spearman(usage, evictions);
-    correlation.AddRow({name, std::to_string(usage.size()), FormatRatio(pearson),
-                        FormatRatio(spearman)});
+    correlation.AddRow(
+        {name, std::to_string(usage.size()), FormatRatio(pearson), FormatRatio(spearman)});
     auto rate = [&](int from, int to) {
       uint64_t w = 0, e = 0;
       for (int b = from; b <= to; ++b) {
@@ -179,7 +261,7 @@ void Q8UsagePeaksEvictions::Finish(const AnalysisState& merged, ResultWriter& ou
         "the rest fell in machine-windows without {} usage or on machines without capacity)",
         finding.empty() ? "" : ". ", name, usage.size(), rate(0, 4), rate(9, 10),
         FormatRatio(pearson), FormatRatio(spearman), counted, total_evictions,
-        state.evictions_without_machine_, name);
+        evictions_without_machine, name);
   }
   out.WriteCsv("evictions_by_usage.csv", by_bucket);
   out.WriteCsv("correlation.csv", correlation);

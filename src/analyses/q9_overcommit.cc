@@ -8,11 +8,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
+#include <string>
 
 #include "analyses/absorb.h"
 #include "analyses/machine_capacity.h"
 #include "analyses/machine_updown.h"
 #include "analyses/machine_window_usage.h"
+#include "engine/key_partition.h"
 #include "engine/registry.h"
 #include "report/format.h"
 #include "report/result_writer.h"
@@ -36,8 +39,10 @@ bool EndsRun(uint8_t type) {
     case EventType::kFail:
     case EventType::kFinish:
     case EventType::kKill:
-    case EventType::kLost: return true;
-    default: return false;
+    case EventType::kLost:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -53,7 +58,8 @@ class Q9State : public AnalysisState {
         usage_.Consume(rows);
         saw_usage_ = true;
         break;
-      default: ConsumeTaskEvents(rows);
+      default:
+        ConsumeTaskEvents(rows);
     }
   }
   void ConsumeTaskEvents(const RowBatch& rows) {
@@ -99,27 +105,45 @@ class Q9State : public AnalysisState {
                 mine.insert(mine.end(), theirs.begin(), theirs.end());
               });
   }
-  void Serialize(WireWriter& out) const override {
-    capacities_.Serialize(out);
-    updown_.Serialize(out);
-    usage_.Serialize(out);
-    out.Put<uint8_t>(saw_usage_);
-    out.Put(task_events_end_);
-    out.Put<uint64_t>(tasks_.size());
-    for (const auto& [key, events] : tasks_) {
-      out.Put(key.job_id);
-      out.Put(key.task_index);
-      out.Put<uint64_t>(events.size());
-      for (const TaskEvent& event : events) {
-        out.Put(event.order.time);
-        out.Put(event.order.shard);
-        out.Put(event.order.line);
-        out.Put(event.machine_id);
-        out.Put(event.request[0]);
-        out.Put(event.request[1]);
-        out.Put(event.type);
-      }
+  void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
+  // Machines by machine id, tasks by job id; FinishPartition sends each run to
+  // the partition of its machine.
+  void SerializePartitions(std::span<WireWriter> parts) const override {
+    capacities_.SerializePartitions(parts);
+    updown_.SerializePartitions(parts);
+    usage_.SerializePartitions(parts);
+    for (size_t p = 0; p < parts.size(); ++p) {
+      parts[p].Put<uint8_t>(p == 0 && saw_usage_);
+      parts[p].Put<int64_t>(p == 0 ? task_events_end_ : 0);
     }
+    SerializeByPartition(
+        tasks_, parts, [](const auto& entry) { return entry.first.job_id; },
+        [](WireWriter& out, const auto& entry) {
+          const auto& [key, events] = entry;
+          out.Put(key.job_id);
+          out.Put(key.task_index);
+          out.Put<uint64_t>(events.size());
+          for (const TaskEvent& event : events) {
+            out.Put(event.order.time);
+            out.Put(event.order.shard);
+            out.Put(event.order.line);
+            out.Put(event.machine_id);
+            out.Put(event.request[0]);
+            out.Put(event.request[1]);
+            out.Put(event.type);
+          }
+        });
+  }
+  void KeepPartition(size_t part, size_t parts) override {
+    capacities_.KeepPartition(part, parts);
+    updown_.KeepPartition(part, parts);
+    usage_.KeepPartition(part, parts);
+    if (part != 0) {
+      saw_usage_ = false;
+      task_events_end_ = 0;
+    }
+    borgscope::KeepPartition(tasks_, part, parts,
+                             [](const auto& entry) { return entry.first.job_id; });
   }
   void Deserialize(WireReader& in) override {
     capacities_.Deserialize(in);
@@ -128,7 +152,9 @@ class Q9State : public AnalysisState {
     saw_usage_ = in.Get<uint8_t>() != 0;
     task_events_end_ = in.Get<int64_t>();
     tasks_.clear();
-    for (uint64_t t = 0, n = in.GetCount(24); t < n; ++t) {
+    const uint64_t n = in.GetCount(24);
+    tasks_.reserve(n);
+    for (uint64_t t = 0; t < n; ++t) {
       TaskKey key;
       key.job_id = in.Get<int64_t>();
       key.task_index = in.Get<int64_t>();
@@ -160,6 +186,11 @@ struct Run {
   int64_t request[2];
 };
 
+struct MachineRun {
+  int64_t machine_id;
+  Run run;
+};
+
 // A change of a machine's state at a time: a run starting (+) or ending (-),
 // or the machine going up or down.
 struct Change {
@@ -173,7 +204,14 @@ struct ResourceTotals {
   __int128 up_time = 0, overcommitted_time = 0;
 };
 
-class Q9Overcommit : public Analysis {
+// What a partition of the machines contributes: exact sums.
+struct OvercommitCounts {
+  ResourceTotals totals[2];
+  uint64_t windows[2] = {0, 0}, windows_over[2] = {0, 0};
+  bool saw_usage = false;
+};
+
+class Q9Overcommit : public KeyedAnalysis {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -202,7 +240,8 @@ class Q9Overcommit : public Analysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q9State>();
   }
-  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  std::string FinishPartition(const AnalysisState& partition, Cluster& cluster) const override;
+  void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     return {{.name = "overcommit",
              .title = "Over-commitment: requests and usage above machine capacity",
@@ -221,10 +260,12 @@ class Q9Overcommit : public Analysis {
   }
 };
 
-// Each task's runs, per machine.
+// The runs of the partition's tasks, each sent to the partition of its
+// machine; returns the runs on this partition's machines.
 absl::flat_hash_map<int64_t, std::vector<Run>> RunsByMachine(const Q9State& state,
-                                                             int64_t observed_end) {
-  absl::flat_hash_map<int64_t, std::vector<Run>> runs;
+                                                             int64_t observed_end,
+                                                             Cluster& cluster) {
+  std::vector<WireWriter> to_each(cluster.size());
   for (const auto& [key, unsorted] : state.tasks_) {
     std::vector<TaskEvent> events = unsorted;
     std::sort(events.begin(), events.end(),
@@ -236,7 +277,7 @@ absl::flat_hash_map<int64_t, std::vector<Run>> RunsByMachine(const Q9State& stat
     auto end_run = [&](int64_t at) {
       if (!running) return;
       run.end = at;
-      runs[machine].push_back(run);
+      to_each[PartitionOf(machine, to_each.size())].Put(MachineRun{machine, run});
       running = false;
     };
     for (const TaskEvent& event : events) {
@@ -255,13 +296,35 @@ absl::flat_hash_map<int64_t, std::vector<Run>> RunsByMachine(const Q9State& stat
     }
     end_run(std::max(observed_end, run.start));
   }
+  std::vector<std::string> sent;
+  for (WireWriter& out : to_each) sent.push_back(out.Take());
+  absl::flat_hash_map<int64_t, std::vector<Run>> runs;
+  for (const std::string& received : cluster.AllToAll(std::move(sent))) {
+    WireReader in(received);
+    while (!in.AtEnd()) {
+      auto [machine, run] = in.Get<MachineRun>();
+      runs[machine].push_back(run);
+    }
+  }
   return runs;
 }
 
-void Q9Overcommit::Finish(const AnalysisState& merged, ResultWriter& out) const {
-  const auto& state = static_cast<const Q9State&>(merged);
-  const int64_t observed_end = state.task_events_end_;
-  auto runs = RunsByMachine(state, observed_end);
+std::string Q9Overcommit::FinishPartition(const AnalysisState& partition, Cluster& cluster) const {
+  const auto& state = static_cast<const Q9State&>(partition);
+  // Values of no key live in partition 0; every partition needs them.
+  int64_t observed_end = 0;
+  bool saw_usage = false;
+  {
+    WireWriter mine;
+    mine.Put(state.task_events_end_);
+    mine.Put<uint8_t>(state.saw_usage_);
+    for (const std::string& bytes : cluster.AllGather(mine.Take())) {
+      WireReader in(bytes);
+      observed_end = std::max(observed_end, in.Get<int64_t>());
+      saw_usage = in.Get<uint8_t>() != 0 || saw_usage;
+    }
+  }
+  auto runs = RunsByMachine(state, observed_end, cluster);
 
   // Machines in id order (the order does not change the exact sums, but keeps
   // the work reproducible).
@@ -269,7 +332,8 @@ void Q9Overcommit::Finish(const AnalysisState& merged, ResultWriter& out) const 
   for (const auto& [id, capacity] : state.capacities_.machines()) machine_ids.push_back(id);
   std::sort(machine_ids.begin(), machine_ids.end());
 
-  ResourceTotals totals[2];
+  OvercommitCounts counts;
+  ResourceTotals* totals = counts.totals;
   std::vector<Change> changes;
   for (int64_t id : machine_ids) {
     changes.clear();
@@ -317,6 +381,40 @@ void Q9Overcommit::Finish(const AnalysisState& merged, ResultWriter& out) const 
     }
   }
 
+  counts.saw_usage = saw_usage;
+  for (int r = 0; r < 2 && saw_usage; ++r) {
+    for (const auto& [key, load] : state.usage_.windows()) {
+      if (!load.present[r]) continue;
+      int64_t capacity = r == 0 ? state.capacities_.Cpus(key.machine_id)
+                                : state.capacities_.Memory(key.machine_id);
+      if (capacity == kNull || capacity <= 0) continue;
+      ++counts.windows[r];
+      counts.windows_over[r] += MachineWindowUsage::OverCapacity(load.sum[r], capacity);
+    }
+  }
+  WireWriter out;
+  out.Put(counts);
+  return out.Take();
+}
+
+void Q9Overcommit::FinishSummaries(const std::vector<std::string>& summaries,
+                                   ResultWriter& out) const {
+  OvercommitCounts sum;
+  for (const std::string& summary : summaries) {
+    WireReader in(summary);
+    const auto counts = in.Get<OvercommitCounts>();
+    for (int r = 0; r < 2; ++r) {
+      ResourceTotals& t = sum.totals[r];
+      t.machines += counts.totals[r].machines;
+      t.machines_ever_overcommitted += counts.totals[r].machines_ever_overcommitted;
+      t.up_time += counts.totals[r].up_time;
+      t.overcommitted_time += counts.totals[r].overcommitted_time;
+      sum.windows[r] += counts.windows[r];
+      sum.windows_over[r] += counts.windows_over[r];
+    }
+    sum.saw_usage = sum.saw_usage || counts.saw_usage;
+  }
+  const ResourceTotals* totals = sum.totals;
   CsvTable table({"resource", "machines", "machines_ever_overcommitted",
                   "overcommitted_machine_time_share", "usage_over_capacity_window_share",
                   "up_machine_time_us", "overcommitted_machine_time_us", "windows",
@@ -325,24 +423,15 @@ void Q9Overcommit::Finish(const AnalysisState& merged, ResultWriter& out) const 
   for (int r = 0; r < 2; ++r) {
     const char* name = r == 0 ? "cpu" : "memory";
     std::string windows, windows_over, window_share;
-    if (state.saw_usage_) {
-      uint64_t count = 0, over = 0;
-      for (const auto& [key, load] : state.usage_.windows()) {
-        if (!load.present[r]) continue;
-        int64_t capacity = r == 0 ? state.capacities_.Cpus(key.machine_id)
-                                  : state.capacities_.Memory(key.machine_id);
-        if (capacity == kNull || capacity <= 0) continue;
-        ++count;
-        over += MachineWindowUsage::OverCapacity(load.sum[r], capacity);
-      }
-      windows = std::to_string(count);
-      windows_over = std::to_string(over);
-      window_share = FormatShare(over, count);
+    if (sum.saw_usage) {
+      windows = std::to_string(sum.windows[r]);
+      windows_over = std::to_string(sum.windows_over[r]);
+      window_share = FormatShare(sum.windows_over[r], sum.windows[r]);
     }
     const ResourceTotals& t = totals[r];
-    double time_share = t.up_time ? static_cast<double>(static_cast<long double>(t.overcommitted_time) /
-                                                        t.up_time)
-                                  : std::nan("");
+    double time_share =
+        t.up_time ? static_cast<double>(static_cast<long double>(t.overcommitted_time) / t.up_time)
+                  : std::nan("");
     table.AddRow({name, std::to_string(t.machines), std::to_string(t.machines_ever_overcommitted),
                   FormatRatio(time_share), window_share, FormatFixed(t.up_time * kFixedOne),
                   FormatFixed(t.overcommitted_time * kFixedOne), windows, windows_over});
@@ -351,10 +440,10 @@ void Q9Overcommit::Finish(const AnalysisState& merged, ResultWriter& out) const 
         "during {:.2f}% of the machines' up time{}",
         finding.empty() ? "" : ". ", name, t.machines_ever_overcommitted, t.machines,
         100 * (std::isnan(time_share) ? 0.0 : time_share),
-        state.saw_usage_ ? fmt::format(", while measured usage exceeded capacity in {} of {} "
-                                       "machine-windows",
-                                       windows_over, windows)
-                         : std::string());
+        sum.saw_usage ? fmt::format(", while measured usage exceeded capacity in {} of {} "
+                                    "machine-windows",
+                                    windows_over, windows)
+                      : std::string());
   }
   out.WriteCsv("overcommit.csv", table);
   out.WriteFinding(finding + ".");

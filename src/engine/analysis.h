@@ -13,12 +13,21 @@
 // Merge must be exact, commutative and associative (integer sums, max by trace
 // order key, set unions), so that results do not depend on the number of
 // threads or ranks, nor on the order in which partial states arrive.
+//
+// State keyed by job, task or machine (KeyedAnalysis) is split by key across
+// MPI ranks: each rank merges and finishes one partition of the keys, and
+// rank 0 writes the results from the partitions' summaries. One process runs
+// the same two steps over a single partition.
 
 #include <memory>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "engine/cluster.h"
 #include "engine/wire.h"
+#include "errors.h"
 #include "report/plot.h"
 #include "trace/row_batch.h"
 #include "trace/schema.h"
@@ -57,6 +66,16 @@ class AnalysisState {
   virtual void Serialize(WireWriter& out) const = 0;
   // Replaces this state's content with what Serialize wrote.
   virtual void Deserialize(WireReader& in) = 0;
+  // States of a KeyedAnalysis: writes into parts[p], in Serialize's format,
+  // the entries whose key falls in partition p (PartitionOf); values of no
+  // key (totals, maxima) go to part 0.
+  virtual void SerializePartitions(std::span<WireWriter> /*parts*/) const {
+    throw InternalError("this analysis state is not split by key");
+  }
+  // Keeps only what SerializePartitions would write into part `part`.
+  virtual void KeepPartition(size_t /*part*/, size_t /*parts*/) {
+    throw InternalError("this analysis state is not split by key");
+  }
 };
 
 class Analysis {
@@ -69,6 +88,26 @@ class Analysis {
   virtual void Finish(const AnalysisState& merged, ResultWriter& out) const = 0;
   // Plots of the CSV files Finish wrote, drawn into the same folder.
   virtual std::vector<PlotSpec> Plots() const { return {}; }
+  // True for a KeyedAnalysis.
+  virtual bool SplitsByKey() const { return false; }
+};
+
+// An analysis whose state is keyed by job, task or machine. Its NewState never
+// looks into `merged` (ranks exchange its state only after its last table).
+class KeyedAnalysis : public Analysis {
+ public:
+  bool SplitsByKey() const final { return true; }
+  // The part of Finish that needs only one partition's keys, run on every
+  // rank, collectively (it may exchange data through `cluster`): returns a
+  // summary small next to the state (counts, or compact per-key points when
+  // the result needs a global order, as correlations do).
+  virtual std::string FinishPartition(const AnalysisState& partition, Cluster& cluster) const = 0;
+  // Writes the results from every partition's summary (rank order).
+  virtual void FinishSummaries(const std::vector<std::string>& summaries,
+                               ResultWriter& out) const = 0;
+  void Finish(const AnalysisState& merged, ResultWriter& out) const final {
+    FinishSummaries({FinishPartition(merged, SingleProcess())}, out);
+  }
 };
 
 }  // namespace borgscope

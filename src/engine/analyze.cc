@@ -96,22 +96,45 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
   Cluster& cluster = options.cluster ? *options.cluster : SingleProcess();
   SharedScan scan(pointers, options.scan, cluster);
   summary.tables = scan.Run(tables);
-  summary.ranks = GatherRankMetrics(cluster, scan.rank_metrics());
+
+  // Keyed analyses under MPI: every rank finishes its partition of the keys,
+  // rank 0 writes from the summaries. (Alone, Finish runs both steps.)
+  std::vector<std::vector<std::string>> summaries(runnable.size());
+  std::vector<double> partition_seconds(runnable.size(), 0.0);
+  for (size_t i = 0; i < runnable.size() && cluster.size() > 1; ++i) {
+    const auto* keyed = dynamic_cast<const KeyedAnalysis*>(runnable[i].get());
+    if (keyed == nullptr) continue;
+    const auto partition_start = std::chrono::steady_clock::now();
+    summaries[i] = cluster.GatherToFirst(keyed->FinishPartition(scan.merged(i), cluster));
+    partition_seconds[i] =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - partition_start).count();
+  }
+  RankScanMetrics own = scan.rank_metrics();
+  for (double seconds : partition_seconds) own.finish_seconds += seconds;
+  own.bytes_sent = cluster.bytes_sent();
+  own.bytes_received = cluster.bytes_received();
+  summary.ranks = GatherRankMetrics(cluster, own);
   if (cluster.rank() != 0) {
     summary.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return summary;  // rank 0 holds the same merged states and writes
+    return summary;  // rank 0 writes
   }
 
   std::filesystem::create_directories(options.out_dir);
   for (size_t i = 0; i < runnable.size(); ++i) {
     const auto finish_start = std::chrono::steady_clock::now();
     ResultWriter writer(options.out_dir, runnable[i]->Info().id);
-    runnable[i]->Finish(scan.merged(i), writer);
+    if (!summaries[i].empty()) {
+      static_cast<const KeyedAnalysis&>(*runnable[i]).FinishSummaries(summaries[i], writer);
+      summaries[i] = {};
+    } else {
+      runnable[i]->Finish(scan.merged(i), writer);
+    }
     AnalysisRunMetrics metrics;
     metrics.id = runnable[i]->Info().id;
     metrics.scan = scan.analysis_metrics(i);
     metrics.finish_seconds =
+        partition_seconds[i] +
         std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
     metrics.files = writer.files_written();
     summary.analyses.push_back(std::move(metrics));

@@ -25,6 +25,8 @@ class SingleProcessCluster final : public Cluster {
     all.push_back(std::move(bytes));
     return all;
   }
+  std::vector<std::string> AllToAll(std::vector<std::string> to_each) override { return to_each; }
+  void Barrier() override {}
   [[noreturn]] void Abort(int exit_code) override { std::exit(exit_code); }
 };
 
@@ -36,6 +38,9 @@ void Check(int status, const char* call) {
     throw InternalError(fmt::format("{} failed: {}", call, std::string(text, length)));
   }
 }
+
+// MPI counts are ints: large buffers travel in pieces of at most 1 GiB.
+constexpr uint64_t kPieceBytes = uint64_t{1} << 30;
 
 // Only the main thread calls MPI (the scan's worker threads never do).
 class MpiCluster final : public Cluster {
@@ -70,16 +75,65 @@ class MpiCluster final : public Cluster {
       } else {
         buffer.resize(sizes[root]);
       }
-      // MPI counts are ints: broadcast in chunks of at most 1 GiB.
-      constexpr uint64_t kChunk = uint64_t{1} << 30;
-      for (uint64_t offset = 0; offset < sizes[root]; offset += kChunk) {
-        int count = static_cast<int>(std::min(kChunk, sizes[root] - offset));
+      for (uint64_t offset = 0; offset < sizes[root]; offset += kPieceBytes) {
+        int count = static_cast<int>(std::min(kPieceBytes, sizes[root] - offset));
         Check(MPI_Bcast(buffer.data() + offset, count, MPI_BYTE, root, MPI_COMM_WORLD),
               "MPI_Bcast");
+      }
+      if (root == rank_) {
+        bytes_sent_ += sizes[root] * static_cast<uint64_t>(size_ - 1);
+      } else {
+        bytes_received_ += sizes[root];
       }
     }
     return all;
   }
+
+  std::vector<std::string> AllToAll(std::vector<std::string> to_each) override {
+    if (to_each.size() != static_cast<size_t>(size_)) {
+      throw InternalError("AllToAll: one buffer per rank expected");
+    }
+    std::vector<uint64_t> send_sizes(size_), receive_sizes(size_);
+    for (int r = 0; r < size_; ++r) send_sizes[r] = to_each[r].size();
+    Check(MPI_Alltoall(send_sizes.data(), 1, MPI_UINT64_T, receive_sizes.data(), 1, MPI_UINT64_T,
+                       MPI_COMM_WORLD),
+          "MPI_Alltoall");
+    std::vector<std::string> from_each(size_);
+    from_each[rank_] = std::move(to_each[rank_]);
+    // Point to point, in pieces: messages between two ranks arrive in the
+    // order they were posted, so the pieces of one buffer need no tags.
+    std::vector<MPI_Request> requests;
+    auto post = [&](char* data, uint64_t size, int peer, bool send) {
+      for (uint64_t offset = 0; offset < size; offset += kPieceBytes) {
+        int count = static_cast<int>(std::min(kPieceBytes, size - offset));
+        MPI_Request request;
+        if (send) {
+          Check(MPI_Isend(data + offset, count, MPI_BYTE, peer, 0, MPI_COMM_WORLD, &request),
+                "MPI_Isend");
+        } else {
+          Check(MPI_Irecv(data + offset, count, MPI_BYTE, peer, 0, MPI_COMM_WORLD, &request),
+                "MPI_Irecv");
+        }
+        requests.push_back(request);
+      }
+    };
+    for (int r = 0; r < size_; ++r) {
+      if (r == rank_) continue;
+      from_each[r].resize(receive_sizes[r]);
+      post(from_each[r].data(), receive_sizes[r], r, /*send=*/false);
+      bytes_received_ += receive_sizes[r];
+    }
+    for (int r = 0; r < size_; ++r) {
+      if (r == rank_) continue;
+      post(to_each[r].data(), send_sizes[r], r, /*send=*/true);
+      bytes_sent_ += send_sizes[r];
+    }
+    Check(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE),
+          "MPI_Waitall");
+    return from_each;
+  }
+
+  void Barrier() override { Check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
 
   [[noreturn]] void Abort(int exit_code) override {
     MPI_Abort(MPI_COMM_WORLD, exit_code);

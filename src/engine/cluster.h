@@ -18,8 +18,27 @@ class Cluster {
   // Collective: every rank passes its bytes and gets every rank's, in rank
   // order (any size: large buffers travel in chunks).
   virtual std::vector<std::string> AllGather(std::string bytes) = 0;
+  // Collective: to_each[r] goes to rank r; returns what each rank sent to
+  // this one, in rank order (any sizes).
+  virtual std::vector<std::string> AllToAll(std::vector<std::string> to_each) = 0;
+  // Collective: rank 0 gets every rank's bytes in rank order; the others get
+  // empty strings.
+  std::vector<std::string> GatherToFirst(std::string bytes) {
+    std::vector<std::string> to_each(size());
+    to_each[0] = std::move(bytes);
+    return AllToAll(std::move(to_each));
+  }
+  // Payload bytes this rank delivered to / got from other ranks so far.
+  uint64_t bytes_sent() const { return bytes_sent_; }
+  uint64_t bytes_received() const { return bytes_received_; }
+  // Collective: returns when every rank has called it.
+  virtual void Barrier() = 0;
   // Ends every rank of the job with `exit_code`; the caller has printed why.
   [[noreturn]] virtual void Abort(int exit_code) = 0;
+
+ protected:
+  uint64_t bytes_sent_ = 0;
+  uint64_t bytes_received_ = 0;
 };
 
 // A run of one process.

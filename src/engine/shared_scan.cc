@@ -50,6 +50,18 @@ std::vector<TableScanMetrics> SharedScan::Run(const std::vector<TableShards>& ta
   std::vector<TableScanMetrics> metrics;
   for (size_t t = 0; t < order.size(); ++t) {
     metrics.push_back(ScanTable(*order[t], /*last_table=*/t + 1 == order.size()));
+    if (cluster_.size() == 1) continue;
+    // A keyed state moves to the ranks owning its keys once it is complete.
+    for (size_t i = 0; i < analyses_.size(); ++i) {
+      if (!analyses_[i]->SplitsByKey() || ColumnsWanted(*analyses_[i], order[t]->table) == 0) {
+        continue;
+      }
+      bool read_later = false;
+      for (size_t later = t + 1; later < order.size(); ++later) {
+        read_later |= ColumnsWanted(*analyses_[i], order[later]->table) != 0;
+      }
+      if (!read_later) ExchangeByKey(i);
+    }
   }
   return metrics;
 }
@@ -125,10 +137,14 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
   metrics.table = table.table;
   metrics.shards = all_shards.shards.size();
   // With ranks, threads merge into this rank's partial states, which are then
-  // exchanged; alone, they merge straight into merged_.
-  std::vector<std::unique_ptr<AnalysisState>> partials;
-  if (ranks) {
-    for (size_t i : readers) partials.push_back(analyses_[i]->NewState(merged_[i].get()));
+  // exchanged; alone, or for a keyed state (exchanged by key after its last
+  // table), they merge straight into merged_.
+  std::vector<std::unique_ptr<AnalysisState>> partials(readers.size());
+  std::vector<size_t> exchanged;  // indices into readers
+  for (size_t r = 0; r < readers.size(); ++r) {
+    if (!ranks || analyses_[readers[r]]->SplitsByKey()) continue;
+    partials[r] = analyses_[readers[r]]->NewState(merged_[readers[r]].get());
+    exchanged.push_back(r);
   }
   for (ThreadState& state : thread_states) {
     metrics.counters.compressed_bytes += state.counters.compressed_bytes;
@@ -139,7 +155,7 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
     metrics.skipped_rows.insert(metrics.skipped_rows.end(), skipped.begin(), skipped.end());
     for (size_t r = 0; r < readers.size(); ++r) {
       Clock::time_point merge_start = Clock::now();
-      AnalysisState& target = ranks ? *partials[r] : *merged_[readers[r]];
+      AnalysisState& target = partials[r] ? *partials[r] : *merged_[readers[r]];
       target.Absorb(std::move(*state.states[r]));
       analysis_metrics_[readers[r]].merge_seconds += SecondsSince(merge_start);
       analysis_metrics_[readers[r]].consume_seconds += state.consume_seconds[r];
@@ -150,9 +166,14 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
     rank_metrics_.compressed_bytes += shard.compressed_bytes;
   rank_metrics_.scan_seconds += SecondsSince(start);
   if (ranks) {
+    // Waiting for slower ranks is load imbalance, not merging: timed apart.
+    const Clock::time_point wait_start = Clock::now();
+    cluster_.Barrier();
+    rank_metrics_.wait_seconds += SecondsSince(wait_start);
     const Clock::time_point merge_start = Clock::now();
     // After the last table only rank 0 needs the merged states (it finishes).
-    MergeRanks(readers, partials, metrics, /*merge_here=*/!last_table || cluster_.rank() == 0);
+    MergeRanks(readers, partials, exchanged, metrics,
+               /*merge_here=*/!last_table || cluster_.rank() == 0);
     rank_metrics_.merge_seconds += SecondsSince(merge_start);
   }
   std::sort(metrics.skipped_rows.begin(), metrics.skipped_rows.end(),
@@ -168,7 +189,8 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
 
 void SharedScan::MergeRanks(const std::vector<size_t>& readers,
                             std::vector<std::unique_ptr<AnalysisState>>& partials,
-                            TableScanMetrics& metrics, bool merge_here) {
+                            const std::vector<size_t>& exchanged, TableScanMetrics& metrics,
+                            bool merge_here) {
   WireWriter out;
   out.Put<uint64_t>(metrics.counters.compressed_bytes);
   out.Put<uint64_t>(metrics.counters.uncompressed_bytes);
@@ -180,16 +202,12 @@ void SharedScan::MergeRanks(const std::vector<size_t>& readers,
     out.Put<uint64_t>(row.line);
     out.PutBytes(row.description);
   }
-  for (size_t r = 0; r < readers.size(); ++r) {
+  for (size_t r : exchanged) {
     WireWriter state;
     partials[r]->Serialize(state);
     out.PutBytes(state.bytes());
   }
-  rank_metrics_.bytes_sent += out.bytes().size();
   std::vector<std::string> all = cluster_.AllGather(out.Take());
-  for (int rank = 0; rank < static_cast<int>(all.size()); ++rank) {
-    if (rank != cluster_.rank()) rank_metrics_.bytes_received += all[rank].size();
-  }
   if (!merge_here) return;
 
   metrics.counters = {};
@@ -207,7 +225,7 @@ void SharedScan::MergeRanks(const std::vector<size_t>& readers,
       row.description = std::string(in.GetBytes());
       metrics.skipped_rows.push_back(std::move(row));
     }
-    for (size_t r = 0; r < readers.size(); ++r) {
+    for (size_t r : exchanged) {
       const size_t i = readers[r];
       Clock::time_point merge_start = Clock::now();
       std::string_view bytes = in.GetBytes();
@@ -215,13 +233,7 @@ void SharedScan::MergeRanks(const std::vector<size_t>& readers,
       if (rank == cluster_.rank()) {
         state = std::move(partials[r]);  // still here: no need to read it back
       } else {
-        state = analyses_[i]->NewState(merged_[i].get());
-        WireReader state_in(bytes);
-        state->Deserialize(state_in);
-        if (!state_in.AtEnd()) {
-          throw InternalError(fmt::format("{}: rank {}'s partial state has bytes left over",
-                                          analyses_[i]->Info().id, rank));
-        }
+        state = ReadPartialState(i, bytes, rank);
       }
       merged_[i]->Absorb(std::move(*state));
       analysis_metrics_[i].merge_seconds += SecondsSince(merge_start);
@@ -229,6 +241,41 @@ void SharedScan::MergeRanks(const std::vector<size_t>& readers,
     all[rank].clear();
     all[rank].shrink_to_fit();
   }
+}
+
+std::unique_ptr<AnalysisState> SharedScan::ReadPartialState(size_t i, std::string_view bytes,
+                                                            int from_rank) const {
+  std::unique_ptr<AnalysisState> state = analyses_[i]->NewState(merged_[i].get());
+  WireReader in(bytes);
+  state->Deserialize(in);
+  if (!in.AtEnd()) {
+    throw InternalError(fmt::format("{}: rank {}'s partial state has bytes left over",
+                                    analyses_[i]->Info().id, from_rank));
+  }
+  return state;
+}
+
+void SharedScan::ExchangeByKey(size_t i) {
+  const Clock::time_point start = Clock::now();
+  const int own = cluster_.rank();
+  std::vector<std::string> to_each;
+  {
+    std::vector<WireWriter> parts(cluster_.size());
+    merged_[i]->SerializePartitions(parts);
+    for (WireWriter& part : parts) to_each.push_back(part.Take());
+  }
+  to_each[own].clear();  // its own keys stay where they are
+  merged_[i]->KeepPartition(own, cluster_.size());
+  std::vector<std::string> from_each = cluster_.AllToAll(std::move(to_each));
+  for (int rank = 0; rank < cluster_.size(); ++rank) {
+    if (rank == own) continue;
+    merged_[i]->Absorb(std::move(*ReadPartialState(i, from_each[rank], rank)));
+    from_each[rank].clear();
+    from_each[rank].shrink_to_fit();
+  }
+  const double seconds = SecondsSince(start);
+  analysis_metrics_[i].merge_seconds += seconds;
+  rank_metrics_.merge_seconds += seconds;
 }
 
 }  // namespace borgscope

@@ -6,10 +6,13 @@
 // Under MPI each rank scans its share of every table's shards (balanced by
 // compressed bytes); after the table, the ranks' partial states are
 // serialized, exchanged and merged on every rank in rank order, so that every
-// rank holds the merged state the next table's analyses build on.
+// rank holds the merged state the next table's analyses build on. Keyed
+// states (KeyedAnalysis) are instead split by key after their last table:
+// each rank ends with the merged state of its own partition of the keys.
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/analysis.h"
@@ -38,9 +41,11 @@ struct RankScanMetrics {
   int rank = 0;
   size_t shards = 0;
   uint64_t compressed_bytes = 0;
-  double scan_seconds = 0;   // reading its shards, threads merged
-  double merge_seconds = 0;  // serializing, exchanging and merging the ranks' states
-  uint64_t bytes_sent = 0;   // its serialized partial states
+  double scan_seconds = 0;    // reading its shards, threads merged
+  double wait_seconds = 0;    // done with a table, waiting for the slowest rank
+  double merge_seconds = 0;   // serializing, exchanging and merging the ranks' states
+  double finish_seconds = 0;  // keyed analyses: finishing its partition, sending summaries
+  uint64_t bytes_sent = 0;    // payload delivered to other ranks (states, summaries)
   uint64_t bytes_received = 0;
 };
 
@@ -57,7 +62,8 @@ class SharedScan {
   // Reads the given tables (each once) and returns their metrics in scan order.
   std::vector<TableScanMetrics> Run(const std::vector<TableShards>& tables);
 
-  // The state of analyses[i] merged over everything read.
+  // The state of analyses[i] merged over everything read (under MPI, for a
+  // keyed analysis: over this rank's partition of the keys).
   const AnalysisState& merged(size_t i) const { return *merged_[i]; }
   const AnalysisScanMetrics& analysis_metrics(size_t i) const { return analysis_metrics_[i]; }
   const RankScanMetrics& rank_metrics() const { return rank_metrics_; }
@@ -67,9 +73,16 @@ class SharedScan {
   // Sends this rank's partial states of `readers` (analysis indices) to every
   // rank; with `merge_here`, merges every rank's into merged_ (in rank order)
   // and every rank's counters and skipped rows into `metrics`.
+  // `exchanged` lists the readers (indices into it and `partials`) whose
+  // states travel; keyed states do not (ExchangeByKey).
   void MergeRanks(const std::vector<size_t>& readers,
-                  std::vector<std::unique_ptr<AnalysisState>>& partials, TableScanMetrics& metrics,
-                  bool merge_here);
+                  std::vector<std::unique_ptr<AnalysisState>>& partials,
+                  const std::vector<size_t>& exchanged, TableScanMetrics& metrics, bool merge_here);
+  // Keyed analysis i, after its last table: every rank sends each rank the
+  // entries of its keys (AllToAll) and keeps only its own partition, merged.
+  void ExchangeByKey(size_t i);
+  std::unique_ptr<AnalysisState> ReadPartialState(size_t i, std::string_view bytes,
+                                                  int from_rank) const;
 
   std::vector<const Analysis*> analyses_;
   ScanOptions options_;

@@ -16,13 +16,23 @@ namespace borgscope {
 class WireWriter {
  public:
   template <typename T>
-    requires std::is_trivially_copyable_v<T>
-  void Put(const T& value) {
-    buffer_.append(reinterpret_cast<const char*>(&value), sizeof(T));
-  }
+  requires std::is_trivially_copyable_v<T>
+  void Put(const T& value) { buffer_.append(reinterpret_cast<const char*>(&value), sizeof(T)); }
   void PutBytes(std::string_view bytes) {
     Put<uint64_t>(bytes.size());
     buffer_.append(bytes);
+  }
+  // Room for a value written later with Patch (counts known only at the end).
+  template <typename T>
+  requires std::is_trivially_copyable_v<T> size_t Reserve() {
+    size_t offset = buffer_.size();
+    buffer_.append(sizeof(T), '\0');
+    return offset;
+  }
+  template <typename T>
+  requires std::is_trivially_copyable_v<T>
+  void Patch(size_t offset, const T& value) {
+    std::memcpy(buffer_.data() + offset, &value, sizeof(T));
   }
   const std::string& bytes() const { return buffer_; }
   std::string Take() { return std::move(buffer_); }
@@ -36,8 +46,7 @@ class WireReader {
   explicit WireReader(std::string_view bytes) : bytes_(bytes) {}
 
   template <typename T>
-    requires std::is_trivially_copyable_v<T>
-  T Get() {
+  requires std::is_trivially_copyable_v<T> T Get() {
     Need(sizeof(T));
     T value;
     std::memcpy(&value, bytes_.data() + position_, sizeof(T));

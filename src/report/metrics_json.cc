@@ -59,7 +59,9 @@ void WriteMetricsJson(const AnalyzeSummary& summary, const AnalyzeOptions& optio
     entry["shards"] = rank.shards;
     entry["compressed_bytes"] = rank.compressed_bytes;
     entry["scan_seconds"] = rank.scan_seconds;
+    entry["wait_seconds"] = rank.wait_seconds;
     entry["merge_seconds"] = rank.merge_seconds;
+    entry["finish_seconds"] = rank.finish_seconds;
     entry["bytes_sent"] = rank.bytes_sent;
     entry["bytes_received"] = rank.bytes_received;
     ranks.push_back(entry);
