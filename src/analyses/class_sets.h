@@ -3,7 +3,7 @@
 // entity to the set of classes written on its rows (a bit per class), so a row
 // costs one lookup and the distinct total is the map's size. Classes outside
 // 0..30 (never seen in the real trace) go to a small overflow set.
-// Merge: holistic (bits OR-ed per entity).
+// Merge: holistic (bits OR-ed per entity); split by job across MPI ranks.
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
@@ -12,8 +12,11 @@
 #include <bit>
 #include <cstdint>
 #include <map>
+#include <span>
 
 #include "analyses/absorb.h"
+#include "analyses/entity_wire.h"
+#include "engine/key_partition.h"
 #include "engine/wire.h"
 #include "trace/schema.h"
 #include "trace/trace_order.h"
@@ -21,6 +24,29 @@
 namespace borgscope {
 
 inline constexpr int kNullClassBit = 31;  // the bit of an empty class
+
+// Distinct entities in all and per class (kNull: the empty class), over some
+// entities; exact sums over disjoint sets of entities.
+struct ClassTally {
+  uint64_t distinct = 0;
+  std::map<int64_t, uint64_t> by_class;
+
+  void Serialize(WireWriter& out) const {
+    out.Put(distinct);
+    out.Put<uint64_t>(by_class.size());
+    for (const auto& [klass, count] : by_class) {
+      out.Put(klass);
+      out.Put(count);
+    }
+  }
+  void AddSerialized(WireReader& in) {
+    distinct += in.Get<uint64_t>();
+    for (uint64_t n = in.GetCount(16); n > 0; --n) {
+      int64_t klass = in.Get<int64_t>();
+      by_class[klass] += in.Get<uint64_t>();
+    }
+  }
+};
 
 template <typename Entity>
 class ClassSets {
@@ -40,64 +66,61 @@ class ClassSets {
     overflow_.insert(other.overflow_.begin(), other.overflow_.end());
   }
   void Absorb(ClassSets&& other) {
-    AbsorbMap(classes_, std::move(other.classes_), [](uint32_t& mine, uint32_t theirs) { mine |= theirs; });
+    AbsorbMap(classes_, std::move(other.classes_),
+              [](uint32_t& mine, uint32_t theirs) { mine |= theirs; });
     AbsorbSet(overflow_, std::move(other.overflow_));
   }
-  void Serialize(WireWriter& out) const {
-    out.Put<uint64_t>(classes_.size());
-    for (const auto& [entity, bits] : classes_) {
-      PutEntity(out, entity);
-      out.Put(bits);
-    }
-    out.Put<uint64_t>(overflow_.size());
-    for (const auto& [entity, klass] : overflow_) {
-      PutEntity(out, entity);
-      out.Put(klass);
-    }
+  void Serialize(WireWriter& out) const { SerializePartitions({&out, 1}); }
+  void SerializePartitions(std::span<WireWriter> parts) const {
+    SerializeByPartition(
+        classes_, parts, [](const auto& entry) { return JobOf(entry.first); },
+        [](WireWriter& out, const auto& entry) {
+          PutEntity(out, entry.first);
+          out.Put(entry.second);
+        });
+    SerializeByPartition(
+        overflow_, parts, [](const auto& entry) { return JobOf(entry.first); },
+        [](WireWriter& out, const auto& entry) {
+          PutEntity(out, entry.first);
+          out.Put(entry.second);
+        });
+  }
+  void KeepPartition(size_t part, size_t parts) {
+    borgscope::KeepPartition(classes_, part, parts,
+                             [](const auto& entry) { return JobOf(entry.first); });
+    borgscope::KeepPartition(overflow_, part, parts,
+                             [](const auto& entry) { return JobOf(entry.first); });
   }
   void Deserialize(WireReader& in) {
     classes_.clear();
     overflow_.clear();
-    for (uint64_t i = 0, n = in.GetCount(sizeof(Entity) + 4); i < n; ++i) {
-      Entity entity = GetEntity(in);
+    const uint64_t n = in.GetCount(sizeof(Entity) + 4);
+    classes_.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) {
+      Entity entity = GetEntity<Entity>(in);
       classes_[entity] = in.Get<uint32_t>();
     }
-    for (uint64_t i = 0, n = in.GetCount(sizeof(Entity) + 8); i < n; ++i) {
-      Entity entity = GetEntity(in);
+    for (uint64_t i = 0, overflow = in.GetCount(sizeof(Entity) + 8); i < overflow; ++i) {
+      Entity entity = GetEntity<Entity>(in);
       overflow_.insert({entity, in.Get<int64_t>()});
     }
   }
 
-  size_t distinct() const { return classes_.size(); }
-  // Distinct entities per class (kNull for the empty class).
-  std::map<int64_t, uint64_t> CountsByClass() const {
+  ClassTally Tally() const {
     std::array<uint64_t, 32> per_bit{};
     for (const auto& [entity, bits] : classes_) {
       for (uint32_t rest = bits; rest != 0; rest &= rest - 1) ++per_bit[std::countr_zero(rest)];
     }
-    std::map<int64_t, uint64_t> counts;
+    ClassTally tally;
+    tally.distinct = classes_.size();
     for (int bit = 0; bit < 32; ++bit) {
-      if (per_bit[bit] != 0) counts[bit == kNullClassBit ? kNull : bit] = per_bit[bit];
+      if (per_bit[bit] != 0) tally.by_class[bit == kNullClassBit ? kNull : bit] = per_bit[bit];
     }
-    for (const auto& [entity, klass] : overflow_) ++counts[klass];
-    return counts;
+    for (const auto& [entity, klass] : overflow_) ++tally.by_class[klass];
+    return tally;
   }
 
  private:
-  static void PutEntity(WireWriter& out, int64_t job) { out.Put(job); }
-  static void PutEntity(WireWriter& out, const TaskKey& task) {
-    out.Put(task.job_id);
-    out.Put(task.task_index);
-  }
-  static Entity GetEntity(WireReader& in) {
-    if constexpr (std::is_same_v<Entity, TaskKey>) {
-      int64_t job = in.Get<int64_t>();
-      return TaskKey{job, in.Get<int64_t>()};
-    } else {
-      return in.Get<int64_t>();
-    }
-  }
-
   absl::flat_hash_map<Entity, uint32_t> classes_;
   absl::flat_hash_set<std::pair<Entity, int64_t>> overflow_;
 };

@@ -1,14 +1,18 @@
 #pragma once
 // Which terminal events each entity (task or job) had, per group written on
 // its rows (scheduling class for q4, priority for q5), plus EVICT rows per
-// group. Merge: holistic (flags OR-ed per (entity, group)), counts summed.
+// group. Merge: holistic (flags OR-ed per (entity, group)), counts summed;
+// split by job across MPI ranks.
 
 #include <absl/container/flat_hash_map.h>
 
 #include <cstdint>
 #include <map>
+#include <span>
 
 #include "analyses/absorb.h"
+#include "analyses/entity_wire.h"
+#include "engine/key_partition.h"
 #include "engine/wire.h"
 #include "trace/schema.h"
 #include "trace/trace_order.h"
@@ -25,12 +29,18 @@ enum OutcomeBit : uint8_t {
 
 inline uint8_t OutcomeBitOf(int64_t event_type) {
   switch (static_cast<EventType>(event_type)) {
-    case EventType::kEvict: return kOutcomeEvict;
-    case EventType::kKill: return kOutcomeKill;
-    case EventType::kFail: return kOutcomeFail;
-    case EventType::kLost: return kOutcomeLost;
-    case EventType::kFinish: return kOutcomeFinish;
-    default: return 0;
+    case EventType::kEvict:
+      return kOutcomeEvict;
+    case EventType::kKill:
+      return kOutcomeKill;
+    case EventType::kFail:
+      return kOutcomeFail;
+    case EventType::kLost:
+      return kOutcomeLost;
+    case EventType::kFinish:
+      return kOutcomeFinish;
+    default:
+      return 0;
   }
 }
 
@@ -44,6 +54,53 @@ struct OutcomeCounts {
     failed += (flags & kOutcomeFail) != 0;
     lost += (flags & kOutcomeLost) != 0;
     finished += (flags & kOutcomeFinish) != 0;
+  }
+  void Add(const OutcomeCounts& other) {
+    entities += other.entities;
+    evicted += other.evicted;
+    killed += other.killed;
+    failed += other.failed;
+    lost += other.lost;
+    finished += other.finished;
+  }
+};
+
+// Tallies per group and EVICT rows per group, over some entities; exact sums
+// over disjoint sets of entities.
+struct OutcomeTally {
+  std::map<int64_t, OutcomeCounts> by_group;
+  std::map<int64_t, uint64_t> evict_events;
+
+  uint64_t EvictEvents(int64_t group) const {
+    auto it = evict_events.find(group);
+    return it == evict_events.end() ? 0 : it->second;
+  }
+  uint64_t EvictEventsOverall() const {
+    uint64_t total = 0;
+    for (const auto& [group, count] : evict_events) total += count;
+    return total;
+  }
+  void Serialize(WireWriter& out) const {
+    out.Put<uint64_t>(by_group.size());
+    for (const auto& [group, counts] : by_group) {
+      out.Put(group);
+      out.Put(counts);
+    }
+    out.Put<uint64_t>(evict_events.size());
+    for (const auto& [group, count] : evict_events) {
+      out.Put(group);
+      out.Put(count);
+    }
+  }
+  void AddSerialized(WireReader& in) {
+    for (uint64_t n = in.GetCount(8 + sizeof(OutcomeCounts)); n > 0; --n) {
+      int64_t group = in.Get<int64_t>();
+      by_group[group].Add(in.Get<OutcomeCounts>());
+    }
+    for (uint64_t n = in.GetCount(16); n > 0; --n) {
+      int64_t group = in.Get<int64_t>();
+      evict_events[group] += in.Get<uint64_t>();
+    }
   }
 };
 
@@ -60,42 +117,58 @@ class OutcomeFlags {
     for (const auto& [group, count] : other.evict_events_) evict_events_[group] += count;
   }
   void Absorb(OutcomeFlags&& other) {
-    AbsorbMap(flags_, std::move(other.flags_), [](uint8_t& mine, uint8_t theirs) { mine |= theirs; });
+    AbsorbMap(flags_, std::move(other.flags_),
+              [](uint8_t& mine, uint8_t theirs) { mine |= theirs; });
     for (const auto& [group, count] : other.evict_events_) evict_events_[group] += count;
   }
-  void Serialize(WireWriter& out) const {
-    out.Put<uint64_t>(flags_.size());
-    for (const auto& [key, flags] : flags_) {
-      PutEntity(out, key.first);
-      out.Put(key.second);
-      out.Put(flags);
+  void Serialize(WireWriter& out) const { SerializePartitions({&out, 1}); }
+  // By the entity's job; the EVICT row counts (no key) in part 0.
+  void SerializePartitions(std::span<WireWriter> parts) const {
+    SerializeByPartition(
+        flags_, parts, [](const auto& entry) { return JobOf(entry.first.first); },
+        [](WireWriter& out, const auto& entry) {
+          PutEntity(out, entry.first.first);
+          out.Put(entry.first.second);
+          out.Put(entry.second);
+        });
+    for (size_t p = 0; p < parts.size(); ++p) {
+      parts[p].Put<uint64_t>(p == 0 ? evict_events_.size() : 0);
+      if (p != 0) continue;
+      for (const auto& [group, count] : evict_events_) {
+        parts[p].Put(group);
+        parts[p].Put(count);
+      }
     }
-    out.Put<uint64_t>(evict_events_.size());
-    for (const auto& [group, count] : evict_events_) {
-      out.Put(group);
-      out.Put(count);
-    }
+  }
+  void KeepPartition(size_t part, size_t parts) {
+    borgscope::KeepPartition(flags_, part, parts,
+                             [](const auto& entry) { return JobOf(entry.first.first); });
+    if (part != 0) evict_events_.clear();
   }
   void Deserialize(WireReader& in) {
     flags_.clear();
     evict_events_.clear();
-    for (uint64_t i = 0, n = in.GetCount(sizeof(Entity) + 9); i < n; ++i) {
-      Entity entity = GetEntity(in);
+    const uint64_t n = in.GetCount(sizeof(Entity) + 9);
+    flags_.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) {
+      Entity entity = GetEntity<Entity>(in);
       int64_t group = in.Get<int64_t>();
       flags_[{entity, group}] = in.Get<uint8_t>();
     }
-    for (uint64_t i = 0, n = in.GetCount(16); i < n; ++i) {
+    for (uint64_t i = 0, groups = in.GetCount(16); i < groups; ++i) {
       int64_t group = in.Get<int64_t>();
       evict_events_[group] = in.Get<uint64_t>();
     }
   }
 
-  // Per group, and over all groups with each entity once (its flags OR-ed).
-  std::map<int64_t, OutcomeCounts> CountsByGroup() const {
-    std::map<int64_t, OutcomeCounts> counts;
-    for (const auto& [key, flags] : flags_) counts[key.second].Add(flags);
-    return counts;
+  // Per group (an entity counts in each group written on its rows).
+  OutcomeTally Tally() const {
+    OutcomeTally tally;
+    for (const auto& [key, flags] : flags_) tally.by_group[key.second].Add(flags);
+    tally.evict_events.insert(evict_events_.begin(), evict_events_.end());
+    return tally;
   }
+  // Over all groups, each entity once (its flags OR-ed).
   OutcomeCounts CountsOverall() const {
     absl::flat_hash_map<Entity, uint8_t> merged;
     for (const auto& [key, flags] : flags_) merged[key.first] |= flags;
@@ -103,31 +176,8 @@ class OutcomeFlags {
     for (const auto& [entity, flags] : merged) counts.Add(flags);
     return counts;
   }
-  uint64_t EvictEvents(int64_t group) const {
-    auto it = evict_events_.find(group);
-    return it == evict_events_.end() ? 0 : it->second;
-  }
-  uint64_t EvictEventsOverall() const {
-    uint64_t total = 0;
-    for (const auto& [group, count] : evict_events_) total += count;
-    return total;
-  }
 
  private:
-  static void PutEntity(WireWriter& out, int64_t job) { out.Put(job); }
-  static void PutEntity(WireWriter& out, const TaskKey& task) {
-    out.Put(task.job_id);
-    out.Put(task.task_index);
-  }
-  static Entity GetEntity(WireReader& in) {
-    if constexpr (std::is_same_v<Entity, TaskKey>) {
-      int64_t job = in.Get<int64_t>();
-      return TaskKey{job, in.Get<int64_t>()};
-    } else {
-      return in.Get<int64_t>();
-    }
-  }
-
   absl::flat_hash_map<std::pair<Entity, int64_t>, uint8_t> flags_;
   absl::flat_hash_map<int64_t, uint64_t> evict_events_;
 };

@@ -7,12 +7,14 @@
 
 #include <algorithm>
 #include <map>
+#include <span>
+#include <string>
 #include <tuple>
 
+#include "analyses/class_sets.h"
 #include "engine/registry.h"
 #include "report/format.h"
 #include "report/result_writer.h"
-#include "analyses/class_sets.h"
 #include "trace/trace_order.h"
 
 namespace borgscope {
@@ -34,7 +36,8 @@ class EventCounts {
   }
   void Merge(const EventCounts& other) {
     for (int slot = 0; slot < 32; ++slot) {
-      for (int type = 0; type < kEventTypeCount; ++type) counts_[slot][type] += other.counts_[slot][type];
+      for (int type = 0; type < kEventTypeCount; ++type)
+        counts_[slot][type] += other.counts_[slot][type];
     }
     for (const auto& [key, count] : other.overflow_) overflow_[key] += count;
   }
@@ -111,11 +114,20 @@ class Q3State : public AnalysisState {
     job_events_.Merge(other.job_events_);
     task_events_.Merge(other.task_events_);
   }
-  void Serialize(WireWriter& out) const override {
-    jobs_.Serialize(out);
-    tasks_.Serialize(out);
-    job_events_.Serialize(out);
-    task_events_.Serialize(out);
+  void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
+  // Jobs and tasks by job id; the event counts (no key) in part 0.
+  void SerializePartitions(std::span<WireWriter> parts) const override {
+    jobs_.SerializePartitions(parts);
+    tasks_.SerializePartitions(parts);
+    for (size_t p = 0; p < parts.size(); ++p) {
+      (p == 0 ? job_events_ : EventCounts()).Serialize(parts[p]);
+      (p == 0 ? task_events_ : EventCounts()).Serialize(parts[p]);
+    }
+  }
+  void KeepPartition(size_t part, size_t parts) override {
+    jobs_.KeepPartition(part, parts);
+    tasks_.KeepPartition(part, parts);
+    if (part != 0) job_events_ = task_events_ = EventCounts();
   }
   void Deserialize(WireReader& in) override {
     jobs_.Deserialize(in);
@@ -137,21 +149,19 @@ bool ClassLess(int64_t a, int64_t b) {
 }
 std::string ClassText(int64_t klass) { return klass == kNull ? "" : std::to_string(klass); }
 
-template <typename Entity>
-CsvTable CountsByClass(const ClassSets<Entity>& sets, const char* count_column) {
-  std::vector<std::pair<int64_t, uint64_t>> counts;
-  for (const auto& entry : sets.CountsByClass()) counts.push_back(entry);
+CsvTable CountsByClass(const ClassTally& tally, const char* count_column) {
+  std::vector<std::pair<int64_t, uint64_t>> counts(tally.by_class.begin(), tally.by_class.end());
   std::sort(counts.begin(), counts.end(),
             [](const auto& a, const auto& b) { return ClassLess(a.first, b.first); });
   CsvTable table({"scheduling_class", count_column, "share"});
   for (const auto& [klass, count] : counts) {
     table.AddRow({ClassText(klass), std::to_string(count),
-                  FormatShare(static_cast<double>(count), static_cast<double>(sets.distinct()))});
+                  FormatShare(static_cast<double>(count), static_cast<double>(tally.distinct))});
   }
   return table;
 }
 
-class Q3JobsTasksByClass : public Analysis {
+class Q3JobsTasksByClass : public KeyedAnalysis {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -166,17 +176,16 @@ class Q3JobsTasksByClass : public Analysis {
   }
   std::vector<TableColumns> Needs() const override {
     using namespace task_events;
-    return {{Table::kJobEvents, ColumnBit(job_events::kJobId) |
-                                    ColumnBit(job_events::kEventType) |
+    return {{Table::kJobEvents, ColumnBit(job_events::kJobId) | ColumnBit(job_events::kEventType) |
                                     ColumnBit(job_events::kSchedulingClass)},
-            {Table::kTaskEvents,
-             ColumnBit(kJobId) | ColumnBit(kTaskIndex) | ColumnBit(kEventType) |
-                 ColumnBit(kSchedulingClass)}};
+            {Table::kTaskEvents, ColumnBit(kJobId) | ColumnBit(kTaskIndex) | ColumnBit(kEventType) |
+                                     ColumnBit(kSchedulingClass)}};
   }
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q3State>();
   }
-  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  std::string FinishPartition(const AnalysisState& partition, Cluster& cluster) const override;
+  void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     return {{.name = "jobs_tasks_by_class",
              .title = "Jobs and tasks by scheduling class",
@@ -195,17 +204,39 @@ class Q3JobsTasksByClass : public Analysis {
   }
 };
 
-void Q3JobsTasksByClass::Finish(const AnalysisState& merged, ResultWriter& out) const {
-  const auto& state = static_cast<const Q3State&>(merged);
-  size_t jobs = state.jobs_.distinct(), tasks = state.tasks_.distinct();
-  CsvTable jobs_table = CountsByClass(state.jobs_, "jobs");
-  CsvTable tasks_table = CountsByClass(state.tasks_, "tasks");
+std::string Q3JobsTasksByClass::FinishPartition(const AnalysisState& partition, Cluster&) const {
+  const auto& state = static_cast<const Q3State&>(partition);
+  WireWriter out;
+  state.jobs_.Tally().Serialize(out);
+  state.tasks_.Tally().Serialize(out);
+  state.job_events_.Serialize(out);
+  state.task_events_.Serialize(out);
+  return out.Take();
+}
+
+void Q3JobsTasksByClass::FinishSummaries(const std::vector<std::string>& summaries,
+                                         ResultWriter& out) const {
+  ClassTally job_tally, task_tally;
+  EventCounts job_events, task_events;
+  for (const std::string& summary : summaries) {
+    WireReader in(summary);
+    job_tally.AddSerialized(in);
+    task_tally.AddSerialized(in);
+    for (EventCounts* counts : {&job_events, &task_events}) {
+      EventCounts partition;
+      partition.Deserialize(in);
+      counts->Merge(partition);
+    }
+  }
+  const uint64_t jobs = job_tally.distinct, tasks = task_tally.distinct;
+  CsvTable jobs_table = CountsByClass(job_tally, "jobs");
+  CsvTable tasks_table = CountsByClass(task_tally, "tasks");
   out.WriteCsv("jobs_by_class.csv", jobs_table);
   out.WriteCsv("tasks_by_class.csv", tasks_table);
 
   CsvTable events({"table", "scheduling_class", "event_type", "events"});
   for (const auto& [name, counts] :
-       {std::pair{"job_events", &state.job_events_}, std::pair{"task_events", &state.task_events_}}) {
+       {std::pair{"job_events", &job_events}, std::pair{"task_events", &task_events}}) {
     std::map<ClassEvent, uint64_t> nonzero = counts->NonZero();
     std::vector<std::pair<ClassEvent, uint64_t>> sorted(nonzero.begin(), nonzero.end());
     std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
@@ -229,9 +260,10 @@ void Q3JobsTasksByClass::Finish(const AnalysisState& merged, ResultWriter& out) 
     }
     return text.empty() ? std::string("none") : text;
   };
-  out.WriteFinding(fmt::format("{} distinct jobs by scheduling class: {}. {} distinct tasks by "
-                               "scheduling class: {}.",
-                               jobs, describe(jobs_table), tasks, describe(tasks_table)));
+  out.WriteFinding(
+      fmt::format("{} distinct jobs by scheduling class: {}. {} distinct tasks by "
+                  "scheduling class: {}.",
+                  jobs, describe(jobs_table), tasks, describe(tasks_table)));
 }
 
 }  // namespace

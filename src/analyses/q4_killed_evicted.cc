@@ -5,6 +5,9 @@
 
 #include <fmt/core.h>
 
+#include <span>
+#include <string>
+
 #include "analyses/outcome_flags.h"
 #include "engine/registry.h"
 #include "report/format.h"
@@ -40,9 +43,14 @@ class Q4State : public AnalysisState {
     jobs_.Absorb(std::move(state.jobs_));
     tasks_.Absorb(std::move(state.tasks_));
   }
-  void Serialize(WireWriter& out) const override {
-    jobs_.Serialize(out);
-    tasks_.Serialize(out);
+  void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
+  void SerializePartitions(std::span<WireWriter> parts) const override {
+    jobs_.SerializePartitions(parts);
+    tasks_.SerializePartitions(parts);
+  }
+  void KeepPartition(size_t part, size_t parts) override {
+    jobs_.KeepPartition(part, parts);
+    tasks_.KeepPartition(part, parts);
   }
   void Deserialize(WireReader& in) override {
     jobs_.Deserialize(in);
@@ -75,7 +83,21 @@ std::vector<std::string> OutcomeCells(const std::string& label, const OutcomeCou
           std::to_string(c.finished)};
 }
 
-class Q4KilledEvicted : public Analysis {
+// What a partition of the jobs contributes, for jobs or for tasks.
+struct EntityOutcomes {
+  OutcomeTally tally;
+  OutcomeCounts overall;
+  void Serialize(WireWriter& out) const {
+    tally.Serialize(out);
+    out.Put(overall);
+  }
+  void AddSerialized(WireReader& in) {
+    tally.AddSerialized(in);
+    overall.Add(in.Get<OutcomeCounts>());
+  }
+};
+
+class Q4KilledEvicted : public KeyedAnalysis {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -91,8 +113,7 @@ class Q4KilledEvicted : public Analysis {
     return info;
   }
   std::vector<TableColumns> Needs() const override {
-    return {{Table::kJobEvents, ColumnBit(job_events::kJobId) |
-                                    ColumnBit(job_events::kEventType) |
+    return {{Table::kJobEvents, ColumnBit(job_events::kJobId) | ColumnBit(job_events::kEventType) |
                                     ColumnBit(job_events::kSchedulingClass)},
             {Table::kTaskEvents,
              ColumnBit(task_events::kJobId) | ColumnBit(task_events::kTaskIndex) |
@@ -101,7 +122,8 @@ class Q4KilledEvicted : public Analysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q4State>();
   }
-  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  std::string FinishPartition(const AnalysisState& partition, Cluster& cluster) const override;
+  void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     auto outcomes = [](std::string name, std::string entity) {
       PlotSpec spec{
@@ -123,10 +145,24 @@ class Q4KilledEvicted : public Analysis {
   }
 };
 
-void Q4KilledEvicted::Finish(const AnalysisState& merged, ResultWriter& out) const {
-  const auto& state = static_cast<const Q4State&>(merged);
-  auto task_counts = state.tasks_.CountsByGroup();
-  OutcomeCounts all_tasks = state.tasks_.CountsOverall();
+std::string Q4KilledEvicted::FinishPartition(const AnalysisState& partition, Cluster&) const {
+  const auto& state = static_cast<const Q4State&>(partition);
+  WireWriter out;
+  EntityOutcomes{state.tasks_.Tally(), state.tasks_.CountsOverall()}.Serialize(out);
+  EntityOutcomes{state.jobs_.Tally(), state.jobs_.CountsOverall()}.Serialize(out);
+  return out.Take();
+}
+
+void Q4KilledEvicted::FinishSummaries(const std::vector<std::string>& summaries,
+                                      ResultWriter& out) const {
+  EntityOutcomes task_outcomes, job_outcomes;
+  for (const std::string& summary : summaries) {
+    WireReader in(summary);
+    task_outcomes.AddSerialized(in);
+    job_outcomes.AddSerialized(in);
+  }
+  auto& task_counts = task_outcomes.tally.by_group;
+  const OutcomeCounts all_tasks = task_outcomes.overall;
 
   CsvTable tasks({"scheduling_class", "tasks", "evicted", "killed", "failed", "lost", "finished",
                   "evict_events"});
@@ -134,24 +170,24 @@ void Q4KilledEvicted::Finish(const AnalysisState& merged, ResultWriter& out) con
   for (int64_t klass : ClassesToList(task_counts)) {
     OutcomeCounts c = task_counts[klass];
     auto cells = OutcomeCells(ClassText(klass), c);
-    cells.push_back(std::to_string(state.tasks_.EvictEvents(klass)));
+    cells.push_back(std::to_string(task_outcomes.tally.EvictEvents(klass)));
     tasks.AddRow(cells);
     eviction.AddRow({ClassText(klass), std::to_string(c.entities), std::to_string(c.evicted),
                      FormatShare(c.evicted, c.entities)});
   }
   auto all_cells = OutcomeCells("all", all_tasks);
-  all_cells.push_back(std::to_string(state.tasks_.EvictEventsOverall()));
+  all_cells.push_back(std::to_string(task_outcomes.tally.EvictEventsOverall()));
   tasks.AddRow(all_cells);
   eviction.AddRow({"all", std::to_string(all_tasks.entities), std::to_string(all_tasks.evicted),
                    FormatShare(all_tasks.evicted, all_tasks.entities)});
   out.WriteCsv("task_outcomes.csv", tasks);
 
-  auto job_counts = state.jobs_.CountsByGroup();
+  auto& job_counts = job_outcomes.tally.by_group;
   CsvTable jobs({"scheduling_class", "jobs", "evicted", "killed", "failed", "lost", "finished"});
   for (int64_t klass : ClassesToList(job_counts)) {
     jobs.AddRow(OutcomeCells(ClassText(klass), job_counts[klass]));
   }
-  OutcomeCounts all_jobs = state.jobs_.CountsOverall();
+  const OutcomeCounts all_jobs = job_outcomes.overall;
   jobs.AddRow(OutcomeCells("all", all_jobs));
   out.WriteCsv("job_outcomes.csv", jobs);
   out.WriteCsv("eviction_by_class.csv", eviction);
@@ -168,7 +204,7 @@ void Q4KilledEvicted::Finish(const AnalysisState& merged, ResultWriter& out) con
       "scheduling class: {}. Of {} jobs, {} were killed and {} finished.",
       all_tasks.entities, all_tasks.evicted,
       all_tasks.entities ? 100.0 * all_tasks.evicted / all_tasks.entities : 0.0,
-      state.tasks_.EvictEventsOverall(), all_tasks.killed,
+      task_outcomes.tally.EvictEventsOverall(), all_tasks.killed,
       all_tasks.entities ? 100.0 * all_tasks.killed / all_tasks.entities : 0.0, all_tasks.failed,
       all_tasks.lost, all_tasks.finished, per_class, all_jobs.entities, all_jobs.killed,
       all_jobs.finished));

@@ -4,6 +4,9 @@
 
 #include <fmt/core.h>
 
+#include <span>
+#include <string>
+
 #include "analyses/outcome_flags.h"
 #include "engine/registry.h"
 #include "report/format.h"
@@ -28,12 +31,16 @@ class Q5State : public AnalysisState {
     tasks_.Absorb(std::move(static_cast<Q5State&>(other).tasks_));
   }
   void Serialize(WireWriter& out) const override { tasks_.Serialize(out); }
+  void SerializePartitions(std::span<WireWriter> parts) const override {
+    tasks_.SerializePartitions(parts);
+  }
+  void KeepPartition(size_t part, size_t parts) override { tasks_.KeepPartition(part, parts); }
   void Deserialize(WireReader& in) override { tasks_.Deserialize(in); }
 
   OutcomeFlags<TaskKey> tasks_;
 };
 
-class Q5PriorityEviction : public Analysis {
+class Q5PriorityEviction : public KeyedAnalysis {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -49,19 +56,29 @@ class Q5PriorityEviction : public Analysis {
   }
   std::vector<TableColumns> Needs() const override {
     using namespace task_events;
-    return {{Table::kTaskEvents, ColumnBit(kJobId) | ColumnBit(kTaskIndex) |
-                                     ColumnBit(kEventType) | ColumnBit(kPriority)}};
+    return {{Table::kTaskEvents, ColumnBit(kJobId) | ColumnBit(kTaskIndex) | ColumnBit(kEventType) |
+                                     ColumnBit(kPriority)}};
   }
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q5State>();
   }
-  void Finish(const AnalysisState& merged, ResultWriter& out) const override {
-    const auto& state = static_cast<const Q5State&>(merged);
+  std::string FinishPartition(const AnalysisState& partition, Cluster&) const override {
+    WireWriter out;
+    static_cast<const Q5State&>(partition).tasks_.Tally().Serialize(out);
+    return out.Take();
+  }
+  void FinishSummaries(const std::vector<std::string>& summaries,
+                       ResultWriter& out) const override {
+    OutcomeTally tally;
+    for (const std::string& summary : summaries) {
+      WireReader in(summary);
+      tally.AddSerialized(in);
+    }
     CsvTable table({"priority", "tasks", "evicted_tasks", "probability", "evict_events",
                     "evict_events_per_task"});
     std::string lines;
-    for (const auto& [priority, counts] : state.tasks_.CountsByGroup()) {
-      uint64_t evictions = state.tasks_.EvictEvents(priority);
+    for (const auto& [priority, counts] : tally.by_group) {
+      uint64_t evictions = tally.EvictEvents(priority);
       table.AddRow({std::to_string(priority), std::to_string(counts.entities),
                     std::to_string(counts.evicted), FormatShare(counts.evicted, counts.entities),
                     std::to_string(evictions), FormatShare(evictions, counts.entities)});
@@ -69,8 +86,8 @@ class Q5PriorityEviction : public Analysis {
                            100.0 * counts.evicted / counts.entities);
     }
     out.WriteCsv("eviction_by_priority.csv", table);
-    out.WriteFinding(fmt::format(
-        "Share of tasks evicted at least once, by priority: {}.", lines.empty() ? "no tasks" : lines));
+    out.WriteFinding(fmt::format("Share of tasks evicted at least once, by priority: {}.",
+                                 lines.empty() ? "no tasks" : lines));
   }
   std::vector<PlotSpec> Plots() const override {
     return {{.name = "eviction_by_priority",

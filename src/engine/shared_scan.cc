@@ -9,6 +9,7 @@
 #include <chrono>
 #include <numeric>
 
+#include "engine/key_exchange.h"
 #include "engine/progress.h"
 #include "engine/rank_shards.h"
 #include "engine/wire.h"
@@ -233,7 +234,7 @@ void SharedScan::MergeRanks(const std::vector<size_t>& readers,
       if (rank == cluster_.rank()) {
         state = std::move(partials[r]);  // still here: no need to read it back
       } else {
-        state = ReadPartialState(i, bytes, rank);
+        state = ReadPartialState(*analyses_[i], merged_[i].get(), bytes, rank);
       }
       merged_[i]->Absorb(std::move(*state));
       analysis_metrics_[i].merge_seconds += SecondsSince(merge_start);
@@ -243,36 +244,9 @@ void SharedScan::MergeRanks(const std::vector<size_t>& readers,
   }
 }
 
-std::unique_ptr<AnalysisState> SharedScan::ReadPartialState(size_t i, std::string_view bytes,
-                                                            int from_rank) const {
-  std::unique_ptr<AnalysisState> state = analyses_[i]->NewState(merged_[i].get());
-  WireReader in(bytes);
-  state->Deserialize(in);
-  if (!in.AtEnd()) {
-    throw InternalError(fmt::format("{}: rank {}'s partial state has bytes left over",
-                                    analyses_[i]->Info().id, from_rank));
-  }
-  return state;
-}
-
 void SharedScan::ExchangeByKey(size_t i) {
   const Clock::time_point start = Clock::now();
-  const int own = cluster_.rank();
-  std::vector<std::string> to_each;
-  {
-    std::vector<WireWriter> parts(cluster_.size());
-    merged_[i]->SerializePartitions(parts);
-    for (WireWriter& part : parts) to_each.push_back(part.Take());
-  }
-  to_each[own].clear();  // its own keys stay where they are
-  merged_[i]->KeepPartition(own, cluster_.size());
-  std::vector<std::string> from_each = cluster_.AllToAll(std::move(to_each));
-  for (int rank = 0; rank < cluster_.size(); ++rank) {
-    if (rank == own) continue;
-    merged_[i]->Absorb(std::move(*ReadPartialState(i, from_each[rank], rank)));
-    from_each[rank].clear();
-    from_each[rank].shrink_to_fit();
-  }
+  borgscope::ExchangeByKey(*analyses_[i], merged_[i], cluster_);
   const double seconds = SecondsSince(start);
   analysis_metrics_[i].merge_seconds += seconds;
   rank_metrics_.merge_seconds += seconds;

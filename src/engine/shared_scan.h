@@ -12,7 +12,6 @@
 
 #include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "engine/analysis.h"
@@ -78,11 +77,8 @@ class SharedScan {
   void MergeRanks(const std::vector<size_t>& readers,
                   std::vector<std::unique_ptr<AnalysisState>>& partials,
                   const std::vector<size_t>& exchanged, TableScanMetrics& metrics, bool merge_here);
-  // Keyed analysis i, after its last table: every rank sends each rank the
-  // entries of its keys (AllToAll) and keeps only its own partition, merged.
+  // Keyed analysis i, after its last table (key_exchange.h).
   void ExchangeByKey(size_t i);
-  std::unique_ptr<AnalysisState> ReadPartialState(size_t i, std::string_view bytes,
-                                                  int from_rank) const;
 
   std::vector<const Analysis*> analyses_;
   ScanOptions options_;

@@ -1,7 +1,10 @@
 // Every analysis gives byte-identical results whether its input is consumed by
 // one state, or split 2, 3 and 7 ways into partial states that are serialized,
-// deserialized and merged in shuffled order, by Merge or Absorb (STYLE.md 5). Run over the real
-// shards and over a hand-made fixture with two shards per table.
+// deserialized and merged in shuffled order, by Merge or Absorb (STYLE.md 5).
+// Keyed analyses also when the split states are exchanged by key between 2, 3
+// and 5 ranks (threads standing in for MPI ranks) and finished per partition.
+// Run over the real shards and over a hand-made fixture with two shards per
+// table.
 
 #include <gtest/gtest.h>
 
@@ -9,11 +12,13 @@
 #include <map>
 #include <random>
 
+#include "engine/key_exchange.h"
 #include "engine/registry.h"
 #include "engine/shard_reader.h"
 #include "engine/shared_scan.h"
 #include "report/result_writer.h"
 #include "test_support.h"
+#include "thread_cluster.h"
 
 namespace borgscope::testing {
 namespace {
@@ -76,7 +81,8 @@ std::map<std::string, std::string> RunSplit(const Analysis& analysis,
           nullptr);
     }
     std::vector<std::unique_ptr<AnalysisState>> copies;
-    for (const auto& partial : partials) copies.push_back(RoundTrip(analysis, *partial, merged.get()));
+    for (const auto& partial : partials)
+      copies.push_back(RoundTrip(analysis, *partial, merged.get()));
     std::shuffle(copies.begin(), copies.end(), random);
     // Merge (the source stays) and Absorb (the source is consumed) must agree.
     for (const auto& copy : copies) {
@@ -98,18 +104,61 @@ std::map<std::string, std::string> RunSplit(const Analysis& analysis,
   return files;
 }
 
+// Rows of every table split at random over `ranks` states; the states are
+// exchanged by key and finished per partition, rank 0 writing.
+std::map<std::string, std::string> RunAcrossRanks(const Analysis& analysis,
+                                                  const std::vector<TableShards>& tables, int ranks,
+                                                  uint64_t seed) {
+  std::mt19937_64 random(seed);
+  std::vector<std::unique_ptr<AnalysisState>> states;
+  for (int r = 0; r < ranks; ++r) states.push_back(analysis.NewState(nullptr));
+  for (const TableShards& shards : tables) {
+    ColumnMask wanted = ColumnsWanted(analysis, shards.table);
+    if (wanted == 0) continue;
+    ShardReader reader(shards.table, wanted, false);
+    for (const ShardFile& shard : shards.shards) {
+      reader.Read(
+          shard,
+          [&](const RowBatch& batch) {
+            size_t begin = 0;
+            while (begin < batch.size) {
+              size_t end = std::min(batch.size, begin + 1 + random() % 5000);
+              states[random() % ranks]->Consume(SliceBatch(batch, begin, end));
+              begin = end;
+            }
+          },
+          nullptr);
+    }
+  }
+  const auto& keyed = static_cast<const KeyedAnalysis&>(analysis);
+  TempDir out;
+  ResultWriter writer(out.path(), analysis.Info().id);
+  ThreadRanks(ranks).Run([&](Cluster& cluster) {
+    std::unique_ptr<AnalysisState>& state = states[cluster.rank()];
+    ExchangeByKey(analysis, state, cluster);
+    std::vector<std::string> summaries =
+        cluster.GatherToFirst(keyed.FinishPartition(*state, cluster));
+    if (cluster.rank() == 0) keyed.FinishSummaries(summaries, writer);
+  });
+  std::map<std::string, std::string> files;
+  for (const std::string& name : writer.files_written()) {
+    files[name] = ReadText(writer.directory() / name);
+  }
+  return files;
+}
+
 void ExpectMergeEquivalence(const std::string& trace_dir) {
   std::vector<TableShards> tables;
   for (Table table : kAllTables) {
     if (auto shards = DiscoverShards(trace_dir, table, ShardRange{})) tables.push_back(*shards);
   }
-  int checked = 0;
+  int checked = 0, keyed = 0;
   for (const auto& analysis : CreateAllAnalyses()) {
     bool runnable = true;
     for (const TableColumns& need : analysis->Needs()) {
-      runnable &= need.optional ||
-                  std::any_of(tables.begin(), tables.end(),
-                              [&](const TableShards& t) { return t.table == need.table; });
+      runnable &=
+          need.optional || std::any_of(tables.begin(), tables.end(),
+                                       [&](const TableShards& t) { return t.table == need.table; });
     }
     if (!runnable) continue;
     SCOPED_TRACE(std::string(analysis->Info().id));
@@ -118,9 +167,17 @@ void ExpectMergeEquivalence(const std::string& trace_dir) {
     for (int ways : {2, 3, 7}) {
       EXPECT_EQ(RunSplit(*analysis, tables, ways, 100 + ways), whole) << ways << " ways";
     }
+    if (analysis->SplitsByKey()) {
+      for (int ranks : {2, 3, 5}) {
+        EXPECT_EQ(RunAcrossRanks(*analysis, tables, ranks, 200 + ranks), whole)
+            << ranks << " ranks";
+      }
+      ++keyed;
+    }
     ++checked;
   }
   EXPECT_GE(checked, 3);
+  EXPECT_GE(keyed, 3);
 }
 
 TEST(MergeEquivalence, RealShards) { ExpectMergeEquivalence(kSampleDir.string()); }

@@ -1,0 +1,33 @@
+#pragma once
+// Jobs (int64_t job_id) and tasks (TaskKey) as keys of partial states: their
+// wire form, and the job id that decides their key partition (a job's tasks
+// stay together).
+
+#include <cstdint>
+#include <type_traits>
+
+#include "engine/wire.h"
+#include "trace/trace_order.h"
+
+namespace borgscope {
+
+inline void PutEntity(WireWriter& out, int64_t job) { out.Put(job); }
+inline void PutEntity(WireWriter& out, const TaskKey& task) {
+  out.Put(task.job_id);
+  out.Put(task.task_index);
+}
+
+template <typename Entity>
+Entity GetEntity(WireReader& in) {
+  if constexpr (std::is_same_v<Entity, TaskKey>) {
+    int64_t job = in.Get<int64_t>();
+    return TaskKey{job, in.Get<int64_t>()};
+  } else {
+    return in.Get<int64_t>();
+  }
+}
+
+inline int64_t JobOf(int64_t job) { return job; }
+inline int64_t JobOf(const TaskKey& task) { return task.job_id; }
+
+}  // namespace borgscope
