@@ -1,20 +1,29 @@
 #pragma once
-// Moving a keyed state (KeyedAnalysis) to the ranks that own its keys: every
-// rank sends each rank the entries of that rank's key partition (AllToAll),
-// keeps its own entries in place and absorbs what it receives. Collective.
+// Moving keyed states (KeyedAnalysis) to the ranks that own their keys: every
+// rank sends each rank the entries of that rank's key partition, keeps its own
+// entries in place and absorbs what it receives. Several analyses travel in
+// one AllToAll (one meeting point for the ranks instead of one per analysis),
+// and their states are split and absorbed in parallel. Collective.
 
 #include <memory>
+#include <span>
 #include <string_view>
+#include <vector>
 
 #include "engine/analysis.h"
 #include "engine/cluster.h"
 
 namespace borgscope {
 
-// `state` (this rank's partial state of `analysis`) becomes the state merged
-// over every rank for this rank's partition of the keys.
-void ExchangeByKey(const Analysis& analysis, std::unique_ptr<AnalysisState>& state,
-                   Cluster& cluster);
+struct KeyedState {
+  const Analysis* analysis;
+  std::unique_ptr<AnalysisState>* state;  // this rank's partial state, replaced
+  double seconds = 0;                     // out: splitting and absorbing it
+};
+
+// Each state becomes the state merged over every rank for this rank's
+// partition of the keys. Runs its parallel parts in the caller's task arena.
+void ExchangeByKey(std::span<KeyedState> states, Cluster& cluster);
 
 // A partial state read back from Serialize's bytes (sent by `from_rank`).
 std::unique_ptr<AnalysisState> ReadPartialState(const Analysis& analysis,

@@ -52,7 +52,8 @@ std::vector<TableScanMetrics> SharedScan::Run(const std::vector<TableShards>& ta
   for (size_t t = 0; t < order.size(); ++t) {
     metrics.push_back(ScanTable(*order[t], /*last_table=*/t + 1 == order.size()));
     if (cluster_.size() == 1) continue;
-    // A keyed state moves to the ranks owning its keys once it is complete.
+    // Keyed states move to the ranks owning their keys once they are complete.
+    std::vector<size_t> complete;
     for (size_t i = 0; i < analyses_.size(); ++i) {
       if (!analyses_[i]->SplitsByKey() || ColumnsWanted(*analyses_[i], order[t]->table) == 0) {
         continue;
@@ -61,8 +62,9 @@ std::vector<TableScanMetrics> SharedScan::Run(const std::vector<TableShards>& ta
       for (size_t later = t + 1; later < order.size(); ++later) {
         read_later |= ColumnsWanted(*analyses_[i], order[later]->table) != 0;
       }
-      if (!read_later) ExchangeByKey(i);
+      if (!read_later) complete.push_back(i);
     }
+    if (!complete.empty()) ExchangeByKey(complete);
   }
   return metrics;
 }
@@ -111,8 +113,7 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
     ProgressDisplay progress(options_.show_progress && cluster_.rank() == 0,
                              std::string(TableName(table.table)), table.shards.size(),
                              compressed_total, live);
-    int threads = options_.threads > 0 ? options_.threads : tbb::info::default_concurrency();
-    tbb::task_arena arena(threads);
+    tbb::task_arena arena(Threads());
     arena.execute([&] {
       tbb::parallel_for_each(order.begin(), order.end(), [&](const ShardFile* shard) {
         ThreadState& state = thread_states.local();
@@ -244,12 +245,19 @@ void SharedScan::MergeRanks(const std::vector<size_t>& readers,
   }
 }
 
-void SharedScan::ExchangeByKey(size_t i) {
+void SharedScan::ExchangeByKey(const std::vector<size_t>& analyses) {
   const Clock::time_point start = Clock::now();
-  borgscope::ExchangeByKey(*analyses_[i], merged_[i], cluster_);
-  const double seconds = SecondsSince(start);
-  analysis_metrics_[i].merge_seconds += seconds;
-  rank_metrics_.merge_seconds += seconds;
+  std::vector<KeyedState> states;
+  for (size_t i : analyses) states.push_back({analyses_[i], &merged_[i]});
+  tbb::task_arena(Threads()).execute([&] { borgscope::ExchangeByKey(states, cluster_); });
+  for (size_t s = 0; s < analyses.size(); ++s) {
+    analysis_metrics_[analyses[s]].merge_seconds += states[s].seconds;
+  }
+  rank_metrics_.merge_seconds += SecondsSince(start);
+}
+
+int SharedScan::Threads() const {
+  return options_.threads > 0 ? options_.threads : tbb::info::default_concurrency();
 }
 
 }  // namespace borgscope

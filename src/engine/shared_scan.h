@@ -77,8 +77,9 @@ class SharedScan {
   void MergeRanks(const std::vector<size_t>& readers,
                   std::vector<std::unique_ptr<AnalysisState>>& partials,
                   const std::vector<size_t>& exchanged, TableScanMetrics& metrics, bool merge_here);
-  // Keyed analysis i, after its last table (key_exchange.h).
-  void ExchangeByKey(size_t i);
+  // Keyed analyses (indices), after their last table (key_exchange.h).
+  void ExchangeByKey(const std::vector<size_t>& analyses);
+  int Threads() const;
 
   std::vector<const Analysis*> analyses_;
   ScanOptions options_;

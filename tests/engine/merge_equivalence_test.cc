@@ -135,7 +135,8 @@ std::map<std::string, std::string> RunAcrossRanks(const Analysis& analysis,
   ResultWriter writer(out.path(), analysis.Info().id);
   ThreadRanks(ranks).Run([&](Cluster& cluster) {
     std::unique_ptr<AnalysisState>& state = states[cluster.rank()];
-    ExchangeByKey(analysis, state, cluster);
+    KeyedState keyed_state{&analysis, &state};
+    ExchangeByKey({&keyed_state, 1}, cluster);
     std::vector<std::string> summaries =
         cluster.GatherToFirst(keyed.FinishPartition(*state, cluster));
     if (cluster.rank() == 0) keyed.FinishSummaries(summaries, writer);
