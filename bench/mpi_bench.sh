@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # MPI scale-out benchmark: `analyze` (all analyses, no plots) under
 # mpirun -np 1, 2, 3 on one generated trace, each rank with --threads 1, and
-# the per-rank figures of metrics.json: shards, bytes, scan seconds, merge
-# (serialize + exchange + merge) seconds, bytes sent. Prints the share of the
-# run spent merging, and the per-core scan rate the README's estimate uses.
+# the per-rank figures of metrics.json: shards, bytes, scan seconds, wait
+# (for slower ranks, after each table), merge (serialize + exchange + merge)
+# seconds, finish (keyed analyses' partitions) seconds, bytes sent and
+# received, peak RSS. Prints the share of the run spent merging, and the
+# per-core scan rate the README's estimate uses.
 # Usage: bash bench/mpi_bench.sh [build dir] [scale]      (default build, 0.5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +39,8 @@ for r in metrics["ranks"]:
     print(f"  rank {r['rank']}: {r['shards']:3d} shards {r['compressed_bytes'] / 1e6:8.1f} MB gzip  "
           f"scan {r['scan_seconds']:6.2f} s  wait {r['wait_seconds']:5.2f} s  "
           f"merge {r['merge_seconds']:5.2f} s ({share:4.1f} %)  finish {r['finish_seconds']:5.2f} s  "
-          f"sent {r['bytes_sent'] / 1e6:7.2f} MB  received {r['bytes_received'] / 1e6:7.2f} MB")
+          f"sent {r['bytes_sent'] / 1e6:7.2f} MB  received {r['bytes_received'] / 1e6:7.2f} MB  "
+          f"peak RSS {r['peak_rss_bytes'] / 1e6:6.0f} MB")
 worst = max(r["merge_seconds"] for r in metrics["ranks"])
 print(f"  merge + exchange: {100 * worst / metrics['seconds']:.1f} % of the analyze run (slowest rank)")
 if ranks == 1:

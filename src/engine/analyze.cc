@@ -113,6 +113,7 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
   for (double seconds : partition_seconds) own.finish_seconds += seconds;
   own.bytes_sent = cluster.bytes_sent();
   own.bytes_received = cluster.bytes_received();
+  own.peak_rss_bytes = PeakRssBytes();
   summary.ranks = GatherRankMetrics(cluster, own);
   if (cluster.rank() != 0) {
     summary.seconds =

@@ -25,7 +25,7 @@ class SingleProcessCluster final : public Cluster {
     all.push_back(std::move(bytes));
     return all;
   }
-  std::vector<std::string> AllToAll(std::vector<std::string> to_each) override { return to_each; }
+  std::vector<Pieces> AllToAllPieces(std::vector<Pieces> to_each) override { return to_each; }
   void Barrier() override {}
   [[noreturn]] void Abort(int exit_code) override { std::exit(exit_code); }
 };
@@ -89,19 +89,24 @@ class MpiCluster final : public Cluster {
     return all;
   }
 
-  std::vector<std::string> AllToAll(std::vector<std::string> to_each) override {
+  std::vector<Pieces> AllToAllPieces(std::vector<Pieces> to_each) override {
     if (to_each.size() != static_cast<size_t>(size_)) {
-      throw InternalError("AllToAll: one buffer per rank expected");
+      throw InternalError("AllToAll: one buffer list per rank expected");
     }
-    std::vector<uint64_t> send_sizes(size_), receive_sizes(size_);
-    for (int r = 0; r < size_; ++r) send_sizes[r] = to_each[r].size();
-    Check(MPI_Alltoall(send_sizes.data(), 1, MPI_UINT64_T, receive_sizes.data(), 1, MPI_UINT64_T,
-                       MPI_COMM_WORLD),
-          "MPI_Alltoall");
-    std::vector<std::string> from_each(size_);
+    const size_t pieces = to_each[0].size();
+    std::vector<uint64_t> send_sizes(size_ * pieces), receive_sizes(size_ * pieces);
+    for (int r = 0; r < size_; ++r) {
+      if (to_each[r].size() != pieces) throw InternalError("AllToAll: uneven piece counts");
+      for (size_t p = 0; p < pieces; ++p) send_sizes[r * pieces + p] = to_each[r][p].size();
+    }
+    Check(
+        MPI_Alltoall(send_sizes.data(), static_cast<int>(pieces), MPI_UINT64_T,
+                     receive_sizes.data(), static_cast<int>(pieces), MPI_UINT64_T, MPI_COMM_WORLD),
+        "MPI_Alltoall");
+    std::vector<Pieces> from_each(size_);
     from_each[rank_] = std::move(to_each[rank_]);
-    // Point to point, in pieces: messages between two ranks arrive in the
-    // order they were posted, so the pieces of one buffer need no tags.
+    // Point to point, in pieces of at most 1 GiB: messages between two ranks
+    // arrive in the order they were posted, so they need no tags.
     std::vector<MPI_Request> requests;
     auto post = [&](char* data, uint64_t size, int peer, bool send) {
       for (uint64_t offset = 0; offset < size; offset += kPieceBytes) {
@@ -119,14 +124,20 @@ class MpiCluster final : public Cluster {
     };
     for (int r = 0; r < size_; ++r) {
       if (r == rank_) continue;
-      from_each[r].resize(receive_sizes[r]);
-      post(from_each[r].data(), receive_sizes[r], r, /*send=*/false);
-      bytes_received_ += receive_sizes[r];
+      from_each[r].resize(pieces);
+      for (size_t p = 0; p < pieces; ++p) {
+        const uint64_t size = receive_sizes[r * pieces + p];
+        from_each[r][p].resize(size);
+        post(from_each[r][p].data(), size, r, /*send=*/false);
+        bytes_received_ += size;
+      }
     }
     for (int r = 0; r < size_; ++r) {
       if (r == rank_) continue;
-      post(to_each[r].data(), send_sizes[r], r, /*send=*/true);
-      bytes_sent_ += send_sizes[r];
+      for (std::string& piece : to_each[r]) {
+        post(piece.data(), piece.size(), r, /*send=*/true);
+        bytes_sent_ += piece.size();
+      }
     }
     Check(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE),
           "MPI_Waitall");

@@ -12,6 +12,8 @@ namespace borgscope {
 
 class Cluster {
  public:
+  using Pieces = std::vector<std::string>;
+
   virtual ~Cluster() = default;
   virtual int rank() const = 0;
   virtual int size() const = 0;
@@ -20,7 +22,18 @@ class Cluster {
   virtual std::vector<std::string> AllGather(std::string bytes) = 0;
   // Collective: to_each[r] goes to rank r; returns what each rank sent to
   // this one, in rank order (any sizes).
-  virtual std::vector<std::string> AllToAll(std::vector<std::string> to_each) = 0;
+  std::vector<std::string> AllToAll(std::vector<std::string> to_each) {
+    std::vector<Pieces> pieces(to_each.size());
+    for (size_t r = 0; r < to_each.size(); ++r) pieces[r].push_back(std::move(to_each[r]));
+    std::vector<std::string> from_each;
+    for (Pieces& received : AllToAllPieces(std::move(pieces))) {
+      from_each.push_back(std::move(received.front()));
+    }
+    return from_each;
+  }
+  // The same with several buffers per rank (no copying them into one):
+  // every rank sends the same number of pieces to every rank.
+  virtual std::vector<Pieces> AllToAllPieces(std::vector<Pieces> to_each) = 0;
   // Collective: rank 0 gets every rank's bytes in rank order; the others get
   // empty strings.
   std::vector<std::string> GatherToFirst(std::string bytes) {

@@ -44,31 +44,18 @@ void ExchangeByKey(std::span<KeyedState> states, Cluster& cluster) {
     }
     states[s].seconds += SecondsSince(start);
   });
-  std::vector<std::string> to_each(ranks);
+  // One piece per state for every rank (its own: empty, unsent).
+  std::vector<Cluster::Pieces> to_each(ranks);
   for (int r = 0; r < ranks; ++r) {
-    if (r == own) continue;
-    WireWriter message;
-    for (auto& state_parts : parts) {
-      message.PutBytes(state_parts[r]);
-      std::string().swap(state_parts[r]);
-    }
-    to_each[r] = message.Take();
+    for (auto& state_parts : parts) to_each[r].push_back(std::move(state_parts[r]));
   }
-  const std::vector<std::string> from_each = cluster.AllToAll(std::move(to_each));
-  // received[s][r]: state s's entries from rank r (views into from_each).
-  std::vector<std::vector<std::string_view>> received(states.size(),
-                                                      std::vector<std::string_view>(ranks));
-  for (int r = 0; r < ranks; ++r) {
-    if (r == own) continue;
-    WireReader in(from_each[r]);
-    for (size_t s = 0; s < states.size(); ++s) received[s][r] = in.GetBytes();
-  }
+  const std::vector<Cluster::Pieces> from_each = cluster.AllToAllPieces(std::move(to_each));
   tbb::parallel_for(size_t{0}, states.size(), [&](size_t s) {
     const auto start = std::chrono::steady_clock::now();
     for (int r = 0; r < ranks; ++r) {
       if (r == own) continue;
       (*states[s].state)
-          ->Absorb(std::move(*ReadPartialState(*states[s].analysis, nullptr, received[s][r], r)));
+          ->Absorb(std::move(*ReadPartialState(*states[s].analysis, nullptr, from_each[r][s], r)));
     }
     states[s].seconds += SecondsSince(start);
   });

@@ -46,6 +46,7 @@ struct RankScanMetrics {
   double finish_seconds = 0;  // keyed analyses: finishing its partition, sending summaries
   uint64_t bytes_sent = 0;    // payload delivered to other ranks (states, summaries)
   uint64_t bytes_received = 0;
+  uint64_t peak_rss_bytes = 0;  // of the rank's process, after its finish step
 };
 
 struct AnalysisScanMetrics {

@@ -64,6 +64,7 @@ void WriteMetricsJson(const AnalyzeSummary& summary, const AnalyzeOptions& optio
     entry["finish_seconds"] = rank.finish_seconds;
     entry["bytes_sent"] = rank.bytes_sent;
     entry["bytes_received"] = rank.bytes_received;
+    entry["peak_rss_bytes"] = rank.peak_rss_bytes;
     ranks.push_back(entry);
   }
   json["ranks"] = ranks;

@@ -17,7 +17,7 @@ namespace borgscope::testing {
 class ThreadRanks {
  public:
   explicit ThreadRanks(int size)
-      : size_(size), barrier_(size), mailbox_(size, std::vector<std::string>(size)) {}
+      : size_(size), barrier_(size), mailbox_(size, std::vector<Cluster::Pieces>(size)) {}
 
   // Runs body(cluster) on `size` threads, one rank each; returns when all are done.
   void Run(const std::function<void(Cluster&)>& body) {
@@ -36,13 +36,14 @@ class ThreadRanks {
     std::vector<std::string> AllGather(std::string bytes) override {
       return AllToAll(std::vector<std::string>(ranks_.size_, bytes));
     }
-    std::vector<std::string> AllToAll(std::vector<std::string> to_each) override {
+    std::vector<Pieces> AllToAllPieces(std::vector<Pieces> to_each) override {
       for (int r = 0; r < ranks_.size_; ++r) ranks_.mailbox_[rank_][r] = std::move(to_each[r]);
       ranks_.barrier_.arrive_and_wait();
-      std::vector<std::string> from_each;
+      std::vector<Pieces> from_each;
       for (int r = 0; r < ranks_.size_; ++r) {
         from_each.push_back(std::move(ranks_.mailbox_[r][rank_]));
-        if (r != rank_) bytes_received_ += from_each.back().size();
+        if (r == rank_) continue;
+        for (const std::string& piece : from_each.back()) bytes_received_ += piece.size();
       }
       ranks_.barrier_.arrive_and_wait();  // nobody writes before everyone has read
       return from_each;
@@ -57,7 +58,7 @@ class ThreadRanks {
 
   const int size_;
   std::barrier<> barrier_;
-  std::vector<std::vector<std::string>> mailbox_;  // [from][to]
+  std::vector<std::vector<Cluster::Pieces>> mailbox_;  // [from][to]
 };
 
 }  // namespace borgscope::testing
