@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "errors.h"
+#include "stream/allocator_tuning.h"
 #include "stream/embedded_broker.h"
 #include "stream/http_server.h"
 #include "stream/replay.h"
@@ -32,6 +33,7 @@ struct LiveArguments {
 
 int RunLive(const LiveArguments& arguments) {
   InstallStopSignals();
+  KeepFreedMemoryInProcess();
   BrokerOptions broker_options;
   broker_options.partitions = arguments.partitions;
   EmbeddedBroker broker(broker_options);

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "errors.h"
+#include "stream/allocator_tuning.h"
 #include "stream/replay.h"
 #include "stream/stop_signal.h"
 
@@ -27,6 +28,7 @@ struct ReplayArguments {
 
 int RunReplayCommand(const ReplayArguments& arguments) {
   InstallStopSignals();
+  KeepFreedMemoryInProcess();
   ReplayOptions options;
   options.trace_dir = arguments.trace_dir;
   options.brokers = arguments.brokers;

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "errors.h"
+#include "stream/allocator_tuning.h"
 #include "stream/http_server.h"
 #include "stream/stop_signal.h"
 #include "stream/stream_processor.h"
@@ -29,6 +30,7 @@ struct StreamArguments {
 
 int RunStream(const StreamArguments& arguments) {
   InstallStopSignals();
+  KeepFreedMemoryInProcess();
   StreamOptions options;
   options.brokers = arguments.brokers;
   options.group = arguments.group;

@@ -26,7 +26,6 @@ namespace borgscope {
 inline constexpr std::string_view kTaskEventsTopic = "task-events";
 inline constexpr std::string_view kJobEventsTopic = "job-events";
 inline constexpr const char* kSourceHeader = "source";
-inline constexpr const char* kProducedHeader = "produced_us";
 
 // Only job_events and task_events are streamed.
 std::string_view TopicOf(Table table);

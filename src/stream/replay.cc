@@ -127,7 +127,7 @@ ReplayResult RunReplay(const ReplayOptions& options) {
   ReplayResult result;
   const auto start = Clock::now();
   int64_t pace_origin = -1;
-  std::string value, key, source, produced_us;
+  std::string value, key, source;
   std::array<std::string_view, kMaxColumns> fields;
   struct TopicHandles {
     rd_kafka_topic_t* handles[2];
@@ -178,18 +178,15 @@ ReplayResult RunReplay(const ReplayOptions& options) {
     source.clear();
     fmt::format_to(std::back_inserter(source), "{}:{}:{}", TableName(row->table), row->shard,
                    row->line);
-    produced_us.clear();
-    fmt::format_to(std::back_inserter(produced_us), "{}", WallMicros());
-    // The C API straight away: no C++ Headers object per message.
+    // The C API straight away: no C++ Headers object per message. One header
+    // (each costs allocations); the produce time is the message timestamp.
     rd_kafka_topic_t* topic = topics[row->table == Table::kJobEvents ? 0 : 1];
     for (;;) {
       rd_kafka_resp_err_t err = rd_kafka_producev(
           producer->c_ptr(), RD_KAFKA_V_RKT(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
           RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_KEY(key.data(), key.size()),
           RD_KAFKA_V_HEADER(kSourceHeader, source.data(), static_cast<ssize_t>(source.size())),
-          RD_KAFKA_V_HEADER(kProducedHeader, produced_us.data(),
-                            static_cast<ssize_t>(produced_us.size())),
-          RD_KAFKA_V_END);
+          RD_KAFKA_V_TIMESTAMP(WallMicros() / 1000), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         producer->poll(10);

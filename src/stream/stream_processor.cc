@@ -251,11 +251,11 @@ void StreamProcessor::Run() {
       source = ParseSource(text);
     }
     if (!state_.Consume(*table, *fields, source)) return;
-    std::string_view produced = HeaderValue(headers, kProducedHeader);
-    int64_t produced_micros = 0;
-    if (std::from_chars(produced.data(), produced.data() + produced.size(), produced_micros).ec ==
-        std::errc()) {
-      stats_.latency.Observe(WallMicros() - produced_micros);
+    // Produce -> counted, from the message's create time (milliseconds).
+    const RdKafka::MessageTimestamp produced = message.timestamp();
+    if (produced.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_CREATE_TIME &&
+        produced.timestamp > 0) {
+      stats_.latency.Observe(WallMicros() - produced.timestamp * 1000);
     }
   };
   // Returns whether the message was data.

@@ -55,6 +55,11 @@ TEST_F(LiveDemoTest, TotalsEqualRowsAndQ3) {
   EXPECT_EQ(totals, BatchQ3Counts());
   EXPECT_NE(live_->Output().find("live: stream counted 460850 events"), std::string::npos)
       << live_->Output();
+  // Every counted event had its produce -> counted latency observed.
+  EXPECT_NE(
+      page->find("\nborgscope_event_latency_seconds_count " + std::to_string(kSampleEvents) + "\n"),
+      std::string::npos)
+      << *page;
 }
 
 TEST_F(LiveDemoTest, PrometheusScrapesTheTotals) {
