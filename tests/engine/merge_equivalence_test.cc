@@ -51,6 +51,34 @@ std::unique_ptr<AnalysisState> RoundTrip(const Analysis& analysis, const Analysi
   return copy;
 }
 
+// Consumes the shards of `table`, cut at random row boundaries, each piece
+// into one of `states` chosen at random.
+void ConsumeSplit(const Analysis& analysis, const TableShards& table,
+                  std::vector<std::unique_ptr<AnalysisState>>& states, std::mt19937_64& random) {
+  ShardReader reader(table.table, ColumnsWanted(analysis, table.table), false);
+  for (const ShardFile& shard : table.shards) {
+    reader.Read(
+        shard,
+        [&](const RowBatch& batch) {
+          size_t begin = 0;
+          while (begin < batch.size) {
+            size_t end = std::min(batch.size, begin + 1 + random() % 5000);
+            states[random() % states.size()]->Consume(SliceBatch(batch, begin, end));
+            begin = end;
+          }
+        },
+        nullptr);
+  }
+}
+
+std::map<std::string, std::string> FilesWritten(const ResultWriter& writer) {
+  std::map<std::string, std::string> files;
+  for (const std::string& name : writer.files_written()) {
+    files[name] = ReadText(writer.directory() / name);
+  }
+  return files;
+}
+
 // Consumes every table `analysis` needs, split `ways` ways at random row
 // boundaries; returns the files Finish writes, by name.
 std::map<std::string, std::string> RunSplit(const Analysis& analysis,
@@ -59,27 +87,13 @@ std::map<std::string, std::string> RunSplit(const Analysis& analysis,
   std::mt19937_64 random(seed);
   std::unique_ptr<AnalysisState> merged = analysis.NewState(nullptr);
   for (Table table : kAllTables) {
-    ColumnMask wanted = ColumnsWanted(analysis, table);
-    if (wanted == 0) continue;
+    if (ColumnsWanted(analysis, table) == 0) continue;
     auto shards = std::find_if(tables.begin(), tables.end(),
                                [&](const TableShards& t) { return t.table == table; });
     if (shards == tables.end()) continue;  // an optional table the trace lacks
     std::vector<std::unique_ptr<AnalysisState>> partials;
     for (int w = 0; w < ways; ++w) partials.push_back(analysis.NewState(merged.get()));
-    ShardReader reader(table, wanted, false);
-    for (const ShardFile& shard : shards->shards) {
-      reader.Read(
-          shard,
-          [&](const RowBatch& batch) {
-            size_t begin = 0;
-            while (begin < batch.size) {
-              size_t end = std::min(batch.size, begin + 1 + random() % 5000);
-              partials[random() % ways]->Consume(SliceBatch(batch, begin, end));
-              begin = end;
-            }
-          },
-          nullptr);
-    }
+    ConsumeSplit(analysis, *shards, partials, random);
     std::vector<std::unique_ptr<AnalysisState>> copies;
     for (const auto& partial : partials)
       copies.push_back(RoundTrip(analysis, *partial, merged.get()));
@@ -97,11 +111,7 @@ std::map<std::string, std::string> RunSplit(const Analysis& analysis,
   TempDir out;
   ResultWriter writer(out.path(), analysis.Info().id);
   analysis.Finish(*merged, writer);
-  std::map<std::string, std::string> files;
-  for (const std::string& name : writer.files_written()) {
-    files[name] = ReadText(writer.directory() / name);
-  }
-  return files;
+  return FilesWritten(writer);
 }
 
 // Rows of every table split at random over `ranks` states; the states are
@@ -113,22 +123,7 @@ std::map<std::string, std::string> RunAcrossRanks(const Analysis& analysis,
   std::vector<std::unique_ptr<AnalysisState>> states;
   for (int r = 0; r < ranks; ++r) states.push_back(analysis.NewState(nullptr));
   for (const TableShards& shards : tables) {
-    ColumnMask wanted = ColumnsWanted(analysis, shards.table);
-    if (wanted == 0) continue;
-    ShardReader reader(shards.table, wanted, false);
-    for (const ShardFile& shard : shards.shards) {
-      reader.Read(
-          shard,
-          [&](const RowBatch& batch) {
-            size_t begin = 0;
-            while (begin < batch.size) {
-              size_t end = std::min(batch.size, begin + 1 + random() % 5000);
-              states[random() % ranks]->Consume(SliceBatch(batch, begin, end));
-              begin = end;
-            }
-          },
-          nullptr);
-    }
+    if (ColumnsWanted(analysis, shards.table) != 0) ConsumeSplit(analysis, shards, states, random);
   }
   const auto& keyed = static_cast<const KeyedAnalysis&>(analysis);
   TempDir out;
@@ -141,11 +136,7 @@ std::map<std::string, std::string> RunAcrossRanks(const Analysis& analysis,
         cluster.GatherToFirst(keyed.FinishPartition(*state, cluster));
     if (cluster.rank() == 0) keyed.FinishSummaries(summaries, writer);
   });
-  std::map<std::string, std::string> files;
-  for (const std::string& name : writer.files_written()) {
-    files[name] = ReadText(writer.directory() / name);
-  }
-  return files;
+  return FilesWritten(writer);
 }
 
 void ExpectMergeEquivalence(const std::string& trace_dir) {
