@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "engine/analyze.h"
 #include "engine/cluster.h"
 #include "engine/progress.h"
@@ -79,16 +80,11 @@ int RunAnalyze(const AnalyzeArguments& arguments) {
 void RegisterAnalyzeCommand(CLI::App& app, CommandRunner& run) {
   auto arguments = std::make_shared<AnalyzeArguments>();
   CLI::App* command = app.add_subcommand("analyze", "Answer the questions q1..q11 in one pass");
-  command
-      ->add_option("--trace", arguments->trace_dir,
-                   "Trace folder holding <table>/part-NNNNN-of-MMMMM.csv.gz")
-      ->required()
-      ->check(CLI::ExistingDirectory);
+  AddTraceOption(*command, arguments->trace_dir);
   command->add_option("--out", arguments->out_dir, "Output folder")->capture_default_str();
   command->add_option("--only", arguments->only, "Analyses to run, e.g. q1,q3 (default: all)")
       ->delimiter(',');
-  command->add_option("--shards", arguments->shards,
-                      "Shard range of the sharded tables, e.g. 0-19 (default: all present)");
+  AddShardsOption(*command, arguments->shards);
   command->add_option("--threads", arguments->threads, "Threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
   command

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "engine/progress.h"
 #include "errors.h"
 #include "io/fetch.h"
@@ -200,8 +201,7 @@ void RegisterFetchCommand(CLI::App& app, CommandRunner& run) {
       ->add_option("--tables", arguments->tables,
                    "Tables, e.g. task_events,job_events (default: all six)")
       ->delimiter(',');
-  command->add_option("--shards", arguments->shards,
-                      "Shard range of the sharded tables, e.g. 0-19 (default: all)");
+  AddShardsOption(*command, arguments->shards);
   command->add_option("--base-url", arguments->base_url, "Bucket URL")->capture_default_str();
   command->add_option("--jobs", arguments->jobs, "Files downloaded at a time")
       ->check(CLI::Range(1, 64))

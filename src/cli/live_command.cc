@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "errors.h"
 #include "stream/allocator_tuning.h"
 #include "stream/embedded_broker.h"
@@ -99,26 +100,14 @@ void RegisterLiveCommand(CLI::App& app, CommandRunner& run) {
   auto arguments = std::make_shared<LiveArguments>();
   CLI::App* command = app.add_subcommand(
       "live", "Embedded broker + stream + replay in one process: the streaming demo");
-  command
-      ->add_option("--trace", arguments->trace_dir,
-                   "Trace folder holding <table>/part-NNNNN-of-MMMMM.csv.gz")
-      ->required()
-      ->check(CLI::ExistingDirectory);
-  command
-      ->add_option("--speed", arguments->speed,
-                   "Trace seconds per wall second (0 = as fast as possible)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  command->add_option("--shards", arguments->shards, "Shard range, e.g. 0-19 (default: all)");
+  AddTraceOption(*command, arguments->trace_dir);
+  AddSpeedOption(*command, arguments->speed);
+  AddShardsOption(*command, arguments->shards);
   command->add_option("--partitions", arguments->partitions, "Partitions per topic")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  command
-      ->add_option("--metrics-addr", arguments->metrics_address,
-                   "host:port of the dashboard and /metrics (port 0 picks a free one)")
-      ->capture_default_str();
-  command->add_option("--window", arguments->window, "Event-time window, e.g. 1h, 10m")
-      ->capture_default_str();
+  AddMetricsAddressOption(*command, arguments->metrics_address);
+  AddWindowOption(*command, arguments->window);
   command->add_flag("--exit-when-done", arguments->exit_when_done,
                     "Exit once the stream has counted the whole replay");
   command

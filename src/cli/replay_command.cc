@@ -1,9 +1,11 @@
 // borgscope replay: job_events and task_events into Kafka, in trace order.
 #include <fmt/core.h>
 
+#include <map>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "errors.h"
 #include "stream/allocator_tuning.h"
 #include "stream/replay.h"
@@ -23,7 +25,7 @@ struct ReplayArguments {
   std::string format = "json";
   double flush_timeout = 60;
   bool quiet = false;
-  std::vector<std::string> kafka_config;
+  std::map<std::string, std::string> kafka_config;
 };
 
 int RunReplayCommand(const ReplayArguments& arguments) {
@@ -45,11 +47,7 @@ int RunReplayCommand(const ReplayArguments& arguments) {
   options.format = arguments.format == "csv" ? EventFormat::kCsv : EventFormat::kJson;
   options.flush_timeout_ms = static_cast<int>(arguments.flush_timeout * 1000);
   options.progress = !arguments.quiet;
-  for (const std::string& setting : arguments.kafka_config) {
-    size_t equals = setting.find('=');
-    if (equals == std::string::npos) throw UsageError("-X expects name=value, got " + setting);
-    options.kafka_config[setting.substr(0, equals)] = setting.substr(equals + 1);
-  }
+  options.kafka_config = arguments.kafka_config;
   options.stop = &StopRequested();
 
   ReplayResult result = RunReplay(options);
@@ -75,23 +73,13 @@ void RegisterReplayCommand(CLI::App& app, CommandRunner& run) {
   auto arguments = std::make_shared<ReplayArguments>();
   CLI::App* command = app.add_subcommand(
       "replay", "Produce job_events and task_events to Kafka in trace-time order");
-  command
-      ->add_option("--trace", arguments->trace_dir,
-                   "Trace folder holding <table>/part-NNNNN-of-MMMMM.csv.gz")
-      ->required()
-      ->check(CLI::ExistingDirectory);
-  command->add_option("--brokers", arguments->brokers, "Kafka bootstrap servers host:port[,...]")
-      ->required();
-  command
-      ->add_option("--speed", arguments->speed,
-                   "Trace seconds per wall second (432000 = 5 trace days a second; 0 = as "
-                   "fast as possible)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  AddTraceOption(*command, arguments->trace_dir);
+  AddBrokersOption(*command, arguments->brokers);
+  AddSpeedOption(*command, arguments->speed);
   command->add_option("--rate", arguments->rate, "At most this many events a second (0 = no limit)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  command->add_option("--shards", arguments->shards, "Shard range, e.g. 0-19 (default: all)");
+  AddShardsOption(*command, arguments->shards);
   command->add_option("--tables", arguments->tables, "Tables to replay: task, job")
       ->delimiter(',')
       ->check(CLI::IsMember({"task", "job"}))
@@ -104,8 +92,7 @@ void RegisterReplayCommand(CLI::App& app, CommandRunner& run) {
                    "Seconds to wait at the end for the last deliveries")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  command->add_option("-X", arguments->kafka_config,
-                      "Extra librdkafka producer setting name=value (repeatable)");
+  AddKafkaConfigOption(*command, arguments->kafka_config, "producer");
   command->add_flag("--quiet,-q", arguments->quiet, "No progress line");
   command->callback(
       [&run, arguments] { run = [arguments] { return RunReplayCommand(*arguments); }; });

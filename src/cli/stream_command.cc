@@ -4,9 +4,11 @@
 #include <fmt/core.h>
 
 #include <cstdio>
+#include <map>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "errors.h"
 #include "stream/allocator_tuning.h"
 #include "stream/http_server.h"
@@ -25,7 +27,7 @@ struct StreamArguments {
   std::string window = "1h";
   double checkpoint_interval = 5;
   int session_timeout_ms = 10000;
-  std::vector<std::string> kafka_config;
+  std::map<std::string, std::string> kafka_config;
 };
 
 int RunStream(const StreamArguments& arguments) {
@@ -38,11 +40,7 @@ int RunStream(const StreamArguments& arguments) {
   options.window_micros = ParseWindowMicros(arguments.window);
   options.checkpoint_interval_seconds = arguments.checkpoint_interval;
   options.session_timeout_ms = arguments.session_timeout_ms;
-  for (const std::string& setting : arguments.kafka_config) {
-    size_t equals = setting.find('=');
-    if (equals == std::string::npos) throw UsageError("-X expects name=value, got " + setting);
-    options.kafka_config[setting.substr(0, equals)] = setting.substr(equals + 1);
-  }
+  options.kafka_config = arguments.kafka_config;
   options.stop = &StopRequested();
 
   StreamProcessor processor(options);
@@ -69,17 +67,12 @@ void RegisterStreamCommand(CLI::App& app, CommandRunner& run) {
   auto arguments = std::make_shared<StreamArguments>();
   CLI::App* command = app.add_subcommand(
       "stream", "Count task-events and job-events live; serve /metrics and a dashboard");
-  command->add_option("--brokers", arguments->brokers, "Kafka bootstrap servers host:port[,...]")
-      ->required();
+  AddBrokersOption(*command, arguments->brokers);
   command->add_option("--group", arguments->group, "Consumer group")->capture_default_str();
-  command
-      ->add_option("--metrics-addr", arguments->metrics_address,
-                   "host:port of /metrics and the dashboard (port 0 picks a free one)")
-      ->capture_default_str();
+  AddMetricsAddressOption(*command, arguments->metrics_address);
   command->add_option("--checkpoint", arguments->checkpoint_dir,
                       "Folder for checkpoints (state + offsets); resumes from it on start");
-  command->add_option("--window", arguments->window, "Event-time window, e.g. 1h, 30m, 1d")
-      ->capture_default_str();
+  AddWindowOption(*command, arguments->window);
   command
       ->add_option("--checkpoint-interval", arguments->checkpoint_interval,
                    "Seconds between checkpoints")
@@ -90,8 +83,7 @@ void RegisterStreamCommand(CLI::App& app, CommandRunner& run) {
                    "Consumer group session timeout (a restarted member waits this long)")
       ->check(CLI::Range(1000, 300000))
       ->capture_default_str();
-  command->add_option("-X", arguments->kafka_config,
-                      "Extra librdkafka consumer setting name=value (repeatable)");
+  AddKafkaConfigOption(*command, arguments->kafka_config, "consumer");
   command->callback([&run, arguments] { run = [arguments] { return RunStream(*arguments); }; });
 }
 

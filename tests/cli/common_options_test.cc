@@ -1,0 +1,30 @@
+// Options shared by several subcommands (src/cli/common_options.h), checked
+// through the binary as users meet them.
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace borgscope::testing {
+namespace {
+
+TEST(CommonOptions, KafkaSettingWithoutEqualsIsAUsageError) {
+  for (const std::string& command :
+       {"replay --trace " + kSampleDir.string() + " --brokers 127.0.0.1:1",
+        std::string("stream --brokers x")}) {
+    std::string output;
+    EXPECT_EQ(RunBinary(command + " -X linger.ms", &output), 2) << command;
+    EXPECT_NE(output.find("expects name=value, got linger.ms"), std::string::npos) << output;
+  }
+}
+
+TEST(CommonOptions, MissingTraceFolderIsAUsageError) {
+  for (std::string command : {"analyze", "replay --brokers x", "live"}) {
+    std::string output;
+    EXPECT_EQ(RunBinary(command + " --trace /nonexistent/borgscope-trace", &output), 2) << command;
+    EXPECT_NE(output.find("/nonexistent/borgscope-trace"), std::string::npos) << output;
+  }
+}
+
+}  // namespace
+}  // namespace borgscope::testing
