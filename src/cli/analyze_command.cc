@@ -92,7 +92,8 @@ void RegisterAnalyzeCommand(CLI::App& app, CommandRunner& run) {
                    "Bad rows: fail (stop with the error) or skip (count and report them)")
       ->check(CLI::IsMember({"fail", "skip"}))
       ->capture_default_str();
-  command->add_flag("--quiet,-q", arguments->quiet, "No progress and no summary");
+  command->add_flag("--quiet,-q", arguments->quiet,
+                    "No progress and no summary (notes and warnings still go to stderr)");
   command->add_flag("--no-plots", arguments->no_plots,
                     "Do not draw plots (which needs gnuplot); report.html then has none");
   command->callback([&run, arguments] { run = [arguments] { return RunAnalyze(*arguments); }; });
