@@ -92,13 +92,11 @@ class ClassSets {
                              [](const auto& entry) { return JobOf(entry.first); });
   }
   void Deserialize(WireReader& in) {
-    classes_.clear();
-    overflow_.clear();
     const uint64_t n = in.GetCount(sizeof(Entity) + 4);
-    classes_.reserve(n);
+    classes_.reserve(classes_.size() + n);
     for (uint64_t i = 0; i < n; ++i) {
       Entity entity = GetEntity<Entity>(in);
-      classes_[entity] = in.Get<uint32_t>();
+      classes_[entity] |= in.Get<uint32_t>();
     }
     for (uint64_t i = 0, overflow = in.GetCount(sizeof(Entity) + 8); i < overflow; ++i) {
       Entity entity = GetEntity<Entity>(in);

@@ -66,14 +66,13 @@ void MachineCapacities::KeepPartition(size_t part, size_t parts) {
 }
 
 void MachineCapacities::Deserialize(WireReader& in) {
-  machines_.clear();
   uint64_t count = in.GetCount(sizeof(int64_t) + 2 * kLastValueWireBytes);
-  machines_.reserve(count);
+  machines_.reserve(machines_.size() + count);
   for (uint64_t i = 0; i < count; ++i) {
     int64_t id = in.Get<int64_t>();
     MachineCapacity& capacity = machines_[id];
-    capacity.cpus = GetLastValue(in);
-    capacity.memory = GetLastValue(in);
+    capacity.cpus.Merge(GetLastValue(in));
+    capacity.memory.Merge(GetLastValue(in));
   }
 }
 

@@ -73,17 +73,16 @@ void MachineWindowUsage::KeepPartition(size_t part, size_t parts) {
 }
 
 void MachineWindowUsage::Deserialize(WireReader& in) {
-  windows_.clear();
   const uint64_t n = in.GetCount(16 + 2 * 17);
-  windows_.reserve(n);
+  windows_.reserve(windows_.size() + n);
   for (uint64_t i = 0; i < n; ++i) {
     MachineWindow key;
     key.machine_id = in.Get<int64_t>();
     key.window = in.Get<int64_t>();
     WindowLoad& load = windows_[key];
     for (int resource = 0; resource < 2; ++resource) {
-      load.sum[resource] = in.Get<__int128>();
-      load.present[resource] = in.Get<uint8_t>() != 0;
+      load.sum[resource] += in.Get<__int128>();
+      load.present[resource] = in.Get<uint8_t>() != 0 || load.present[resource];
     }
   }
 }

@@ -146,18 +146,16 @@ class OutcomeFlags {
     if (part != 0) evict_events_.clear();
   }
   void Deserialize(WireReader& in) {
-    flags_.clear();
-    evict_events_.clear();
     const uint64_t n = in.GetCount(sizeof(Entity) + 9);
-    flags_.reserve(n);
+    flags_.reserve(flags_.size() + n);
     for (uint64_t i = 0; i < n; ++i) {
       Entity entity = GetEntity<Entity>(in);
       int64_t group = in.Get<int64_t>();
-      flags_[{entity, group}] = in.Get<uint8_t>();
+      flags_[{entity, group}] |= in.Get<uint8_t>();
     }
     for (uint64_t i = 0, groups = in.GetCount(16); i < groups; ++i) {
       int64_t group = in.Get<int64_t>();
-      evict_events_[group] = in.Get<uint64_t>();
+      evict_events_[group] += in.Get<uint64_t>();
     }
   }
 

@@ -47,10 +47,9 @@ class Q10State : public AnalysisState {
   }
   void Deserialize(WireReader& in) override {
     capacities_.Deserialize(in);
-    evictions_.clear();
     for (uint64_t i = 0, n = in.GetCount(16); i < n; ++i) {
       int64_t machine = in.Get<int64_t>();
-      evictions_[machine] = in.Get<uint64_t>();
+      evictions_[machine] += in.Get<uint64_t>();
     }
   }
 
@@ -133,9 +132,9 @@ void Q10CapacityEvictions::Finish(const AnalysisState& merged, ResultWriter& out
     double spearman = Spearman(capacity_values, eviction_values);
     correlation.AddRow({resource, std::to_string(capacity_values.size()), FormatRatio(pearson),
                         FormatRatio(spearman)});
-    finding += fmt::format("{}{}: Pearson {} and Spearman {} over {} machines", finding.empty() ? "" : "; ",
-                           resource, FormatRatio(pearson), FormatRatio(spearman),
-                           capacity_values.size());
+    finding += fmt::format("{}{}: Pearson {} and Spearman {} over {} machines",
+                           finding.empty() ? "" : "; ", resource, FormatRatio(pearson),
+                           FormatRatio(spearman), capacity_values.size());
   }
   out.WriteCsv("evictions_by_capacity.csv", by_capacity);
   out.WriteCsv("correlation.csv", correlation);

@@ -71,11 +71,11 @@ class Q11State : public AnalysisState {
   }
   void Deserialize(WireReader& in) override {
     for (HourSums& hour : hours_) {
-      hour.rows = in.Get<uint64_t>();
-      hour.cpu_sum = in.Get<__int128>();
-      hour.cpu_count = in.Get<uint64_t>();
-      hour.memory_sum = in.Get<__int128>();
-      hour.memory_count = in.Get<uint64_t>();
+      hour.rows += in.Get<uint64_t>();
+      hour.cpu_sum += in.Get<__int128>();
+      hour.cpu_count += in.Get<uint64_t>();
+      hour.memory_sum += in.Get<__int128>();
+      hour.memory_count += in.Get<uint64_t>();
     }
   }
 
@@ -91,8 +91,7 @@ class Q11DailyCycle : public Analysis {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
-        "q11", "Daily usage cycle",
-        "Does the cluster's load follow a daily cycle?",
+        "q11", "Daily usage cycle", "Does the cluster's load follow a daily cycle?",
         "Per local hour of day of a task_usage row's start_time, hour = floor(19 + (t/1e6 - "
         "600)/3600) mod 24 (the trace window starts at 19:00 local time): rows (samples), and "
         "the plain mean of the non-empty cpu_rate and canonical_memory_usage values. All 24 "

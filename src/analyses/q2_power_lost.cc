@@ -85,8 +85,7 @@ class Q2PowerLost : public Analysis {
     return info;
   }
   std::vector<TableColumns> Needs() const override {
-    return {{Table::kMachineEvents,
-             MachineCapacities::Columns() | MachineUpDown::Columns()}};
+    return {{Table::kMachineEvents, MachineCapacities::Columns() | MachineUpDown::Columns()}};
   }
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q2State>();
@@ -157,15 +156,15 @@ void Q2PowerLost::Finish(const AnalysisState& merged_state, ResultWriter& out) c
                     "capacity_cpu_us", "lost_percent", "machines_removed_for_good",
                     "lost_percent_incl_removed"});
   summary.AddRow({std::to_string(offline_periods), std::to_string(machines_with_period),
-                  FormatFixed(lost), FormatFixed(capacity),
-                  FormatRatio(Percent(lost, capacity)), std::to_string(removed_for_good),
+                  FormatFixed(lost), FormatFixed(capacity), FormatRatio(Percent(lost, capacity)),
+                  std::to_string(removed_for_good),
                   FormatRatio(Percent(lost + lost_removed, capacity))});
   out.WriteCsv("power_lost.csv", summary);
 
   CsvTable by_length({"length_bucket", "periods", "lost_cpu_us"});
   for (size_t b = 0; b < kLengthBuckets.size(); ++b) {
-    by_length.AddRow({kLengthBuckets[b].label, std::to_string(bucket_periods[b]),
-                      FormatFixed(bucket_lost[b])});
+    by_length.AddRow(
+        {kLengthBuckets[b].label, std::to_string(bucket_periods[b]), FormatFixed(bucket_lost[b])});
   }
   out.WriteCsv("offline_periods_by_length.csv", by_length);
 

@@ -54,13 +54,12 @@ class EventCounts {
   }
   void Deserialize(WireReader& in) {
     for (auto& row : counts_) {
-      for (uint64_t& count : row) count = in.Get<uint64_t>();
+      for (uint64_t& count : row) count += in.Get<uint64_t>();
     }
-    overflow_.clear();
     for (uint64_t i = 0, n = in.GetCount(24); i < n; ++i) {
       int64_t klass = in.Get<int64_t>();
       int64_t type = in.Get<int64_t>();
-      overflow_[{klass, type}] = in.Get<uint64_t>();
+      overflow_[{klass, type}] += in.Get<uint64_t>();
     }
   }
   // Non-zero counts by (class, event type), class kNull for the empty class.
@@ -222,11 +221,8 @@ void Q3JobsTasksByClass::FinishSummaries(const std::vector<std::string>& summari
     WireReader in(summary);
     job_tally.AddSerialized(in);
     task_tally.AddSerialized(in);
-    for (EventCounts* counts : {&job_events, &task_events}) {
-      EventCounts partition;
-      partition.Deserialize(in);
-      counts->Merge(partition);
-    }
+    job_events.Deserialize(in);
+    task_events.Deserialize(in);
   }
   const uint64_t jobs = job_tally.distinct, tasks = task_tally.distinct;
   CsvTable jobs_table = CountsByClass(job_tally, "jobs");

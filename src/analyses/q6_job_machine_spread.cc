@@ -63,9 +63,8 @@ class Q6State : public AnalysisState {
     borgscope::KeepPartition(placements_, part, parts, [](const Placement& p) { return p.job_id; });
   }
   void Deserialize(WireReader& in) override {
-    placements_.clear();
     const uint64_t n = in.GetCount(24);
-    placements_.reserve(n);
+    placements_.reserve(placements_.size() + n);
     for (uint64_t i = 0; i < n; ++i) {
       Placement p;
       p.job_id = in.Get<int64_t>();

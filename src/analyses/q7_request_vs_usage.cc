@@ -113,24 +113,25 @@ class Q7State : public AnalysisState {
                              [](const auto& entry) { return entry.first.job_id; });
   }
   void Deserialize(WireReader& in) override {
-    tasks_.clear();
     const uint64_t n = in.GetCount(16 + 2 * 60);
-    tasks_.reserve(n);
+    tasks_.reserve(tasks_.size() + n);
     for (uint64_t i = 0; i < n; ++i) {
       TaskKey key;
       key.job_id = in.Get<int64_t>();
       key.task_index = in.Get<int64_t>();
       TaskResources& task = tasks_[key];
       for (int resource = 0; resource < 2; ++resource) {
-        LastValue& request = task.request[resource];
+        LastValue request;
         request.order.time = in.Get<int64_t>();
         request.order.shard = in.Get<uint32_t>();
         request.order.line = in.Get<uint64_t>();
         request.value = in.Get<int64_t>();
-        Usage& usage = task.usage[resource];
+        task.request[resource].Merge(request);
+        Usage usage;
         usage.weighted_sum = in.Get<__int128>();
         usage.weight = in.Get<int64_t>();
         usage.peak = in.Get<int64_t>();
+        task.usage[resource].Merge(usage);
       }
     }
   }

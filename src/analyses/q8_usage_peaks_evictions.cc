@@ -86,16 +86,15 @@ class Q8State : public AnalysisState {
   void Deserialize(WireReader& in) override {
     capacities_.Deserialize(in);
     usage_.Deserialize(in);
-    evictions_.clear();
     const uint64_t n = in.GetCount(24);
-    evictions_.reserve(n);
+    evictions_.reserve(evictions_.size() + n);
     for (uint64_t i = 0; i < n; ++i) {
       MachineWindow key;
       key.machine_id = in.Get<int64_t>();
       key.window = in.Get<int64_t>();
-      evictions_[key] = in.Get<uint64_t>();
+      evictions_[key] += in.Get<uint64_t>();
     }
-    evictions_without_machine_ = in.Get<uint64_t>();
+    evictions_without_machine_ += in.Get<uint64_t>();
   }
 
   MachineCapacities capacities_;

@@ -149,11 +149,10 @@ class Q9State : public AnalysisState {
     capacities_.Deserialize(in);
     updown_.Deserialize(in);
     usage_.Deserialize(in);
-    saw_usage_ = in.Get<uint8_t>() != 0;
-    task_events_end_ = in.Get<int64_t>();
-    tasks_.clear();
+    saw_usage_ = in.Get<uint8_t>() != 0 || saw_usage_;
+    task_events_end_ = std::max(task_events_end_, in.Get<int64_t>());
     const uint64_t n = in.GetCount(24);
-    tasks_.reserve(n);
+    tasks_.reserve(tasks_.size() + n);
     for (uint64_t t = 0; t < n; ++t) {
       TaskKey key;
       key.job_id = in.Get<int64_t>();

@@ -64,7 +64,9 @@ class AnalysisState {
   // `other`'s storage instead of copying it. Same result as Merge.
   virtual void Absorb(AnalysisState&& other) { Merge(other); }
   virtual void Serialize(WireWriter& out) const = 0;
-  // Replaces this state's content with what Serialize wrote.
+  // Adds what Serialize wrote into this state, as Merge of the serialized
+  // state would (into a fresh state: a copy of it). Ranks merge received
+  // states this way, without building a temporary state first.
   virtual void Deserialize(WireReader& in) = 0;
   // States of a KeyedAnalysis: writes into parts[p], in Serialize's format,
   // the entries whose key falls in partition p (PartitionOf); values of no

@@ -17,17 +17,14 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-std::unique_ptr<AnalysisState> ReadPartialState(const Analysis& analysis,
-                                                const AnalysisState* merged, std::string_view bytes,
-                                                int from_rank) {
-  std::unique_ptr<AnalysisState> state = analysis.NewState(merged);
+void MergeSerialized(const Analysis& analysis, AnalysisState& into, std::string_view bytes,
+                     int from_rank) {
   WireReader in(bytes);
-  state->Deserialize(in);
+  into.Deserialize(in);
   if (!in.AtEnd()) {
     throw InternalError(fmt::format("{}: rank {}'s partial state has bytes left over",
                                     analysis.Info().id, from_rank));
   }
-  return state;
 }
 
 void ExchangeByKey(std::span<KeyedState> states, Cluster& cluster) {
@@ -54,8 +51,7 @@ void ExchangeByKey(std::span<KeyedState> states, Cluster& cluster) {
     const auto start = std::chrono::steady_clock::now();
     for (int r = 0; r < ranks; ++r) {
       if (r == own) continue;
-      (*states[s].state)
-          ->Absorb(std::move(*ReadPartialState(*states[s].analysis, nullptr, from_each[r][s], r)));
+      MergeSerialized(*states[s].analysis, **states[s].state, from_each[r][s], r);
     }
     states[s].seconds += SecondsSince(start);
   });

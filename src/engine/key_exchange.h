@@ -25,9 +25,8 @@ struct KeyedState {
 // partition of the keys. Runs its parallel parts in the caller's task arena.
 void ExchangeByKey(std::span<KeyedState> states, Cluster& cluster);
 
-// A partial state read back from Serialize's bytes (sent by `from_rank`).
-std::unique_ptr<AnalysisState> ReadPartialState(const Analysis& analysis,
-                                                const AnalysisState* merged, std::string_view bytes,
-                                                int from_rank);
+// Merges a partial state's Serialize bytes (sent by `from_rank`) into `into`.
+void MergeSerialized(const Analysis& analysis, AnalysisState& into, std::string_view bytes,
+                     int from_rank);
 
 }  // namespace borgscope

@@ -25,6 +25,6 @@ std::vector<std::unique_ptr<Analysis>> CreateAnalyses(const std::vector<std::str
 
 }  // namespace borgscope
 
-#define BORGSCOPE_REGISTER_ANALYSIS(Type)                                              \
-  static const ::borgscope::AnalysisRegistration kRegistration##Type(                 \
+#define BORGSCOPE_REGISTER_ANALYSIS(Type)                             \
+  static const ::borgscope::AnalysisRegistration kRegistration##Type( \
       []() -> std::unique_ptr<::borgscope::Analysis> { return std::make_unique<Type>(); })

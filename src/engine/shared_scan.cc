@@ -231,13 +231,11 @@ void SharedScan::MergeRanks(const std::vector<size_t>& readers,
       const size_t i = readers[r];
       Clock::time_point merge_start = Clock::now();
       std::string_view bytes = in.GetBytes();
-      std::unique_ptr<AnalysisState> state;
       if (rank == cluster_.rank()) {
-        state = std::move(partials[r]);  // still here: no need to read it back
+        merged_[i]->Absorb(std::move(*partials[r]));  // still here: no need to read it back
       } else {
-        state = ReadPartialState(*analyses_[i], merged_[i].get(), bytes, rank);
+        MergeSerialized(*analyses_[i], *merged_[i], bytes, rank);
       }
-      merged_[i]->Absorb(std::move(*state));
       analysis_metrics_[i].merge_seconds += SecondsSince(merge_start);
     }
     all[rank].clear();

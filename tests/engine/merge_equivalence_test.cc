@@ -98,12 +98,23 @@ std::map<std::string, std::string> RunSplit(const Analysis& analysis,
     for (const auto& partial : partials)
       copies.push_back(RoundTrip(analysis, *partial, merged.get()));
     std::shuffle(copies.begin(), copies.end(), random);
-    // Merge (the source stays) and Absorb (the source is consumed) must agree.
+    // Merge (the source stays), Absorb (the source is consumed) and
+    // Deserialize into the merged state (as ranks do) must agree.
     for (const auto& copy : copies) {
-      if (random() % 2 == 0) {
-        merged->Merge(*copy);
-      } else {
-        merged->Absorb(std::move(*copy));
+      switch (random() % 3) {
+        case 0:
+          merged->Merge(*copy);
+          break;
+        case 1:
+          merged->Absorb(std::move(*copy));
+          break;
+        default: {
+          WireWriter writer;
+          copy->Serialize(writer);
+          WireReader reader(writer.bytes());
+          merged->Deserialize(reader);
+          EXPECT_TRUE(reader.AtEnd());
+        }
       }
     }
     merged = RoundTrip(analysis, *merged, nullptr);
