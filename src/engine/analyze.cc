@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "engine/registry.h"
 #include "engine/wire.h"
@@ -97,48 +98,47 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
   SharedScan scan(pointers, options.scan, cluster);
   summary.tables = scan.Run(tables);
 
-  // Keyed analyses under MPI: every rank finishes its partition of the keys,
-  // rank 0 writes from the summaries. (Alone, Finish runs both steps.)
-  std::vector<std::vector<std::string>> summaries(runnable.size());
-  std::vector<double> partition_seconds(runnable.size(), 0.0);
-  for (size_t i = 0; i < runnable.size() && cluster.size() > 1; ++i) {
-    const auto* keyed = dynamic_cast<const KeyedAnalysis*>(runnable[i].get());
-    if (keyed == nullptr) continue;
-    const auto partition_start = std::chrono::steady_clock::now();
-    summaries[i] = cluster.GatherToFirst(keyed->FinishPartition(scan.merged(i), cluster));
-    partition_seconds[i] =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - partition_start).count();
-  }
+  // Each analysis in turn. Keyed analyses under MPI: every rank finishes its
+  // partition of the keys and rank 0 writes from the summaries, one analysis
+  // at a time so that rank 0 holds one analysis's summaries at most. (Alone,
+  // Finish runs both steps.) Only rank 0 writes.
+  const bool writes = cluster.rank() == 0;
+  if (writes) std::filesystem::create_directories(options.out_dir);
   RankScanMetrics own = scan.rank_metrics();
-  for (double seconds : partition_seconds) own.finish_seconds += seconds;
+  for (size_t i = 0; i < runnable.size(); ++i) {
+    const auto finish_start = std::chrono::steady_clock::now();
+    const auto* keyed = dynamic_cast<const KeyedAnalysis*>(runnable[i].get());
+    const bool split = keyed != nullptr && cluster.size() > 1;
+    if (!split && !writes) continue;
+    std::optional<ResultWriter> writer;
+    if (writes) writer.emplace(options.out_dir, runnable[i]->Info().id);
+    if (split) {
+      std::vector<std::string> summaries =
+          cluster.GatherToFirst(keyed->FinishPartition(scan.merged(i), cluster));
+      own.finish_seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
+      if (writes) keyed->FinishSummaries(summaries, *writer);
+    } else {
+      runnable[i]->Finish(scan.merged(i), *writer);
+    }
+    if (!writes) continue;
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
+    AnalysisRunMetrics metrics;
+    metrics.id = runnable[i]->Info().id;
+    metrics.scan = scan.analysis_metrics(i);
+    metrics.finish_seconds = seconds;
+    metrics.files = writer->files_written();
+    summary.analyses.push_back(std::move(metrics));
+  }
   own.bytes_sent = cluster.bytes_sent();
   own.bytes_received = cluster.bytes_received();
   own.peak_rss_bytes = PeakRssBytes();
   summary.ranks = GatherRankMetrics(cluster, own);
-  if (cluster.rank() != 0) {
+  if (!writes) {
     summary.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return summary;  // rank 0 writes
-  }
-
-  std::filesystem::create_directories(options.out_dir);
-  for (size_t i = 0; i < runnable.size(); ++i) {
-    const auto finish_start = std::chrono::steady_clock::now();
-    ResultWriter writer(options.out_dir, runnable[i]->Info().id);
-    if (!summaries[i].empty()) {
-      static_cast<const KeyedAnalysis&>(*runnable[i]).FinishSummaries(summaries[i], writer);
-      summaries[i] = {};
-    } else {
-      runnable[i]->Finish(scan.merged(i), writer);
-    }
-    AnalysisRunMetrics metrics;
-    metrics.id = runnable[i]->Info().id;
-    metrics.scan = scan.analysis_metrics(i);
-    metrics.finish_seconds =
-        partition_seconds[i] +
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
-    metrics.files = writer.files_written();
-    summary.analyses.push_back(std::move(metrics));
+    return summary;
   }
   if (options.plots) {
     summary.plot_seconds = RenderAnalysisPlots(runnable, options.out_dir, summary.analyses);
