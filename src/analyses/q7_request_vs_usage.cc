@@ -227,8 +227,7 @@ std::string Q7RequestVsUsage::FinishPartition(const AnalysisState& partition, Cl
           {key, task.request[resource].value, mean, static_cast<double>(usage.peak) / kFixedOne});
     }
     out.Put(mine.usage_without_request);
-    out.Put<uint64_t>(mine.points.size());
-    for (const TaskPoint& point : mine.points) out.Put(point);
+    out.PutArray<TaskPoint>(mine.points);
   }
   return out.Take();
 }
@@ -240,9 +239,7 @@ void Q7RequestVsUsage::FinishSummaries(const std::vector<std::string>& summaries
     WireReader in(summary);
     for (int resource = 0; resource < 2; ++resource) {
       all[resource].usage_without_request += in.Get<uint64_t>();
-      for (uint64_t n = in.GetCount(sizeof(TaskPoint)); n > 0; --n) {
-        all[resource].points.push_back(in.Get<TaskPoint>());
-      }
+      in.GetArray(all[resource].points);
     }
   }
   CsvTable correlation({"resource", "tasks", "pearson", "spearman", "pearson_max", "spearman_max"});

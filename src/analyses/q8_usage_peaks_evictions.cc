@@ -191,8 +191,7 @@ std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partitio
     out.Put(mine.bucket_windows);
     out.Put(mine.bucket_evictions);
     out.Put(mine.counted);
-    out.Put<uint64_t>(mine.points.size());
-    for (const WindowPoint& point : mine.points) out.Put(point);
+    out.PutArray<WindowPoint>(mine.points);
   }
   return out.Take();
 }
@@ -214,9 +213,7 @@ void Q8UsagePeaksEvictions::FinishSummaries(const std::vector<std::string>& summ
         sums.bucket_evictions[bucket] += evictions[bucket];
       }
       sums.counted += in.Get<uint64_t>();
-      for (uint64_t n = in.GetCount(sizeof(WindowPoint)); n > 0; --n) {
-        sums.points.push_back(in.Get<WindowPoint>());
-      }
+      in.GetArray(sums.points);
     }
   }
 

@@ -107,17 +107,17 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
   RankScanMetrics own = scan.rank_metrics();
   for (size_t i = 0; i < runnable.size(); ++i) {
     const auto finish_start = std::chrono::steady_clock::now();
-    const auto* keyed = dynamic_cast<const KeyedAnalysis*>(runnable[i].get());
-    const bool split = keyed != nullptr && cluster.size() > 1;
+    const bool split = runnable[i]->SplitsByKey() && cluster.size() > 1;
     if (!split && !writes) continue;
     std::optional<ResultWriter> writer;
     if (writes) writer.emplace(options.out_dir, runnable[i]->Info().id);
     if (split) {
+      const auto& keyed = static_cast<const KeyedAnalysis&>(*runnable[i]);
       std::vector<std::string> summaries =
-          cluster.GatherToFirst(keyed->FinishPartition(scan.merged(i), cluster));
+          cluster.GatherToFirst(keyed.FinishPartition(scan.merged(i), cluster));
       own.finish_seconds +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
-      if (writes) keyed->FinishSummaries(summaries, *writer);
+      if (writes) keyed.FinishSummaries(summaries, *writer);
     } else {
       runnable[i]->Finish(scan.merged(i), *writer);
     }

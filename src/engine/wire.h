@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "errors.h"
 
@@ -18,6 +20,13 @@ class WireWriter {
   template <typename T>
   requires std::is_trivially_copyable_v<T>
   void Put(const T& value) { buffer_.append(reinterpret_cast<const char*>(&value), sizeof(T)); }
+  // A count-prefixed array of trivially copyable values, copied in one go.
+  template <typename T>
+  requires std::is_trivially_copyable_v<T>
+  void PutArray(std::span<const T> values) {
+    Put<uint64_t>(values.size());
+    buffer_.append(reinterpret_cast<const char*>(values.data()), values.size_bytes());
+  }
   void PutBytes(std::string_view bytes) {
     Put<uint64_t>(bytes.size());
     buffer_.append(bytes);
@@ -52,6 +61,16 @@ class WireReader {
     std::memcpy(&value, bytes_.data() + position_, sizeof(T));
     position_ += sizeof(T);
     return value;
+  }
+  // Appends what PutArray wrote to `values`.
+  template <typename T>
+  requires std::is_trivially_copyable_v<T>
+  void GetArray(std::vector<T>& values) {
+    const uint64_t count = GetCount(sizeof(T));
+    const size_t old_size = values.size();
+    values.resize(old_size + count);
+    std::memcpy(values.data() + old_size, bytes_.data() + position_, count * sizeof(T));
+    position_ += count * sizeof(T);
   }
   std::string_view GetBytes() {
     uint64_t size = Get<uint64_t>();
