@@ -8,7 +8,6 @@
 
 #include "cli/commands.h"
 #include "errors.h"
-#include "stream/allocator_tuning.h"
 #include "stream/embedded_broker.h"
 #include "stream/stop_signal.h"
 
@@ -33,7 +32,6 @@ void WriteFileAtomically(const std::string& path, const std::string& text) {
 
 int RunBroker(const BrokerArguments& arguments) {
   InstallStopSignals();
-  KeepFreedMemoryInProcess();
   EmbeddedBroker broker(arguments.broker);
   // Readers poll for the file: it appears complete or not at all.
   if (!arguments.bootstrap_file.empty()) {

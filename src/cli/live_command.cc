@@ -10,7 +10,6 @@
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "errors.h"
-#include "stream/allocator_tuning.h"
 #include "stream/embedded_broker.h"
 #include "stream/http_server.h"
 #include "stream/replay.h"
@@ -34,7 +33,6 @@ struct LiveArguments {
 
 int RunLive(const LiveArguments& arguments) {
   InstallStopSignals();
-  KeepFreedMemoryInProcess();
   BrokerOptions broker_options;
   broker_options.partitions = arguments.partitions;
   EmbeddedBroker broker(broker_options);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "cli/allocator_tuning.h"
 #include "cli/commands.h"
 #include "engine/cluster.h"
 #include "errors.h"
@@ -30,6 +31,7 @@ int Fail(int exit_code, const char* kind, const char* what) {
 
 int main(int argc, char** argv) {
   using namespace borgscope;
+  KeepFreedMemoryInProcess();
   CLI::App app{"borgscope: fast, exact answers about Google's Borg cluster traces"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "borgscope 0.1.0");

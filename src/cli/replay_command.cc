@@ -7,7 +7,6 @@
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "errors.h"
-#include "stream/allocator_tuning.h"
 #include "stream/replay.h"
 #include "stream/stop_signal.h"
 
@@ -30,7 +29,6 @@ struct ReplayArguments {
 
 int RunReplayCommand(const ReplayArguments& arguments) {
   InstallStopSignals();
-  KeepFreedMemoryInProcess();
   ReplayOptions options;
   options.trace_dir = arguments.trace_dir;
   options.brokers = arguments.brokers;

@@ -10,7 +10,6 @@
 #include "cli/commands.h"
 #include "cli/common_options.h"
 #include "errors.h"
-#include "stream/allocator_tuning.h"
 #include "stream/http_server.h"
 #include "stream/stop_signal.h"
 #include "stream/stream_processor.h"
@@ -32,7 +31,6 @@ struct StreamArguments {
 
 int RunStream(const StreamArguments& arguments) {
   InstallStopSignals();
-  KeepFreedMemoryInProcess();
   StreamOptions options;
   options.brokers = arguments.brokers;
   options.group = arguments.group;

@@ -1,4 +1,4 @@
-#include "stream/allocator_tuning.h"
+#include "cli/allocator_tuning.h"
 
 #include <malloc.h>
 
