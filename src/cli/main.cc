@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <exception>
 
-#include "cli/allocator_tuning.h"
 #include "cli/commands.h"
+#include "engine/allocator_tuning.h"
 #include "engine/cluster.h"
 #include "errors.h"
 
@@ -31,6 +31,7 @@ int Fail(int exit_code, const char* kind, const char* what) {
 
 int main(int argc, char** argv) {
   using namespace borgscope;
+  ReexecWithHugePageMalloc(argv);
   KeepFreedMemoryInProcess();
   CLI::App app{"borgscope: fast, exact answers about Google's Borg cluster traces"};
   app.require_subcommand(1);
