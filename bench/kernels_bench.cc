@@ -409,9 +409,10 @@ ColumnMask TaskEventsColumns(const Analysis& analysis) {
   return mask;
 }
 
-void Consume(benchmark::State& state, const Analysis* analysis) {
+// The shard's task_events parsed with the columns `analysis` reads.
+std::vector<RowBatch> ParsedBatches(benchmark::State& state, const Analysis& analysis) {
   const Sample& sample = GetSample();
-  BlockParser parser(Table::kTaskEvents, TaskEventsColumns(*analysis));
+  BlockParser parser(Table::kTaskEvents, TaskEventsColumns(analysis));
   std::vector<RowBatch> batches(sample.blocks.size());
   uint64_t line = 1;
   for (size_t b = 0; b < sample.blocks.size(); ++b) {
@@ -421,9 +422,16 @@ void Consume(benchmark::State& state, const Analysis* analysis) {
                          sample.text.data() + sample.blocks[b].second, line, batches[b], policy);
     if (policy.fatal) {
       state.SkipWithError(policy.fatal->Describe(parser.spec()).c_str());
-      return;
+      return {};
     }
   }
+  return batches;
+}
+
+void Consume(benchmark::State& state, const Analysis* analysis) {
+  const Sample& sample = GetSample();
+  const std::vector<RowBatch> batches = ParsedBatches(state, *analysis);
+  if (batches.empty()) return;
   // What the scan hands a task_events state: the state merged over the tables
   // read before (empty here).
   std::unique_ptr<AnalysisState> merged = analysis->NewState(nullptr);
@@ -440,6 +448,27 @@ void Consume(benchmark::State& state, const Analysis* analysis) {
   state.SetLabel(sample.label);
 }
 
+// A keyed state after the shard, split for 2 ranks as rank 0 does before
+// the exchange: the entries of partition 1 serialized, its own left in place.
+void SerializeForRanks(benchmark::State& state, const Analysis* analysis) {
+  const Sample& sample = GetSample();
+  const std::vector<RowBatch> batches = ParsedBatches(state, *analysis);
+  if (batches.empty()) return;
+  std::unique_ptr<AnalysisState> consumed = analysis->NewState(nullptr);
+  for (const RowBatch& batch : batches) consumed->Consume(batch);
+  size_t bytes = 0;
+  for (auto _ : state) {
+    std::vector<WireWriter> parts(2);
+    parts[0].SkipEntries();  // rank 0's own
+    consumed->SerializePartitions(parts);
+    bytes = parts[1].bytes().size();
+    benchmark::DoNotOptimize(parts[1].bytes().data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * sample.rows));
+  state.SetLabel(sample.label);
+}
+
 }  // namespace
 }  // namespace borgscope::bench
 
@@ -451,6 +480,11 @@ int main(int argc, char** argv) {
     if (bench::TaskEventsColumns(*analysis) == 0) continue;
     benchmark::RegisterBenchmark(fmt::format("BM_Consume/{}", analysis->Info().id).c_str(),
                                  bench::Consume, analysis.get())
+        ->Unit(benchmark::kMillisecond);
+    if (!analysis->SplitsByKey()) continue;
+    benchmark::RegisterBenchmark(
+        fmt::format("BM_SerializeForRanks/{}", analysis->Info().id).c_str(),
+        bench::SerializeForRanks, analysis.get())
         ->Unit(benchmark::kMillisecond);
   }
   benchmark::Initialize(&argc, argv);

@@ -70,7 +70,8 @@ class AnalysisState {
   virtual void Deserialize(WireReader& in) = 0;
   // States of a KeyedAnalysis: writes into parts[p], in Serialize's format,
   // the entries whose key falls in partition p (PartitionOf); values of no
-  // key (totals, maxima) go to part 0.
+  // key (totals, maxima) go to part 0. A part that skips entries
+  // (WireWriter::SkipEntries: the rank's own) gets none of the keyed entries.
   virtual void SerializePartitions(std::span<WireWriter> /*parts*/) const {
     throw InternalError("this analysis state is not split by key");
   }

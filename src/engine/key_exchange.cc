@@ -34,6 +34,7 @@ void ExchangeByKey(std::span<KeyedState> states, Cluster& cluster) {
   tbb::parallel_for(size_t{0}, states.size(), [&](size_t s) {
     const auto start = std::chrono::steady_clock::now();
     std::vector<WireWriter> writers(ranks);
+    writers[own].SkipEntries();
     (*states[s].state)->SerializePartitions(writers);
     (*states[s].state)->KeepPartition(own, ranks);  // its own keys stay where they are
     for (int r = 0; r < ranks; ++r) {

@@ -24,7 +24,8 @@ inline size_t PartitionOf(int64_t id, size_t parts) {
 }
 
 // Writes a count-prefixed list of `entries` into every part: the entries whose
-// PartitionOf(id_of(entry)) is that part, each written by write(out, entry).
+// PartitionOf(id_of(entry)) is that part, each written by write(out, entry);
+// none into a part that skips entries (its list says 0).
 // With one part this is the plain count-prefixed list Serialize writes.
 template <typename Entries, typename IdOf, typename Write>
 void SerializeByPartition(const Entries& entries, std::span<WireWriter> parts, IdOf id_of,
@@ -34,6 +35,7 @@ void SerializeByPartition(const Entries& entries, std::span<WireWriter> parts, I
   for (WireWriter& part : parts) count_at.push_back(part.Reserve<uint64_t>());
   for (const auto& entry : entries) {
     size_t p = PartitionOf(id_of(entry), parts.size());
+    if (parts[p].skips_entries()) continue;
     write(parts[p], entry);
     ++counts[p];
   }

@@ -3,12 +3,14 @@
 // integers and length-prefixed byte strings. Threads, MPI ranks and stream
 // checkpoints all merge through states written and read with these.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "errors.h"
@@ -19,23 +21,24 @@ class WireWriter {
  public:
   template <typename T>
   requires std::is_trivially_copyable_v<T>
-  void Put(const T& value) { buffer_.append(reinterpret_cast<const char*>(&value), sizeof(T)); }
+  void Put(const T& value) { std::memcpy(Append(sizeof(T)), &value, sizeof(T)); }
   // A count-prefixed array of trivially copyable values, copied in one go.
   template <typename T>
   requires std::is_trivially_copyable_v<T>
   void PutArray(std::span<const T> values) {
     Put<uint64_t>(values.size());
-    buffer_.append(reinterpret_cast<const char*>(values.data()), values.size_bytes());
+    if (!values.empty())
+      std::memcpy(Append(values.size_bytes()), values.data(), values.size_bytes());
   }
   void PutBytes(std::string_view bytes) {
     Put<uint64_t>(bytes.size());
-    buffer_.append(bytes);
+    if (!bytes.empty()) std::memcpy(Append(bytes.size()), bytes.data(), bytes.size());
   }
   // Room for a value written later with Patch (counts known only at the end).
   template <typename T>
   requires std::is_trivially_copyable_v<T> size_t Reserve() {
-    size_t offset = buffer_.size();
-    buffer_.append(sizeof(T), '\0');
+    size_t offset = size_;
+    std::memset(Append(sizeof(T)), 0, sizeof(T));
     return offset;
   }
   template <typename T>
@@ -43,11 +46,33 @@ class WireWriter {
   void Patch(size_t offset, const T& value) {
     std::memcpy(buffer_.data() + offset, &value, sizeof(T));
   }
-  const std::string& bytes() const { return buffer_; }
-  std::string Take() { return std::move(buffer_); }
+  std::string_view bytes() const { return {buffer_.data(), size_}; }
+  std::string Take() {
+    buffer_.resize(size_);
+    size_ = 0;
+    return std::exchange(buffer_, std::string());
+  }
+
+  // Marks the part of a split that stays in place (a rank's own partition):
+  // SerializeByPartition writes no keyed entries into it.
+  void SkipEntries() { skip_entries_ = true; }
+  bool skips_entries() const { return skip_entries_; }
 
  private:
-  std::string buffer_;
+  // Inline and without std::string::append (out of line in libstdc++): states
+  // are written a few bytes at a time, millions of times per exchange.
+  char* Append(size_t size) {
+    if (buffer_.size() - size_ < size) [[unlikely]]
+      Grow(size);
+    char* at = buffer_.data() + size_;
+    size_ += size;
+    return at;
+  }
+  void Grow(size_t size) { buffer_.resize(std::max(size_ + size, 2 * buffer_.size() + 256)); }
+
+  std::string buffer_;  // [0, size_) written, the rest room to grow
+  size_t size_ = 0;
+  bool skip_entries_ = false;
 };
 
 class WireReader {
