@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -40,7 +41,11 @@ void ReexecWithHugePageMalloc(char** argv, const char* program) {
   const std::string wanted =
       (current.empty() ? "" : current + ":") + std::string(kHugePageTunable) + "=1";
   if (setenv("GLIBC_TUNABLES", wanted.c_str(), /*overwrite=*/1) != 0) return;
-  execv(program, argv);
+  // The program's own path rather than /proc/self/exe: the process's name
+  // (ps, top, perf) is the name of the file executed.
+  std::error_code error;
+  const std::filesystem::path path = std::filesystem::read_symlink(program, error);
+  execv(error ? program : path.c_str(), argv);
   // No /proc, or the exec failed: run on with the default allocator setup.
 }
 

@@ -21,7 +21,7 @@ namespace borgscope {
 // environment) with glibc.malloc.hugetlb=1 added; otherwise, or if that
 // fails, returns. Setting glibc.malloc.hugetlb=0 turns it off. Not done under
 // valgrind (it would lose the process) nor for set-uid runs. `program` is
-// what is executed (tests pass another program).
+// what is executed, symbolic links resolved (tests pass another program).
 void ReexecWithHugePageMalloc(char** argv, const char* program = "/proc/self/exe");
 
 // Call once, at the start of the process.
