@@ -93,7 +93,7 @@ class ClassSets {
   }
   void Deserialize(WireReader& in) {
     const uint64_t n = in.GetCount(sizeof(Entity) + 4);
-    classes_.reserve(classes_.size() + n);
+    ReserveForMore(classes_, n);
     for (uint64_t i = 0; i < n; ++i) {
       Entity entity = GetEntity<Entity>(in);
       classes_[entity] |= in.Get<uint32_t>();

@@ -1,5 +1,6 @@
 #include "analyses/machine_capacity.h"
 
+#include "analyses/absorb.h"
 #include "engine/key_partition.h"
 
 namespace borgscope {
@@ -67,7 +68,7 @@ void MachineCapacities::KeepPartition(size_t part, size_t parts) {
 
 void MachineCapacities::Deserialize(WireReader& in) {
   uint64_t count = in.GetCount(sizeof(int64_t) + 2 * kLastValueWireBytes);
-  machines_.reserve(machines_.size() + count);
+  ReserveForMore(machines_, count);
   for (uint64_t i = 0; i < count; ++i) {
     int64_t id = in.Get<int64_t>();
     MachineCapacity& capacity = machines_[id];

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "analyses/absorb.h"
 #include "engine/key_partition.h"
 
 namespace borgscope {
@@ -57,7 +58,7 @@ void MachineUpDown::KeepPartition(size_t part, size_t parts) {
 void MachineUpDown::Deserialize(WireReader& in) {
   trace_end_ = std::max(trace_end_, in.Get<int64_t>());
   const uint64_t machines = in.GetCount(16);
-  events_.reserve(events_.size() + machines);
+  ReserveForMore(events_, machines);
   for (uint64_t m = 0; m < machines; ++m) {
     auto& events = events_[in.Get<int64_t>()];
     for (uint64_t e = 0, count = in.GetCount(21); e < count; ++e) {

@@ -74,7 +74,7 @@ void MachineWindowUsage::KeepPartition(size_t part, size_t parts) {
 
 void MachineWindowUsage::Deserialize(WireReader& in) {
   const uint64_t n = in.GetCount(16 + 2 * 17);
-  windows_.reserve(windows_.size() + n);
+  ReserveForMore(windows_, n);
   for (uint64_t i = 0; i < n; ++i) {
     MachineWindow key;
     key.machine_id = in.Get<int64_t>();

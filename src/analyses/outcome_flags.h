@@ -147,7 +147,7 @@ class OutcomeFlags {
   }
   void Deserialize(WireReader& in) {
     const uint64_t n = in.GetCount(sizeof(Entity) + 9);
-    flags_.reserve(flags_.size() + n);
+    ReserveForMore(flags_, n);
     for (uint64_t i = 0; i < n; ++i) {
       Entity entity = GetEntity<Entity>(in);
       int64_t group = in.Get<int64_t>();

@@ -64,7 +64,7 @@ class Q6State : public AnalysisState {
   }
   void Deserialize(WireReader& in) override {
     const uint64_t n = in.GetCount(24);
-    placements_.reserve(placements_.size() + n);
+    ReserveForMore(placements_, n);
     for (uint64_t i = 0; i < n; ++i) {
       Placement p;
       p.job_id = in.Get<int64_t>();

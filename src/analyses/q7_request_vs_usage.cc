@@ -114,7 +114,7 @@ class Q7State : public AnalysisState {
   }
   void Deserialize(WireReader& in) override {
     const uint64_t n = in.GetCount(16 + 2 * 60);
-    tasks_.reserve(tasks_.size() + n);
+    ReserveForMore(tasks_, n);
     for (uint64_t i = 0; i < n; ++i) {
       TaskKey key;
       key.job_id = in.Get<int64_t>();

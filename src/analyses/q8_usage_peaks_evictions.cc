@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 
+#include "analyses/absorb.h"
 #include "analyses/correlation.h"
 #include "analyses/machine_capacity.h"
 #include "analyses/machine_window_usage.h"
@@ -87,7 +88,7 @@ class Q8State : public AnalysisState {
     capacities_.Deserialize(in);
     usage_.Deserialize(in);
     const uint64_t n = in.GetCount(24);
-    evictions_.reserve(evictions_.size() + n);
+    ReserveForMore(evictions_, n);
     for (uint64_t i = 0; i < n; ++i) {
       MachineWindow key;
       key.machine_id = in.Get<int64_t>();

@@ -152,7 +152,7 @@ class Q9State : public AnalysisState {
     saw_usage_ = in.Get<uint8_t>() != 0 || saw_usage_;
     task_events_end_ = std::max(task_events_end_, in.Get<int64_t>());
     const uint64_t n = in.GetCount(24);
-    tasks_.reserve(tasks_.size() + n);
+    ReserveForMore(tasks_, n);
     for (uint64_t t = 0; t < n; ++t) {
       TaskKey key;
       key.job_id = in.Get<int64_t>();
