@@ -14,76 +14,79 @@ ColumnMask MachineWindowUsage::Columns() {
          ColumnBit(kCanonicalMemoryUsage);
 }
 
+void MachineWindowUsage::Chunk::Add(const uint16_t (&present_bits)[2], const ChunkSums& more) {
+  for (int w = 0; w < kChunkWindows; ++w) {
+    sums.sum[w][0] += more.sum[w][0];
+    sums.sum[w][1] += more.sum[w][1];
+  }
+  present[0] |= present_bits[0];
+  present[1] |= present_bits[1];
+}
+
 void MachineWindowUsage::Consume(const RowBatch& rows) {
   using namespace task_usage;
+  static_assert(std::has_single_bit(static_cast<unsigned>(kChunkWindows)));
+  constexpr int kShift = std::countr_zero(static_cast<unsigned>(kChunkWindows));
   for (size_t r = 0; r < rows.size; ++r) {
     int64_t cpu = rows.Value(kCpuRate, r), memory = rows.Value(kCanonicalMemoryUsage, r);
     if (cpu == kNull && memory == kNull) continue;
     int64_t start = rows.Value(kStartTime, r);
     int64_t duration = std::max<int64_t>(0, rows.Value(kEndTime, r) - start);
-    WindowLoad& load = windows_[MachineWindow{rows.Value(kMachineId, r), WindowOf(start)}];
+    const int64_t window = WindowOf(start);
+    // Arithmetic shift and mask: floor division, also for windows before 0.
+    Chunk& chunk = chunks_[MachineChunk{rows.Value(kMachineId, r), window >> kShift}];
+    const int w = static_cast<int>(window & (kChunkWindows - 1));
     if (cpu != kNull) {
-      load.sum[0] += static_cast<__int128>(cpu) * duration;
-      load.present[0] = true;
+      chunk.sums.sum[w][0] += static_cast<__int128>(cpu) * duration;
+      chunk.present[0] |= uint16_t{1} << w;
     }
     if (memory != kNull) {
-      load.sum[1] += static_cast<__int128>(memory) * duration;
-      load.present[1] = true;
+      chunk.sums.sum[w][1] += static_cast<__int128>(memory) * duration;
+      chunk.present[1] |= uint16_t{1} << w;
     }
   }
 }
 
 void MachineWindowUsage::Merge(const MachineWindowUsage& other) {
-  for (const auto& [key, theirs] : other.windows_) {
-    WindowLoad& mine = windows_[key];
-    for (int resource = 0; resource < 2; ++resource) {
-      mine.sum[resource] += theirs.sum[resource];
-      mine.present[resource] = mine.present[resource] || theirs.present[resource];
-    }
-  }
+  for (const auto& [key, theirs] : other.chunks_) chunks_[key].Add(theirs.present, theirs.sums);
 }
 
 void MachineWindowUsage::Absorb(MachineWindowUsage&& other) {
-  AbsorbMap(windows_, std::move(other.windows_), [](WindowLoad& mine, const WindowLoad& theirs) {
-    for (int resource = 0; resource < 2; ++resource) {
-      mine.sum[resource] += theirs.sum[resource];
-      mine.present[resource] = mine.present[resource] || theirs.present[resource];
-    }
-  });
+  AbsorbMap(chunks_, std::move(other.chunks_),
+            [](Chunk& mine, const Chunk& theirs) { mine.Add(theirs.present, theirs.sums); });
 }
 
 void MachineWindowUsage::Serialize(WireWriter& out) const { SerializePartitions({&out, 1}); }
 
 void MachineWindowUsage::SerializePartitions(std::span<WireWriter> parts) const {
   SerializeByPartition(
-      windows_, parts, [](const auto& entry) { return entry.first.machine_id; },
+      chunks_, parts, [](const auto& entry) { return entry.first.machine_id; },
       [](WireWriter& out, const auto& entry) {
-        out.Put(entry.first.machine_id);
-        out.Put(entry.first.window);
-        for (int resource = 0; resource < 2; ++resource) {
-          out.Put(entry.second.sum[resource]);
-          out.Put<uint8_t>(entry.second.present[resource]);
-        }
+        const auto& [key, chunk] = entry;
+        out.Put(key.machine_id);
+        out.Put(key.chunk);
+        out.Put(chunk.present);
+        out.Put(chunk.sums);
       });
 }
 
 void MachineWindowUsage::KeepPartition(size_t part, size_t parts) {
-  borgscope::KeepPartition(windows_, part, parts,
+  borgscope::KeepPartition(chunks_, part, parts,
                            [](const auto& entry) { return entry.first.machine_id; });
 }
 
 void MachineWindowUsage::Deserialize(WireReader& in) {
-  const uint64_t n = in.GetCount(16 + 2 * 17);
-  ReserveForMore(windows_, n);
+  constexpr size_t kEntryBytes = 2 * sizeof(int64_t) + sizeof(uint16_t[2]) + sizeof(ChunkSums);
+  const uint64_t n = in.GetCount(kEntryBytes);
+  ReserveForMore(chunks_, n);
   for (uint64_t i = 0; i < n; ++i) {
-    MachineWindow key;
+    MachineChunk key;
     key.machine_id = in.Get<int64_t>();
-    key.window = in.Get<int64_t>();
-    WindowLoad& load = windows_[key];
-    for (int resource = 0; resource < 2; ++resource) {
-      load.sum[resource] += in.Get<__int128>();
-      load.present[resource] = in.Get<uint8_t>() != 0 || load.present[resource];
-    }
+    key.chunk = in.Get<int64_t>();
+    uint16_t present[2];
+    present[0] = in.Get<uint16_t>();
+    present[1] = in.Get<uint16_t>();
+    chunks_[key].Add(present, in.Get<ChunkSums>());
   }
 }
 

@@ -4,10 +4,17 @@
 // in it, per resource (cpu_rate, canonical_memory_usage). Divided by 300 s it
 // is the machine's mean load over the window. Shared by q8 and q9.
 // Merge: exact integer sums per (machine, window).
+//
+// Windows are kept in chunks of kChunkWindows consecutive windows of one
+// machine: a row adds into a slot of its chunk, and the state is merged,
+// split by machine and sent a chunk at a time (one hash entry and one block
+// copy per chunk, not per window: the machine-window table is the largest
+// state ranks exchange).
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/hash/hash.h>
 
+#include <bit>
 #include <cstdint>
 #include <span>
 
@@ -30,6 +37,7 @@ struct MachineWindow {
   }
 };
 
+// One machine-window's load, as ForEachWindow hands it out.
 struct WindowLoad {
   __int128 sum[2] = {0, 0};          // cpu, memory: fixed point x microseconds
   bool present[2] = {false, false};  // the window has a row with a value
@@ -37,6 +45,8 @@ struct WindowLoad {
 
 class MachineWindowUsage {
  public:
+  static constexpr int kChunkWindows = 16;  // 80 minutes
+
   static ColumnMask Columns();
 
   void Consume(const RowBatch& task_usage);
@@ -48,7 +58,22 @@ class MachineWindowUsage {
   void KeepPartition(size_t part, size_t parts);
   void Deserialize(WireReader& in);
 
-  const absl::flat_hash_map<MachineWindow, WindowLoad>& windows() const { return windows_; }
+  // fn(const MachineWindow&, const WindowLoad&) for every machine-window with
+  // a value of either resource, in no particular order.
+  template <typename Fn>
+  void ForEachWindow(Fn fn) const {
+    for (const auto& [key, chunk] : chunks_) {
+      for (uint32_t mask = chunk.present[0] | chunk.present[1]; mask != 0; mask &= mask - 1) {
+        const int w = std::countr_zero(mask);
+        WindowLoad load;
+        for (int resource = 0; resource < 2; ++resource) {
+          load.sum[resource] = chunk.sums.sum[w][resource];
+          load.present[resource] = (chunk.present[resource] >> w) & 1;
+        }
+        fn(MachineWindow{key.machine_id, key.chunk * kChunkWindows + w}, load);
+      }
+    }
+  }
 
   // floor(10 x load / capacity), capped at 10, exactly: load = sum / 300 s.
   static int UsageBucket(__int128 sum, int64_t capacity);
@@ -56,7 +81,27 @@ class MachineWindowUsage {
   static bool OverCapacity(__int128 sum, int64_t capacity);
 
  private:
-  absl::flat_hash_map<MachineWindow, WindowLoad> windows_;
+  struct MachineChunk {
+    int64_t machine_id = 0;
+    int64_t chunk = 0;  // windows [chunk x kChunkWindows, (chunk + 1) x kChunkWindows)
+    friend bool operator==(const MachineChunk&, const MachineChunk&) = default;
+    template <typename H>
+    friend H AbslHashValue(H state, const MachineChunk& key) {
+      return H::combine(std::move(state), key.machine_id, key.chunk);
+    }
+  };
+  // The sums of a chunk's windows, window-major so that a row's cpu and
+  // memory sums share a cache line. No padding: sent as one block.
+  struct ChunkSums {
+    __int128 sum[kChunkWindows][2] = {};
+  };
+  struct Chunk {
+    uint16_t present[2] = {0, 0};  // bit w: window w has a value (cpu, memory); next to the key
+    ChunkSums sums;
+    void Add(const uint16_t (&present_bits)[2], const ChunkSums& more);
+  };
+
+  absl::flat_hash_map<MachineChunk, Chunk> chunks_;
 };
 
 }  // namespace borgscope

@@ -165,7 +165,6 @@ std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partitio
   const auto& state = static_cast<const Q8State&>(partition);
   // Hash order is fine: bucket counts are sums, and FinishSummaries puts the
   // points in key order.
-  const auto& windows = state.usage_.windows();
   uint64_t total_evictions = state.evictions_without_machine_;
   for (const auto& [key, count] : state.evictions_) total_evictions += count;
   WireWriter out;
@@ -173,11 +172,11 @@ std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partitio
   out.Put(state.evictions_without_machine_);
   for (int resource = 0; resource < 2; ++resource) {
     ResourceWindows mine;
-    for (const auto& [key, load] : windows) {
-      if (!load.present[resource]) continue;
+    state.usage_.ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
+      if (!load.present[resource]) return;
       int64_t capacity = resource == 0 ? state.capacities_.Cpus(key.machine_id)
                                        : state.capacities_.Memory(key.machine_id);
-      if (capacity == kNull || capacity <= 0) continue;
+      if (capacity == kNull || capacity <= 0) return;
       auto it = state.evictions_.find(key);
       uint64_t window_evictions = it == state.evictions_.end() ? 0 : it->second;
       int bucket = MachineWindowUsage::UsageBucket(load.sum[resource], capacity);
@@ -188,7 +187,7 @@ std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partitio
           {key,
            static_cast<double>(static_cast<long double>(load.sum[resource]) / kWindowUs / capacity),
            static_cast<double>(window_evictions)});
-    }
+    });
     out.Put(mine.bucket_windows);
     out.Put(mine.bucket_evictions);
     out.Put(mine.counted);

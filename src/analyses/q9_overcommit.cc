@@ -382,14 +382,14 @@ std::string Q9Overcommit::FinishPartition(const AnalysisState& partition, Cluste
 
   counts.saw_usage = saw_usage;
   for (int r = 0; r < 2 && saw_usage; ++r) {
-    for (const auto& [key, load] : state.usage_.windows()) {
-      if (!load.present[r]) continue;
+    state.usage_.ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
+      if (!load.present[r]) return;
       int64_t capacity = r == 0 ? state.capacities_.Cpus(key.machine_id)
                                 : state.capacities_.Memory(key.machine_id);
-      if (capacity == kNull || capacity <= 0) continue;
+      if (capacity == kNull || capacity <= 0) return;
       ++counts.windows[r];
       counts.windows_over[r] += MachineWindowUsage::OverCapacity(load.sum[r], capacity);
-    }
+    });
   }
   WireWriter out;
   out.Put(counts);
