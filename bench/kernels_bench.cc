@@ -13,6 +13,9 @@
 //   consume        each registered analysis that reads task_events, Consume on
 //                  the shard's batches (parsed beforehand with its columns), from
 //                  a fresh state each iteration (so hash-set growth is counted)
+//   split for ranks each keyed analysis's state after the shard, split for 2
+//                  ranks as rank 0 does before the MPI exchange (SerializePartitions,
+//                  its own part skipped), reporting bytes written per second
 //
 // The text is the first task_events shard of the real trace when it is found
 // ($BORGSCOPE_SAMPLE_DIR, else the path compiled in), otherwise synthetic
@@ -33,6 +36,7 @@
 #include <vector>
 
 #include "bench/field_splitter.h"
+#include "engine/allocator_tuning.h"
 #include "engine/analysis.h"
 #include "engine/registry.h"
 #include "engine/shard_reader.h"
@@ -474,6 +478,10 @@ void SerializeForRanks(benchmark::State& state, const Analysis* analysis) {
 
 int main(int argc, char** argv) {
   using namespace borgscope;
+  // The allocator set up as borgscope's own main does, so that kernels that
+  // grow tables and buffers are timed as they run there.
+  ReexecWithHugePageMalloc(argv);
+  KeepFreedMemoryInProcess();
   // Analyses live for the whole run; benchmarks hold plain pointers.
   static const std::vector<std::unique_ptr<Analysis>> analyses = CreateAllAnalyses();
   for (const auto& analysis : analyses) {

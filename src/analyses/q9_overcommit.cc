@@ -1,7 +1,8 @@
 // q9 over-commitment: how much of the machines' up time the sum of the
 // requests of the tasks running on them exceeds their capacity, computed
-// exactly with an event sweep over each machine. Merge: holistic (each task's
-// relevant events, ordered in Finish; machine state as in q1/q2; q8's windows).
+// exactly with an event sweep over each machine. Merge: holistic (the tasks'
+// relevant events, ordered by task in Finish; machine state as in q1/q2; q8's
+// windows).
 
 #include <absl/container/flat_hash_map.h>
 #include <fmt/core.h>
@@ -10,8 +11,10 @@
 #include <cmath>
 #include <span>
 #include <string>
+#include <tuple>
+#include <type_traits>
+#include <vector>
 
-#include "analyses/absorb.h"
 #include "analyses/machine_capacity.h"
 #include "analyses/machine_updown.h"
 #include "analyses/machine_window_usage.h"
@@ -25,13 +28,30 @@ namespace {
 
 constexpr int64_t kObservedFrom = 600'000'000;  // the trace window starts at 600 s
 
-// A task_events row that starts or ends a run, or carries a request.
+// A task_events row that starts or ends a run, or carries a request, with
+// its task. The state keeps them in one flat array, not a list per task:
+// appending, merging, splitting by job and sending are sequential copies
+// (per-task lists cost a cache miss per task in each); Finish sorts them by
+// task and trace order. No implicit padding: copied and sent as bytes.
 struct TaskEvent {
-  TraceOrder order;
+  int64_t job_id = 0;
+  int64_t task_index = 0;
+  int64_t time = 0;
+  uint64_t line = 0;
   int64_t machine_id = kNull;
   int64_t request[2] = {kNull, kNull};  // cpu, memory
+  uint32_t shard = 0;
   uint8_t type = 0;
+  uint8_t unused[3] = {0, 0, 0};
+
+  TraceOrder order() const { return {time, shard, line}; }
+  // By task, then in trace order.
+  friend bool operator<(const TaskEvent& a, const TaskEvent& b) {
+    return std::tie(a.job_id, a.task_index, a.time, a.shard, a.line) <
+           std::tie(b.job_id, b.task_index, b.time, b.shard, b.line);
+  }
 };
+static_assert(sizeof(TaskEvent) == 64 && std::has_unique_object_representations_v<TaskEvent>);
 
 bool EndsRun(uint8_t type) {
   switch (static_cast<EventType>(type)) {
@@ -72,13 +92,16 @@ class Q9State : public AnalysisState {
       bool relevant = type == static_cast<uint8_t>(EventType::kSchedule) || EndsRun(type) ||
                       cpu != kNull || memory != kNull;
       if (!relevant) continue;
-      TaskEvent event;
-      event.order = TraceOrder::Of(rows, kTime, r);
+      TaskEvent& event = events_.emplace_back();
+      event.job_id = rows.Value(kJobId, r);
+      event.task_index = rows.Value(kTaskIndex, r);
+      event.time = time;
+      event.shard = rows.shard;
+      event.line = rows.line[r];
       event.machine_id = rows.Value(kMachineId, r);
       event.request[0] = cpu;
       event.request[1] = memory;
       event.type = type;
-      tasks_[TaskKey{rows.Value(kJobId, r), rows.Value(kTaskIndex, r)}].push_back(event);
     }
   }
   void Merge(const AnalysisState& other) override {
@@ -88,10 +111,7 @@ class Q9State : public AnalysisState {
     usage_.Merge(state.usage_);
     saw_usage_ = saw_usage_ || state.saw_usage_;
     task_events_end_ = std::max(task_events_end_, state.task_events_end_);
-    for (const auto& [key, events] : state.tasks_) {
-      auto& mine = tasks_[key];
-      mine.insert(mine.end(), events.begin(), events.end());
-    }
+    events_.insert(events_.end(), state.events_.begin(), state.events_.end());
   }
   void Absorb(AnalysisState&& other) override {
     auto& state = static_cast<Q9State&>(other);
@@ -100,10 +120,8 @@ class Q9State : public AnalysisState {
     usage_.Absorb(std::move(state.usage_));
     saw_usage_ = saw_usage_ || state.saw_usage_;
     task_events_end_ = std::max(task_events_end_, state.task_events_end_);
-    AbsorbMap(tasks_, std::move(state.tasks_),
-              [](std::vector<TaskEvent>& mine, std::vector<TaskEvent>& theirs) {
-                mine.insert(mine.end(), theirs.begin(), theirs.end());
-              });
+    if (state.events_.size() > events_.size()) std::swap(events_, state.events_);
+    events_.insert(events_.end(), state.events_.begin(), state.events_.end());
   }
   void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
   // Machines by machine id, tasks by job id; FinishPartition sends each run to
@@ -116,23 +134,10 @@ class Q9State : public AnalysisState {
       parts[p].Put<uint8_t>(p == 0 && saw_usage_);
       parts[p].Put<int64_t>(p == 0 ? task_events_end_ : 0);
     }
+    // With one part, the count-prefixed array PutArray writes.
     SerializeByPartition(
-        tasks_, parts, [](const auto& entry) { return entry.first.job_id; },
-        [](WireWriter& out, const auto& entry) {
-          const auto& [key, events] = entry;
-          out.Put(key.job_id);
-          out.Put(key.task_index);
-          out.Put<uint64_t>(events.size());
-          for (const TaskEvent& event : events) {
-            out.Put(event.order.time);
-            out.Put(event.order.shard);
-            out.Put(event.order.line);
-            out.Put(event.machine_id);
-            out.Put(event.request[0]);
-            out.Put(event.request[1]);
-            out.Put(event.type);
-          }
-        });
+        events_, parts, [](const TaskEvent& event) { return event.job_id; },
+        [](WireWriter& out, const TaskEvent& event) { out.Put(event); });
   }
   void KeepPartition(size_t part, size_t parts) override {
     capacities_.KeepPartition(part, parts);
@@ -142,8 +147,8 @@ class Q9State : public AnalysisState {
       saw_usage_ = false;
       task_events_end_ = 0;
     }
-    borgscope::KeepPartition(tasks_, part, parts,
-                             [](const auto& entry) { return entry.first.job_id; });
+    borgscope::KeepPartition(events_, part, parts,
+                             [](const TaskEvent& event) { return event.job_id; });
   }
   void Deserialize(WireReader& in) override {
     capacities_.Deserialize(in);
@@ -151,25 +156,7 @@ class Q9State : public AnalysisState {
     usage_.Deserialize(in);
     saw_usage_ = in.Get<uint8_t>() != 0 || saw_usage_;
     task_events_end_ = std::max(task_events_end_, in.Get<int64_t>());
-    const uint64_t n = in.GetCount(24);
-    ReserveForMore(tasks_, n);
-    for (uint64_t t = 0; t < n; ++t) {
-      TaskKey key;
-      key.job_id = in.Get<int64_t>();
-      key.task_index = in.Get<int64_t>();
-      auto& events = tasks_[key];
-      for (uint64_t e = 0, count = in.GetCount(45); e < count; ++e) {
-        TaskEvent event;
-        event.order.time = in.Get<int64_t>();
-        event.order.shard = in.Get<uint32_t>();
-        event.order.line = in.Get<uint64_t>();
-        event.machine_id = in.Get<int64_t>();
-        event.request[0] = in.Get<int64_t>();
-        event.request[1] = in.Get<int64_t>();
-        event.type = in.Get<uint8_t>();
-        events.push_back(event);
-      }
-    }
+    in.GetArray(events_);
   }
 
   MachineCapacities capacities_;
@@ -177,7 +164,7 @@ class Q9State : public AnalysisState {
   MachineWindowUsage usage_;
   bool saw_usage_ = false;
   int64_t task_events_end_ = 0;
-  absl::flat_hash_map<TaskKey, std::vector<TaskEvent>> tasks_;
+  std::vector<TaskEvent> events_;  // in no particular order
 };
 
 struct Run {
@@ -265,10 +252,14 @@ absl::flat_hash_map<int64_t, std::vector<Run>> RunsByMachine(const Q9State& stat
                                                              int64_t observed_end,
                                                              Cluster& cluster) {
   std::vector<WireWriter> to_each(cluster.size());
-  for (const auto& [key, unsorted] : state.tasks_) {
-    std::vector<TaskEvent> events = unsorted;
-    std::sort(events.begin(), events.end(),
-              [](const TaskEvent& a, const TaskEvent& b) { return a.order < b.order; });
+  std::vector<TaskEvent> events = state.events_;
+  std::sort(events.begin(), events.end());  // by task, then in trace order
+  for (size_t first = 0, last; first < events.size(); first = last) {
+    for (last = first + 1; last < events.size() && events[last].job_id == events[first].job_id &&
+                           events[last].task_index == events[first].task_index;
+         ++last) {
+    }
+    // The events of one task, [first, last), in trace order.
     int64_t request[2] = {0, 0};
     bool running = false;
     int64_t machine = kNull;
@@ -279,18 +270,19 @@ absl::flat_hash_map<int64_t, std::vector<Run>> RunsByMachine(const Q9State& stat
       to_each[PartitionOf(machine, to_each.size())].Put(MachineRun{machine, run});
       running = false;
     };
-    for (const TaskEvent& event : events) {
+    for (size_t e = first; e < last; ++e) {
+      const TaskEvent& event = events[e];
       for (int r = 0; r < 2; ++r) {
         if (event.request[r] != kNull) request[r] = event.request[r];
       }
       if (event.type == static_cast<uint8_t>(EventType::kSchedule)) {
-        end_run(event.order.time);
+        end_run(event.time);
         if (event.machine_id == kNull) continue;
         running = true;
         machine = event.machine_id;
-        run = Run{event.order.time, 0, {request[0], request[1]}};
+        run = Run{event.time, 0, {request[0], request[1]}};
       } else if (EndsRun(event.type)) {
-        end_run(event.order.time);
+        end_run(event.time);
       }
     }
     end_run(std::max(observed_end, run.start));
