@@ -38,7 +38,9 @@ for r in metrics["ranks"]:
     share = 100 * r["merge_seconds"] / total if total else 0
     print(f"  rank {r['rank']}: {r['shards']:3d} shards {r['compressed_bytes'] / 1e6:8.1f} MB gzip  "
           f"scan {r['scan_seconds']:6.2f} s  wait {r['wait_seconds']:5.2f} s  "
-          f"merge {r['merge_seconds']:5.2f} s ({share:4.1f} %)  finish {r['finish_seconds']:5.2f} s  "
+          f"merge {r['merge_seconds']:5.2f} s ({share:4.1f} %: split {r['exchange_split_seconds']:.3f} "
+          f"transfer {r['exchange_transfer_seconds']:.3f} absorb {r['exchange_absorb_seconds']:.3f})  "
+          f"finish {r['finish_seconds']:5.2f} s  "
           f"sent {r['bytes_sent'] / 1e6:7.2f} MB  received {r['bytes_received'] / 1e6:7.2f} MB  "
           f"peak RSS {r['peak_rss_bytes'] / 1e6:6.0f} MB")
 worst = max(r["merge_seconds"] for r in metrics["ranks"])

@@ -27,8 +27,10 @@ void MergeSerialized(const Analysis& analysis, AnalysisState& into, std::string_
   }
 }
 
-void ExchangeByKey(std::span<KeyedState> states, Cluster& cluster) {
+ExchangeSeconds ExchangeByKey(std::span<KeyedState> states, Cluster& cluster) {
   const int own = cluster.rank(), ranks = cluster.size();
+  ExchangeSeconds seconds;
+  auto step_start = std::chrono::steady_clock::now();
   // parts[s][r]: the entries of state s that rank r owns.
   std::vector<std::vector<std::string>> parts(states.size());
   tbb::parallel_for(size_t{0}, states.size(), [&](size_t s) {
@@ -42,12 +44,16 @@ void ExchangeByKey(std::span<KeyedState> states, Cluster& cluster) {
     }
     states[s].seconds += SecondsSince(start);
   });
+  seconds.split = SecondsSince(step_start);
+  step_start = std::chrono::steady_clock::now();
   // One piece per state for every rank (its own: empty, unsent).
   std::vector<Cluster::Pieces> to_each(ranks);
   for (int r = 0; r < ranks; ++r) {
     for (auto& state_parts : parts) to_each[r].push_back(std::move(state_parts[r]));
   }
   const std::vector<Cluster::Pieces> from_each = cluster.AllToAllPieces(std::move(to_each));
+  seconds.transfer = SecondsSince(step_start);
+  step_start = std::chrono::steady_clock::now();
   tbb::parallel_for(size_t{0}, states.size(), [&](size_t s) {
     const auto start = std::chrono::steady_clock::now();
     for (int r = 0; r < ranks; ++r) {
@@ -56,6 +62,8 @@ void ExchangeByKey(std::span<KeyedState> states, Cluster& cluster) {
     }
     states[s].seconds += SecondsSince(start);
   });
+  seconds.absorb = SecondsSince(step_start);
+  return seconds;
 }
 
 }  // namespace borgscope

@@ -21,9 +21,16 @@ struct KeyedState {
   double seconds = 0;                     // out: splitting and absorbing it
 };
 
+// Wall seconds of an exchange's three steps on this rank.
+struct ExchangeSeconds {
+  double split = 0;     // serializing the other ranks' entries, dropping them here
+  double transfer = 0;  // AllToAll: waiting for every rank's parts, sending, receiving
+  double absorb = 0;    // merging the received entries into the states
+};
+
 // Each state becomes the state merged over every rank for this rank's
 // partition of the keys. Runs its parallel parts in the caller's task arena.
-void ExchangeByKey(std::span<KeyedState> states, Cluster& cluster);
+ExchangeSeconds ExchangeByKey(std::span<KeyedState> states, Cluster& cluster);
 
 // Merges a partial state's Serialize bytes (sent by `from_rank`) into `into`.
 void MergeSerialized(const Analysis& analysis, AnalysisState& into, std::string_view bytes,

@@ -247,7 +247,11 @@ void SharedScan::ExchangeByKey(const std::vector<size_t>& analyses) {
   const Clock::time_point start = Clock::now();
   std::vector<KeyedState> states;
   for (size_t i : analyses) states.push_back({analyses_[i], &merged_[i]});
-  tbb::task_arena(Threads()).execute([&] { borgscope::ExchangeByKey(states, cluster_); });
+  ExchangeSeconds steps;
+  tbb::task_arena(Threads()).execute([&] { steps = borgscope::ExchangeByKey(states, cluster_); });
+  rank_metrics_.exchange_split_seconds += steps.split;
+  rank_metrics_.exchange_transfer_seconds += steps.transfer;
+  rank_metrics_.exchange_absorb_seconds += steps.absorb;
   for (size_t s = 0; s < analyses.size(); ++s) {
     analysis_metrics_[analyses[s]].merge_seconds += states[s].seconds;
   }

@@ -40,9 +40,13 @@ struct RankScanMetrics {
   int rank = 0;
   size_t shards = 0;
   uint64_t compressed_bytes = 0;
-  double scan_seconds = 0;    // reading its shards, threads merged
-  double wait_seconds = 0;    // done with a table, waiting for the slowest rank
-  double merge_seconds = 0;   // serializing, exchanging and merging the ranks' states
+  double scan_seconds = 0;   // reading its shards, threads merged
+  double wait_seconds = 0;   // done with a table, waiting for the slowest rank
+  double merge_seconds = 0;  // serializing, exchanging and merging the ranks' states
+  // Of merge_seconds, the key exchanges of keyed states (ExchangeSeconds).
+  double exchange_split_seconds = 0;
+  double exchange_transfer_seconds = 0;
+  double exchange_absorb_seconds = 0;
   double finish_seconds = 0;  // keyed analyses: finishing its partition, sending summaries
   uint64_t bytes_sent = 0;    // payload delivered to other ranks (states, summaries)
   uint64_t bytes_received = 0;

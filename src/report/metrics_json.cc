@@ -61,6 +61,9 @@ void WriteMetricsJson(const AnalyzeSummary& summary, const AnalyzeOptions& optio
     entry["scan_seconds"] = rank.scan_seconds;
     entry["wait_seconds"] = rank.wait_seconds;
     entry["merge_seconds"] = rank.merge_seconds;
+    entry["exchange_split_seconds"] = rank.exchange_split_seconds;
+    entry["exchange_transfer_seconds"] = rank.exchange_transfer_seconds;
+    entry["exchange_absorb_seconds"] = rank.exchange_absorb_seconds;
     entry["finish_seconds"] = rank.finish_seconds;
     entry["bytes_sent"] = rank.bytes_sent;
     entry["bytes_received"] = rank.bytes_received;

@@ -65,6 +65,16 @@ void ExpectSameFilesForOneTwoThreeRanks(const std::string& trace, size_t min_fil
     if (ranks > 1) {
       EXPECT_GT(sent, 0u);
     }
+    // The key exchange's steps are part of the merge.
+    for (const auto& rank : metrics["ranks"]) {
+      const double steps = rank["exchange_split_seconds"].get<double>() +
+                           rank["exchange_transfer_seconds"].get<double>() +
+                           rank["exchange_absorb_seconds"].get<double>();
+      EXPECT_LE(steps, rank["merge_seconds"].get<double>());
+      if (ranks == 1) {
+        EXPECT_EQ(steps, 0.0);
+      }
+    }
   }
 }
 
