@@ -92,6 +92,7 @@ class WireReader {
   requires std::is_trivially_copyable_v<T>
   void GetArray(std::vector<T>& values) {
     const uint64_t count = GetCount(sizeof(T));
+    if (count == 0) return;  // an empty vector's data() may be null: no memcpy
     const size_t old_size = values.size();
     values.resize(old_size + count);
     std::memcpy(values.data() + old_size, bytes_.data() + position_, count * sizeof(T));

@@ -42,6 +42,17 @@ TEST(Wire, ValuesReadBackAcrossBufferGrowth) {
   EXPECT_THROW(in.Get<uint8_t>(), InternalError);
 }
 
+TEST(Wire, EmptyArrayIntoAnEmptyVector) {
+  WireWriter out;
+  out.PutArray(std::span<const uint64_t>());
+  const std::string bytes = out.Take();
+  WireReader in(bytes);
+  std::vector<uint64_t> values;  // data() is null: nothing may be copied into it
+  in.GetArray(values);
+  EXPECT_TRUE(values.empty());
+  EXPECT_TRUE(in.AtEnd());
+}
+
 TEST(Wire, WriterStartsOverAfterTake) {
   WireWriter out;
   out.Put<uint32_t>(1);
