@@ -183,7 +183,8 @@ class Q3JobsTasksByClass : public KeyedAnalysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q3State>();
   }
-  std::string FinishPartition(const AnalysisState& partition, Cluster& cluster) const override;
+  std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
+                              Cluster& cluster) const override;
   void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     return {{.name = "jobs_tasks_by_class",
@@ -203,7 +204,8 @@ class Q3JobsTasksByClass : public KeyedAnalysis {
   }
 };
 
-std::string Q3JobsTasksByClass::FinishPartition(const AnalysisState& partition, Cluster&) const {
+std::string Q3JobsTasksByClass::FinishPartition(const AnalysisState& partition, InputStates,
+                                                Cluster&) const {
   const auto& state = static_cast<const Q3State&>(partition);
   WireWriter out;
   state.jobs_.Tally().Serialize(out);

@@ -122,7 +122,8 @@ class Q4KilledEvicted : public KeyedAnalysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q4State>();
   }
-  std::string FinishPartition(const AnalysisState& partition, Cluster& cluster) const override;
+  std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
+                              Cluster& cluster) const override;
   void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     auto outcomes = [](std::string name, std::string entity) {
@@ -145,7 +146,8 @@ class Q4KilledEvicted : public KeyedAnalysis {
   }
 };
 
-std::string Q4KilledEvicted::FinishPartition(const AnalysisState& partition, Cluster&) const {
+std::string Q4KilledEvicted::FinishPartition(const AnalysisState& partition, InputStates,
+                                             Cluster&) const {
   const auto& state = static_cast<const Q4State&>(partition);
   WireWriter out;
   EntityOutcomes{state.tasks_.Tally(), state.tasks_.CountsOverall()}.Serialize(out);

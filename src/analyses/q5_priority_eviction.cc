@@ -62,7 +62,8 @@ class Q5PriorityEviction : public KeyedAnalysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q5State>();
   }
-  std::string FinishPartition(const AnalysisState& partition, Cluster&) const override {
+  std::string FinishPartition(const AnalysisState& partition, InputStates,
+                              Cluster&) const override {
     WireWriter out;
     static_cast<const Q5State&>(partition).tasks_.Tally().Serialize(out);
     return out.Take();

@@ -131,7 +131,8 @@ class Q6JobMachineSpread : public KeyedAnalysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q6State>();
   }
-  std::string FinishPartition(const AnalysisState& partition, Cluster& cluster) const override;
+  std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
+                              Cluster& cluster) const override;
   void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     return {{.name = "machines_per_job",
@@ -145,7 +146,8 @@ class Q6JobMachineSpread : public KeyedAnalysis {
   }
 };
 
-std::string Q6JobMachineSpread::FinishPartition(const AnalysisState& partition, Cluster&) const {
+std::string Q6JobMachineSpread::FinishPartition(const AnalysisState& partition, InputStates,
+                                                Cluster&) const {
   const auto& state = static_cast<const Q6State&>(partition);
   std::vector<Placement> sorted(state.placements_.begin(), state.placements_.end());
   std::sort(sorted.begin(), sorted.end());

@@ -182,7 +182,8 @@ class Q7RequestVsUsage : public KeyedAnalysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q7State>();
   }
-  std::string FinishPartition(const AnalysisState& partition, Cluster& cluster) const override;
+  std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
+                              Cluster& cluster) const override;
   void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     std::vector<PlotSpec> specs;
@@ -211,7 +212,8 @@ class Q7RequestVsUsage : public KeyedAnalysis {
   }
 };
 
-std::string Q7RequestVsUsage::FinishPartition(const AnalysisState& partition, Cluster&) const {
+std::string Q7RequestVsUsage::FinishPartition(const AnalysisState& partition, InputStates,
+                                              Cluster&) const {
   const auto& state = static_cast<const Q7State&>(partition);
   WireWriter out;
   for (int resource = 0; resource < 2; ++resource) {

@@ -15,6 +15,7 @@
 #include "analyses/correlation.h"
 #include "analyses/machine_capacity.h"
 #include "analyses/machine_window_usage.h"
+#include "analyses/machine_windows.h"
 #include "engine/key_partition.h"
 #include "engine/registry.h"
 #include "report/format.h"
@@ -26,46 +27,38 @@ namespace {
 class Q8State : public AnalysisState {
  public:
   void Consume(const RowBatch& rows) override {
-    switch (rows.table) {
-      case Table::kMachineEvents:
-        capacities_.Consume(rows);
-        break;
-      case Table::kTaskUsage:
-        usage_.Consume(rows);
-        break;
-      default: {
-        using namespace task_events;
-        for (size_t r = 0; r < rows.size; ++r) {
-          if (rows.Value(kEventType, r) != static_cast<int64_t>(EventType::kEvict)) continue;
-          int64_t machine = rows.Value(kMachineId, r);
-          if (machine == kNull) {
-            ++evictions_without_machine_;
-          } else {
-            ++evictions_[MachineWindow{machine, WindowOf(rows.Value(kTime, r))}];
-          }
-        }
+    if (rows.table == Table::kMachineEvents) {
+      capacities_.Consume(rows);
+      return;
+    }
+    using namespace task_events;  // the only other table q8 reads itself
+    for (size_t r = 0; r < rows.size; ++r) {
+      if (rows.Value(kEventType, r) != static_cast<int64_t>(EventType::kEvict)) continue;
+      int64_t machine = rows.Value(kMachineId, r);
+      if (machine == kNull) {
+        ++evictions_without_machine_;
+      } else {
+        ++evictions_[MachineWindow{machine, WindowOf(rows.Value(kTime, r))}];
       }
     }
   }
   void Merge(const AnalysisState& other) override {
     const auto& state = static_cast<const Q8State&>(other);
     capacities_.Merge(state.capacities_);
-    usage_.Merge(state.usage_);
     for (const auto& [key, count] : state.evictions_) evictions_[key] += count;
     evictions_without_machine_ += state.evictions_without_machine_;
   }
   void Absorb(AnalysisState&& other) override {
     auto& state = static_cast<Q8State&>(other);
     capacities_.Merge(state.capacities_);
-    usage_.Absorb(std::move(state.usage_));
     for (const auto& [key, count] : state.evictions_) evictions_[key] += count;
     evictions_without_machine_ += state.evictions_without_machine_;
   }
   void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
-  // By machine: a machine's capacity, windows and evictions finish together.
+  // By machine: a machine's capacity and evictions finish together (and with
+  // its windows, the input machine_windows, split the same way).
   void SerializePartitions(std::span<WireWriter> parts) const override {
     capacities_.SerializePartitions(parts);
-    usage_.SerializePartitions(parts);
     SerializeByPartition(
         evictions_, parts, [](const auto& entry) { return entry.first.machine_id; },
         [](WireWriter& out, const auto& entry) {
@@ -79,14 +72,12 @@ class Q8State : public AnalysisState {
   }
   void KeepPartition(size_t part, size_t parts) override {
     capacities_.KeepPartition(part, parts);
-    usage_.KeepPartition(part, parts);
     borgscope::KeepPartition(evictions_, part, parts,
                              [](const auto& entry) { return entry.first.machine_id; });
     if (part != 0) evictions_without_machine_ = 0;
   }
   void Deserialize(WireReader& in) override {
     capacities_.Deserialize(in);
-    usage_.Deserialize(in);
     const uint64_t n = in.GetCount(24);
     ReserveForMore(evictions_, n);
     for (uint64_t i = 0; i < n; ++i) {
@@ -99,7 +90,6 @@ class Q8State : public AnalysisState {
   }
 
   MachineCapacities capacities_;
-  MachineWindowUsage usage_;
   absl::flat_hash_map<MachineWindow, uint64_t> evictions_;
   uint64_t evictions_without_machine_ = 0;
 };
@@ -138,12 +128,16 @@ class Q8UsagePeaksEvictions : public KeyedAnalysis {
     using namespace task_events;
     return {{Table::kMachineEvents, MachineCapacities::Columns()},
             {Table::kTaskEvents, ColumnBit(kTime) | ColumnBit(kMachineId) | ColumnBit(kEventType)},
-            {Table::kTaskUsage, MachineWindowUsage::Columns()}};
+            // Read through the input machine_windows; listed so that q8 is
+            // skipped without task_usage.
+            {Table::kTaskUsage, 0}};
   }
+  std::vector<std::string_view> InputIds() const override { return {kMachineWindowsInput}; }
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q8State>();
   }
-  std::string FinishPartition(const AnalysisState& partition, Cluster& cluster) const override;
+  std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
+                              Cluster& cluster) const override;
   void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     PlotSpec spec{.name = "evictions_by_usage",
@@ -161,8 +155,10 @@ class Q8UsagePeaksEvictions : public KeyedAnalysis {
   }
 };
 
-std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partition, Cluster&) const {
+std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partition,
+                                                   InputStates inputs, Cluster&) const {
   const auto& state = static_cast<const Q8State&>(partition);
+  const MachineWindowUsage& usage = MachineWindowsOf(inputs).usage();
   // Hash order is fine: bucket counts are sums, and FinishSummaries puts the
   // points in key order.
   uint64_t total_evictions = state.evictions_without_machine_;
@@ -172,7 +168,7 @@ std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partitio
   out.Put(state.evictions_without_machine_);
   for (int resource = 0; resource < 2; ++resource) {
     ResourceWindows mine;
-    state.usage_.ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
+    usage.ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
       if (!load.present[resource]) return;
       int64_t capacity = resource == 0 ? state.capacities_.Cpus(key.machine_id)
                                        : state.capacities_.Memory(key.machine_id);

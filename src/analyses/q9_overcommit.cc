@@ -1,8 +1,8 @@
 // q9 over-commitment: how much of the machines' up time the sum of the
 // requests of the tasks running on them exceeds their capacity, computed
 // exactly with an event sweep over each machine. Merge: holistic (the tasks'
-// relevant events, ordered by task in Finish; machine state as in q1/q2; q8's
-// windows).
+// relevant events, ordered by task in Finish; machine state as in q1/q2). The
+// window columns come from the input machine_windows, shared with q8.
 
 #include <absl/container/flat_hash_map.h>
 #include <fmt/core.h>
@@ -18,6 +18,7 @@
 #include "analyses/machine_capacity.h"
 #include "analyses/machine_updown.h"
 #include "analyses/machine_window_usage.h"
+#include "analyses/machine_windows.h"
 #include "engine/key_partition.h"
 #include "engine/registry.h"
 #include "report/format.h"
@@ -74,10 +75,6 @@ class Q9State : public AnalysisState {
         capacities_.Consume(rows);
         updown_.Consume(rows);
         break;
-      case Table::kTaskUsage:
-        usage_.Consume(rows);
-        saw_usage_ = true;
-        break;
       default:
         ConsumeTaskEvents(rows);
     }
@@ -108,8 +105,6 @@ class Q9State : public AnalysisState {
     const auto& state = static_cast<const Q9State&>(other);
     capacities_.Merge(state.capacities_);
     updown_.Merge(state.updown_);
-    usage_.Merge(state.usage_);
-    saw_usage_ = saw_usage_ || state.saw_usage_;
     task_events_end_ = std::max(task_events_end_, state.task_events_end_);
     events_.insert(events_.end(), state.events_.begin(), state.events_.end());
   }
@@ -117,21 +112,17 @@ class Q9State : public AnalysisState {
     auto& state = static_cast<Q9State&>(other);
     capacities_.Merge(state.capacities_);
     updown_.Merge(state.updown_);
-    usage_.Absorb(std::move(state.usage_));
-    saw_usage_ = saw_usage_ || state.saw_usage_;
     task_events_end_ = std::max(task_events_end_, state.task_events_end_);
     if (state.events_.size() > events_.size()) std::swap(events_, state.events_);
     events_.insert(events_.end(), state.events_.begin(), state.events_.end());
   }
   void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
-  // Machines by machine id, tasks by job id; FinishPartition sends each run to
-  // the partition of its machine.
+  // Machines by machine id (as the input machine_windows), tasks by job id;
+  // FinishPartition sends each run to the partition of its machine.
   void SerializePartitions(std::span<WireWriter> parts) const override {
     capacities_.SerializePartitions(parts);
     updown_.SerializePartitions(parts);
-    usage_.SerializePartitions(parts);
     for (size_t p = 0; p < parts.size(); ++p) {
-      parts[p].Put<uint8_t>(p == 0 && saw_usage_);
       parts[p].Put<int64_t>(p == 0 ? task_events_end_ : 0);
     }
     // With one part, the count-prefixed array PutArray writes.
@@ -142,27 +133,19 @@ class Q9State : public AnalysisState {
   void KeepPartition(size_t part, size_t parts) override {
     capacities_.KeepPartition(part, parts);
     updown_.KeepPartition(part, parts);
-    usage_.KeepPartition(part, parts);
-    if (part != 0) {
-      saw_usage_ = false;
-      task_events_end_ = 0;
-    }
+    if (part != 0) task_events_end_ = 0;
     borgscope::KeepPartition(events_, part, parts,
                              [](const TaskEvent& event) { return event.job_id; });
   }
   void Deserialize(WireReader& in) override {
     capacities_.Deserialize(in);
     updown_.Deserialize(in);
-    usage_.Deserialize(in);
-    saw_usage_ = in.Get<uint8_t>() != 0 || saw_usage_;
     task_events_end_ = std::max(task_events_end_, in.Get<int64_t>());
     in.GetArray(events_);
   }
 
   MachineCapacities capacities_;
   MachineUpDown updown_;
-  MachineWindowUsage usage_;
-  bool saw_usage_ = false;
   int64_t task_events_end_ = 0;
   std::vector<TaskEvent> events_;  // in no particular order
 };
@@ -220,13 +203,15 @@ class Q9Overcommit : public KeyedAnalysis {
     return {{Table::kMachineEvents, MachineCapacities::Columns() | MachineUpDown::Columns()},
             {Table::kTaskEvents, ColumnBit(kTime) | ColumnBit(kJobId) | ColumnBit(kTaskIndex) |
                                      ColumnBit(kMachineId) | ColumnBit(kEventType) |
-                                     ColumnBit(kCpuRequest) | ColumnBit(kMemoryRequest)},
-            {Table::kTaskUsage, MachineWindowUsage::Columns(), /*optional=*/true}};
+                                     ColumnBit(kCpuRequest) | ColumnBit(kMemoryRequest)}};
   }
+  // The window columns (empty without task_usage).
+  std::vector<std::string_view> InputIds() const override { return {kMachineWindowsInput}; }
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q9State>();
   }
-  std::string FinishPartition(const AnalysisState& partition, Cluster& cluster) const override;
+  std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
+                              Cluster& cluster) const override;
   void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     return {{.name = "overcommit",
@@ -300,15 +285,17 @@ absl::flat_hash_map<int64_t, std::vector<Run>> RunsByMachine(const Q9State& stat
   return runs;
 }
 
-std::string Q9Overcommit::FinishPartition(const AnalysisState& partition, Cluster& cluster) const {
+std::string Q9Overcommit::FinishPartition(const AnalysisState& partition, InputStates inputs,
+                                          Cluster& cluster) const {
   const auto& state = static_cast<const Q9State&>(partition);
+  const MachineWindowsState& windows = MachineWindowsOf(inputs);
   // Values of no key live in partition 0; every partition needs them.
   int64_t observed_end = 0;
   bool saw_usage = false;
   {
     WireWriter mine;
     mine.Put(state.task_events_end_);
-    mine.Put<uint8_t>(state.saw_usage_);
+    mine.Put<uint8_t>(windows.saw_rows());
     for (const std::string& bytes : cluster.AllGather(mine.Take())) {
       WireReader in(bytes);
       observed_end = std::max(observed_end, in.Get<int64_t>());
@@ -374,7 +361,7 @@ std::string Q9Overcommit::FinishPartition(const AnalysisState& partition, Cluste
 
   counts.saw_usage = saw_usage;
   for (int r = 0; r < 2 && saw_usage; ++r) {
-    state.usage_.ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
+    windows.usage().ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
       if (!load.present[r]) return;
       int64_t capacity = r == 0 ? state.capacities_.Cpus(key.machine_id)
                                 : state.capacities_.Memory(key.machine_id);

@@ -81,6 +81,10 @@ class AnalysisState {
   }
 };
 
+// The merged states of an analysis's inputs (Analysis::InputIds, same
+// order); for a KeyedAnalysis under MPI, this rank's partition of them.
+using InputStates = std::span<const AnalysisState* const>;
+
 class Analysis {
  public:
   virtual ~Analysis() = default;
@@ -93,6 +97,14 @@ class Analysis {
   virtual std::vector<PlotSpec> Plots() const { return {}; }
   // True for a KeyedAnalysis.
   virtual bool SplitsByKey() const { return false; }
+  // Ids of the inputs whose states this analysis reads when it finishes. An
+  // input (IsInput) is a state several analyses need, such as q8's and q9's
+  // machine-window loads: the scan consumes, merges and exchanges it once for
+  // all of them. Only a KeyedAnalysis has inputs, keyed as it is.
+  virtual std::vector<std::string_view> InputIds() const { return {}; }
+  // True for an input: it writes nothing, is not named by --only, and runs
+  // when an analysis that lists it runs.
+  virtual bool IsInput() const { return false; }
 };
 
 // An analysis whose state is keyed by job, task or machine. Its NewState never
@@ -104,12 +116,20 @@ class KeyedAnalysis : public Analysis {
   // rank, collectively (it may exchange data through `cluster`): returns a
   // summary small next to the state (counts, or compact per-key points when
   // the result needs a global order, as correlations do).
-  virtual std::string FinishPartition(const AnalysisState& partition, Cluster& cluster) const = 0;
+  virtual std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
+                                      Cluster& cluster) const = 0;
   // Writes the results from every partition's summary (rank order).
   virtual void FinishSummaries(const std::vector<std::string>& summaries,
                                ResultWriter& out) const = 0;
+  // Both steps over a single partition (one process).
+  void FinishAlone(const AnalysisState& merged, InputStates inputs, ResultWriter& out) const {
+    FinishSummaries({FinishPartition(merged, inputs, SingleProcess())}, out);
+  }
   void Finish(const AnalysisState& merged, ResultWriter& out) const final {
-    FinishSummaries({FinishPartition(merged, SingleProcess())}, out);
+    if (!InputIds().empty()) {
+      throw InternalError(std::string(Info().id) + " needs its inputs' states: FinishAlone");
+    }
+    FinishAlone(merged, {}, out);
   }
 };
 

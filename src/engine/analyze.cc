@@ -105,19 +105,35 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
   const bool writes = cluster.rank() == 0;
   if (writes) std::filesystem::create_directories(options.out_dir);
   RankScanMetrics own = scan.rank_metrics();
+  // The merged state of a runnable input analysis, by id.
+  auto input_state = [&](std::string_view id) -> const AnalysisState* {
+    for (size_t j = 0; j < runnable.size(); ++j) {
+      if (runnable[j]->Info().id == id) return &scan.merged(j);
+    }
+    throw InternalError(fmt::format("input {} of an analysis did not run", id));
+  };
   for (size_t i = 0; i < runnable.size(); ++i) {
+    // Inputs write nothing: the analyses that read them finish from them.
+    if (runnable[i]->IsInput()) continue;
     const auto finish_start = std::chrono::steady_clock::now();
-    const bool split = runnable[i]->SplitsByKey() && cluster.size() > 1;
+    const bool keyed = runnable[i]->SplitsByKey();
+    const bool split = keyed && cluster.size() > 1;
     if (!split && !writes) continue;
     std::optional<ResultWriter> writer;
     if (writes) writer.emplace(options.out_dir, runnable[i]->Info().id);
-    if (split) {
-      const auto& keyed = static_cast<const KeyedAnalysis&>(*runnable[i]);
-      std::vector<std::string> summaries =
-          cluster.GatherToFirst(keyed.FinishPartition(scan.merged(i), cluster));
-      own.finish_seconds +=
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
-      if (writes) keyed.FinishSummaries(summaries, *writer);
+    if (keyed) {
+      const auto& analysis = static_cast<const KeyedAnalysis&>(*runnable[i]);
+      std::vector<const AnalysisState*> inputs;
+      for (std::string_view id : analysis.InputIds()) inputs.push_back(input_state(id));
+      if (split) {
+        std::vector<std::string> summaries =
+            cluster.GatherToFirst(analysis.FinishPartition(scan.merged(i), inputs, cluster));
+        own.finish_seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
+        if (writes) analysis.FinishSummaries(summaries, *writer);
+      } else {
+        analysis.FinishAlone(scan.merged(i), inputs, *writer);
+      }
     } else {
       runnable[i]->Finish(scan.merged(i), *writer);
     }

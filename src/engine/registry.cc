@@ -42,21 +42,29 @@ std::vector<std::unique_ptr<Analysis>> CreateAllAnalyses() {
 }
 
 std::vector<std::unique_ptr<Analysis>> CreateAnalyses(const std::vector<std::string>& ids) {
-  std::vector<std::unique_ptr<Analysis>> all = CreateAllAnalyses();
-  if (ids.empty()) return all;
-  std::vector<std::unique_ptr<Analysis>> chosen;
-  for (auto& analysis : all) {
-    if (std::find(ids.begin(), ids.end(), analysis->Info().id) != ids.end()) {
-      chosen.push_back(std::move(analysis));
-    }
+  std::vector<std::string> known;
+  for (const auto& analysis : CreateAllAnalyses()) {
+    if (!analysis->IsInput()) known.emplace_back(analysis->Info().id);
   }
   for (const std::string& id : ids) {
-    bool known = std::any_of(chosen.begin(), chosen.end(),
-                             [&](const auto& a) { return a->Info().id == id; });
-    if (!known) {
-      std::vector<std::string> names;
-      for (const auto& a : CreateAllAnalyses()) names.emplace_back(a->Info().id);
-      throw UsageError(fmt::format("unknown analysis '{}' (known: {})", id, fmt::join(names, ",")));
+    if (std::find(known.begin(), known.end(), id) == known.end()) {
+      throw UsageError(fmt::format("unknown analysis '{}' (known: {})", id, fmt::join(known, ",")));
+    }
+  }
+  // The analyses asked for (all when none is named), and the inputs they read.
+  std::vector<std::string_view> wanted;
+  std::vector<std::unique_ptr<Analysis>> all = CreateAllAnalyses();
+  for (const auto& analysis : all) {
+    std::string_view id = analysis->Info().id;
+    bool asked = ids.empty() || std::find(ids.begin(), ids.end(), id) != ids.end();
+    if (analysis->IsInput() || !asked) continue;
+    wanted.push_back(id);
+    for (std::string_view input : analysis->InputIds()) wanted.push_back(input);
+  }
+  std::vector<std::unique_ptr<Analysis>> chosen;
+  for (auto& analysis : all) {
+    if (std::find(wanted.begin(), wanted.end(), analysis->Info().id) != wanted.end()) {
+      chosen.push_back(std::move(analysis));
     }
   }
   return chosen;

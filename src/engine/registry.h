@@ -19,8 +19,9 @@ struct AnalysisRegistration {
 // Every registered analysis, ordered by id (q1, q2, ..., q10, q11).
 std::vector<std::unique_ptr<Analysis>> CreateAllAnalyses();
 
-// The analyses named in a list like "q1,q3" (all when empty), ordered by id.
-// Throws UsageError for an unknown id.
+// The analyses named in a list like "q1,q3" (all when empty), with the inputs
+// they read (Analysis::InputIds), ordered by id. Throws UsageError for an
+// unknown id; inputs cannot be named.
 std::vector<std::unique_ptr<Analysis>> CreateAnalyses(const std::vector<std::string>& ids);
 
 }  // namespace borgscope

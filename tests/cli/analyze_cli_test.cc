@@ -96,6 +96,9 @@ TEST(AnalyzeCli, MetricsJson) {
   EXPECT_GT(metrics["peak_rss_bytes"].get<uint64_t>(), 0u);
   EXPECT_TRUE(metrics["analyses"].contains("q3"));
   EXPECT_GE(metrics["analyses"]["q3"]["consume_cpu_seconds"].get<double>(), 0.0);
+  // q8's and q9's shared input is no analysis of its own: no entry, no folder.
+  EXPECT_FALSE(metrics["analyses"].contains("machine_windows"));
+  EXPECT_FALSE(fs::exists(out.path() / "machine_windows"));
   // The sample has 1 of 500 shards of task_events: noted, not an error.
   EXPECT_NE(metrics["notes"].dump().find("task_events: 1 of 500 shards present"),
             std::string::npos);
@@ -127,6 +130,12 @@ TEST(AnalyzeCli, MissingTablesSkipWithoutOnlyAndFailWithOnly) {
       << output;
   EXPECT_EQ(RunBinary("analyze --only q99 --trace " + trace.root(), &output), 2);
   EXPECT_NE(output.find("unknown analysis 'q99'"), std::string::npos) << output;
+  // An input (q8's and q9's machine-window loads) is no analysis of its own.
+  EXPECT_EQ(RunBinary("analyze --only machine_windows --trace " + trace.root(), &output), 2);
+  EXPECT_NE(output.find("unknown analysis 'machine_windows' (known: q1,q2,q3,q4,q5,q6,q7,q8,q9,"
+                        "q10,q11)"),
+            std::string::npos)
+      << output;
 }
 
 TEST(AnalyzeCli, BadRowStopsWithItsPositionOrIsSkipped) {

@@ -79,11 +79,24 @@ std::map<std::string, std::string> FilesWritten(const ResultWriter& writer) {
   return files;
 }
 
+// The analyses `analysis` reads as inputs (Analysis::InputIds), in order.
+std::vector<const Analysis*> InputsOf(const Analysis& analysis) {
+  static const std::vector<std::unique_ptr<Analysis>> all = CreateAllAnalyses();
+  std::vector<const Analysis*> inputs;
+  for (std::string_view id : analysis.InputIds()) {
+    for (const auto& candidate : all) {
+      if (candidate->Info().id == id) inputs.push_back(candidate.get());
+    }
+  }
+  EXPECT_EQ(inputs.size(), analysis.InputIds().size());
+  return inputs;
+}
+
 // Consumes every table `analysis` needs, split `ways` ways at random row
-// boundaries; returns the files Finish writes, by name.
-std::map<std::string, std::string> RunSplit(const Analysis& analysis,
-                                            const std::vector<TableShards>& tables, int ways,
-                                            uint64_t seed) {
+// boundaries, into partial states merged in shuffled order.
+std::unique_ptr<AnalysisState> MergedSplit(const Analysis& analysis,
+                                           const std::vector<TableShards>& tables, int ways,
+                                           uint64_t seed) {
   std::mt19937_64 random(seed);
   std::unique_ptr<AnalysisState> merged = analysis.NewState(nullptr);
   for (Table table : kAllTables) {
@@ -119,9 +132,28 @@ std::map<std::string, std::string> RunSplit(const Analysis& analysis,
     }
     merged = RoundTrip(analysis, *merged, nullptr);
   }
+  return merged;
+}
+
+// MergedSplit of the analysis and of its inputs; returns the files Finish
+// writes, by name.
+std::map<std::string, std::string> RunSplit(const Analysis& analysis,
+                                            const std::vector<TableShards>& tables, int ways,
+                                            uint64_t seed) {
+  std::unique_ptr<AnalysisState> merged = MergedSplit(analysis, tables, ways, seed);
+  std::vector<std::unique_ptr<AnalysisState>> input_states;
+  std::vector<const AnalysisState*> inputs;
+  for (const Analysis* input : InputsOf(analysis)) {
+    input_states.push_back(MergedSplit(*input, tables, ways, seed + 1000));
+    inputs.push_back(input_states.back().get());
+  }
   TempDir out;
   ResultWriter writer(out.path(), analysis.Info().id);
-  analysis.Finish(*merged, writer);
+  if (analysis.SplitsByKey()) {
+    static_cast<const KeyedAnalysis&>(analysis).FinishAlone(*merged, inputs, writer);
+  } else {
+    analysis.Finish(*merged, writer);
+  }
   return FilesWritten(writer);
 }
 
@@ -131,20 +163,31 @@ std::map<std::string, std::string> RunAcrossRanks(const Analysis& analysis,
                                                   const std::vector<TableShards>& tables, int ranks,
                                                   uint64_t seed) {
   std::mt19937_64 random(seed);
-  std::vector<std::unique_ptr<AnalysisState>> states;
-  for (int r = 0; r < ranks; ++r) states.push_back(analysis.NewState(nullptr));
-  for (const TableShards& shards : tables) {
-    if (ColumnsWanted(analysis, shards.table) != 0) ConsumeSplit(analysis, shards, states, random);
+  // The analysis first, then its inputs; states[a][r]: analysis a's state on rank r.
+  std::vector<const Analysis*> analyses = {&analysis};
+  for (const Analysis* input : InputsOf(analysis)) analyses.push_back(input);
+  std::vector<std::vector<std::unique_ptr<AnalysisState>>> states(analyses.size());
+  for (size_t a = 0; a < analyses.size(); ++a) {
+    for (int r = 0; r < ranks; ++r) states[a].push_back(analyses[a]->NewState(nullptr));
+    for (const TableShards& shards : tables) {
+      if (ColumnsWanted(*analyses[a], shards.table) != 0) {
+        ConsumeSplit(*analyses[a], shards, states[a], random);
+      }
+    }
   }
   const auto& keyed = static_cast<const KeyedAnalysis&>(analysis);
   TempDir out;
   ResultWriter writer(out.path(), analysis.Info().id);
   ThreadRanks(ranks).Run([&](Cluster& cluster) {
-    std::unique_ptr<AnalysisState>& state = states[cluster.rank()];
-    KeyedState keyed_state{&analysis, &state};
-    ExchangeByKey({&keyed_state, 1}, cluster);
+    std::vector<KeyedState> keyed_states;
+    for (size_t a = 0; a < analyses.size(); ++a) {
+      keyed_states.push_back({analyses[a], &states[a][cluster.rank()]});
+    }
+    ExchangeByKey(keyed_states, cluster);
+    std::vector<const AnalysisState*> inputs;
+    for (size_t a = 1; a < analyses.size(); ++a) inputs.push_back(states[a][cluster.rank()].get());
     std::vector<std::string> summaries =
-        cluster.GatherToFirst(keyed.FinishPartition(*state, cluster));
+        cluster.GatherToFirst(keyed.FinishPartition(*states[0][cluster.rank()], inputs, cluster));
     if (cluster.rank() == 0) keyed.FinishSummaries(summaries, writer);
   });
   return FilesWritten(writer);
@@ -157,6 +200,7 @@ void ExpectMergeEquivalence(const std::string& trace_dir) {
   }
   int checked = 0, keyed = 0;
   for (const auto& analysis : CreateAllAnalyses()) {
+    if (analysis->IsInput()) continue;  // checked through the analyses that read it
     bool runnable = true;
     for (const TableColumns& need : analysis->Needs()) {
       runnable &=
