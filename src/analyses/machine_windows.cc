@@ -73,7 +73,7 @@ class MachineWindowsInput : public KeyedAnalysis {
   std::string FinishPartition(const AnalysisState&, InputStates, Cluster&) const override {
     return {};
   }
-  void FinishSummaries(const std::vector<std::string>&, ResultWriter&) const override {}
+  void FinishSummaries(std::vector<std::string>, ResultWriter&) const override {}
 };
 
 }  // namespace

@@ -185,7 +185,7 @@ class Q3JobsTasksByClass : public KeyedAnalysis {
   }
   std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
                               Cluster& cluster) const override;
-  void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
+  void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     return {{.name = "jobs_tasks_by_class",
              .title = "Jobs and tasks by scheduling class",
@@ -215,7 +215,7 @@ std::string Q3JobsTasksByClass::FinishPartition(const AnalysisState& partition, 
   return out.Take();
 }
 
-void Q3JobsTasksByClass::FinishSummaries(const std::vector<std::string>& summaries,
+void Q3JobsTasksByClass::FinishSummaries(std::vector<std::string> summaries,
                                          ResultWriter& out) const {
   ClassTally job_tally, task_tally;
   EventCounts job_events, task_events;

@@ -124,7 +124,7 @@ class Q4KilledEvicted : public KeyedAnalysis {
   }
   std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
                               Cluster& cluster) const override;
-  void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
+  void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     auto outcomes = [](std::string name, std::string entity) {
       PlotSpec spec{
@@ -155,8 +155,7 @@ std::string Q4KilledEvicted::FinishPartition(const AnalysisState& partition, Inp
   return out.Take();
 }
 
-void Q4KilledEvicted::FinishSummaries(const std::vector<std::string>& summaries,
-                                      ResultWriter& out) const {
+void Q4KilledEvicted::FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const {
   EntityOutcomes task_outcomes, job_outcomes;
   for (const std::string& summary : summaries) {
     WireReader in(summary);

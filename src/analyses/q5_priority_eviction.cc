@@ -68,8 +68,7 @@ class Q5PriorityEviction : public KeyedAnalysis {
     static_cast<const Q5State&>(partition).tasks_.Tally().Serialize(out);
     return out.Take();
   }
-  void FinishSummaries(const std::vector<std::string>& summaries,
-                       ResultWriter& out) const override {
+  void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override {
     OutcomeTally tally;
     for (const std::string& summary : summaries) {
       WireReader in(summary);

@@ -133,7 +133,7 @@ class Q6JobMachineSpread : public KeyedAnalysis {
   }
   std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
                               Cluster& cluster) const override;
-  void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
+  void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     return {{.name = "machines_per_job",
              .title = "Distinct machines per job (jobs with placed tasks)",
@@ -182,7 +182,7 @@ std::string Q6JobMachineSpread::FinishPartition(const AnalysisState& partition, 
   return out.Take();
 }
 
-void Q6JobMachineSpread::FinishSummaries(const std::vector<std::string>& summaries,
+void Q6JobMachineSpread::FinishSummaries(std::vector<std::string> summaries,
                                          ResultWriter& out) const {
   SpreadCounts counts;
   for (const std::string& summary : summaries) {

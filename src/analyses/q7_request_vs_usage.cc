@@ -184,7 +184,7 @@ class Q7RequestVsUsage : public KeyedAnalysis {
   }
   std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
                               Cluster& cluster) const override;
-  void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
+  void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     std::vector<PlotSpec> specs;
     for (std::string resource : {"cpu", "memory"}) {
@@ -234,15 +234,16 @@ std::string Q7RequestVsUsage::FinishPartition(const AnalysisState& partition, In
   return out.Take();
 }
 
-void Q7RequestVsUsage::FinishSummaries(const std::vector<std::string>& summaries,
+void Q7RequestVsUsage::FinishSummaries(std::vector<std::string> summaries,
                                        ResultWriter& out) const {
   ResourcePoints all[2];
-  for (const std::string& summary : summaries) {
+  for (std::string& summary : summaries) {
     WireReader in(summary);
     for (int resource = 0; resource < 2; ++resource) {
       all[resource].usage_without_request += in.Get<uint64_t>();
       in.GetArray(all[resource].points);
     }
+    std::string().swap(summary);  // its points are copied: not held twice
   }
   CsvTable correlation({"resource", "tasks", "pearson", "spearman", "pearson_max", "spearman_max"});
   CsvTable deciles({"resource", "decile", "request_min", "request_max", "tasks", "mean_request",

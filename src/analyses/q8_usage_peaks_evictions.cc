@@ -138,7 +138,7 @@ class Q8UsagePeaksEvictions : public KeyedAnalysis {
   }
   std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
                               Cluster& cluster) const override;
-  void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
+  void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     PlotSpec spec{.name = "evictions_by_usage",
                   .title = "Evictions by machine load (5-minute machine-windows)",
@@ -192,11 +192,11 @@ std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partitio
   return out.Take();
 }
 
-void Q8UsagePeaksEvictions::FinishSummaries(const std::vector<std::string>& summaries,
+void Q8UsagePeaksEvictions::FinishSummaries(std::vector<std::string> summaries,
                                             ResultWriter& out) const {
   uint64_t total_evictions = 0, evictions_without_machine = 0;
   ResourceWindows all[2];
-  for (const std::string& summary : summaries) {
+  for (std::string& summary : summaries) {
     WireReader in(summary);
     total_evictions += in.Get<uint64_t>();
     evictions_without_machine += in.Get<uint64_t>();
@@ -211,6 +211,7 @@ void Q8UsagePeaksEvictions::FinishSummaries(const std::vector<std::string>& summ
       sums.counted += in.Get<uint64_t>();
       in.GetArray(sums.points);
     }
+    std::string().swap(summary);  // its points are copied: not held twice
   }
 
   CsvTable by_bucket({"resource", "usage_bucket", "windows", "evictions", "evictions_per_window"});

@@ -212,7 +212,7 @@ class Q9Overcommit : public KeyedAnalysis {
   }
   std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
                               Cluster& cluster) const override;
-  void FinishSummaries(const std::vector<std::string>& summaries, ResultWriter& out) const override;
+  void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     return {{.name = "overcommit",
              .title = "Over-commitment: requests and usage above machine capacity",
@@ -375,8 +375,7 @@ std::string Q9Overcommit::FinishPartition(const AnalysisState& partition, InputS
   return out.Take();
 }
 
-void Q9Overcommit::FinishSummaries(const std::vector<std::string>& summaries,
-                                   ResultWriter& out) const {
+void Q9Overcommit::FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const {
   OvercommitCounts sum;
   for (const std::string& summary : summaries) {
     WireReader in(summary);

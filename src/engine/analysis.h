@@ -118,9 +118,9 @@ class KeyedAnalysis : public Analysis {
   // the result needs a global order, as correlations do).
   virtual std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
                                       Cluster& cluster) const = 0;
-  // Writes the results from every partition's summary (rank order).
-  virtual void FinishSummaries(const std::vector<std::string>& summaries,
-                               ResultWriter& out) const = 0;
+  // Writes the results from every partition's summary (rank order); may
+  // release each summary once read (they can be large: correlation points).
+  virtual void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const = 0;
   // Both steps over a single partition (one process).
   void FinishAlone(const AnalysisState& merged, InputStates inputs, ResultWriter& out) const {
     FinishSummaries({FinishPartition(merged, inputs, SingleProcess())}, out);

@@ -130,7 +130,7 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
             cluster.GatherToFirst(analysis.FinishPartition(scan.merged(i), inputs, cluster));
         own.finish_seconds +=
             std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
-        if (writes) analysis.FinishSummaries(summaries, *writer);
+        if (writes) analysis.FinishSummaries(std::move(summaries), *writer);
       } else {
         analysis.FinishAlone(scan.merged(i), inputs, *writer);
       }

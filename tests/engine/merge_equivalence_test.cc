@@ -188,7 +188,7 @@ std::map<std::string, std::string> RunAcrossRanks(const Analysis& analysis,
     for (size_t a = 1; a < analyses.size(); ++a) inputs.push_back(states[a][cluster.rank()].get());
     std::vector<std::string> summaries =
         cluster.GatherToFirst(keyed.FinishPartition(*states[0][cluster.rank()], inputs, cluster));
-    if (cluster.rank() == 0) keyed.FinishSummaries(summaries, writer);
+    if (cluster.rank() == 0) keyed.FinishSummaries(std::move(summaries), writer);
   });
   return FilesWritten(writer);
 }
