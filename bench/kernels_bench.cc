@@ -480,8 +480,7 @@ int main(int argc, char** argv) {
   using namespace borgscope;
   // The allocator set up as borgscope's own main does, so that kernels that
   // grow tables and buffers are timed as they run there.
-  ReexecWithHugePageMalloc(argv);
-  KeepFreedMemoryInProcess();
+  SetUpProcessMemory(argv);
   // Analyses live for the whole run; benchmarks hold plain pointers.
   static const std::vector<std::unique_ptr<Analysis>> analyses = CreateAllAnalyses();
   for (const auto& analysis : analyses) {

@@ -11,8 +11,8 @@
 #include <cmath>
 #include <span>
 #include <string>
-#include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "analyses/machine_capacity.h"
@@ -45,11 +45,11 @@ struct TaskEvent {
   uint8_t type = 0;
   uint8_t unused[3] = {0, 0, 0};
 
+  TaskKey task() const { return {job_id, task_index}; }
   TraceOrder order() const { return {time, shard, line}; }
   // By task, then in trace order.
   friend bool operator<(const TaskEvent& a, const TaskEvent& b) {
-    return std::tie(a.job_id, a.task_index, a.time, a.shard, a.line) <
-           std::tie(b.job_id, b.task_index, b.time, b.shard, b.line);
+    return std::pair(a.task(), a.order()) < std::pair(b.task(), b.order());
   }
 };
 static_assert(sizeof(TaskEvent) == 64 && std::has_unique_object_representations_v<TaskEvent>);
@@ -240,8 +240,7 @@ absl::flat_hash_map<int64_t, std::vector<Run>> RunsByMachine(const Q9State& stat
   std::vector<TaskEvent> events = state.events_;
   std::sort(events.begin(), events.end());  // by task, then in trace order
   for (size_t first = 0, last; first < events.size(); first = last) {
-    for (last = first + 1; last < events.size() && events[last].job_id == events[first].job_id &&
-                           events[last].task_index == events[first].task_index;
+    for (last = first + 1; last < events.size() && events[last].task() == events[first].task();
          ++last) {
     }
     // The events of one task, [first, last), in trace order.

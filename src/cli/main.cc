@@ -31,8 +31,7 @@ int Fail(int exit_code, const char* kind, const char* what) {
 
 int main(int argc, char** argv) {
   using namespace borgscope;
-  ReexecWithHugePageMalloc(argv);
-  KeepFreedMemoryInProcess();
+  SetUpProcessMemory(argv);
   CLI::App app{"borgscope: fast, exact answers about Google's Borg cluster traces"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "borgscope 0.1.0");

@@ -55,4 +55,9 @@ void KeepFreedMemoryInProcess() {
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
 }
 
+void SetUpProcessMemory(char** argv) {
+  ReexecWithHugePageMalloc(argv);
+  KeepFreedMemoryInProcess();
+}
+
 }  // namespace borgscope

@@ -27,6 +27,10 @@ void ReexecWithHugePageMalloc(char** argv, const char* program = "/proc/self/exe
 // Call once, at the start of the process.
 void KeepFreedMemoryInProcess();
 
+// Both of the above: what every borgscope process (and the kernels bench)
+// does first thing in main.
+void SetUpProcessMemory(char** argv);
+
 // True unless transparent huge pages are off ([never]) or absent.
 bool KernelOffersHugePages();
 

@@ -42,8 +42,9 @@ std::vector<std::unique_ptr<Analysis>> CreateAllAnalyses() {
 }
 
 std::vector<std::unique_ptr<Analysis>> CreateAnalyses(const std::vector<std::string>& ids) {
+  std::vector<std::unique_ptr<Analysis>> all = CreateAllAnalyses();
   std::vector<std::string> known;
-  for (const auto& analysis : CreateAllAnalyses()) {
+  for (const auto& analysis : all) {
     if (!analysis->IsInput()) known.emplace_back(analysis->Info().id);
   }
   for (const std::string& id : ids) {
@@ -53,7 +54,6 @@ std::vector<std::unique_ptr<Analysis>> CreateAnalyses(const std::vector<std::str
   }
   // The analyses asked for (all when none is named), and the inputs they read.
   std::vector<std::string_view> wanted;
-  std::vector<std::unique_ptr<Analysis>> all = CreateAllAnalyses();
   for (const auto& analysis : all) {
     std::string_view id = analysis->Info().id;
     bool asked = ids.empty() || std::find(ids.begin(), ids.end(), id) != ids.end();
