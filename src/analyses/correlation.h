@@ -1,18 +1,70 @@
 #pragma once
-// Correlations computed after the merge, over values in a canonical order
-// (callers sort by key first), so results are identical for any split.
+// Pearson's r and Spearman's rho from sums that merge in any order, so that
+// points split across threads or MPI ranks give the same correlation to the
+// bit. Pearson: exact sums of products of deviations from the means (which
+// come from exact sums too). Spearman: Pearson's r of the average ranks, from
+// sums of twice the average ranks - integers, summed exactly.
 
+#include <cstdint>
+#include <span>
 #include <vector>
+
+#include "analyses/exact_sum.h"
+#include "engine/cluster.h"
+#include "engine/wire.h"
 
 namespace borgscope {
 
-// Pearson's r; NaN when fewer than two points or a variable is constant.
+class PearsonSums {
+ public:
+  // A point's deviations from the means of x and y.
+  void Add(double dx, double dy) {
+    ++n_;
+    xy_.Add(dx * dy);
+    xx_.Add(dx * dx);
+    yy_.Add(dy * dy);
+  }
+  void Merge(const PearsonSums& other);
+  void Put(WireWriter& out) const;
+  void Get(WireReader& in);  // merges what Put wrote
+  // NaN with fewer than two points or a constant variable.
+  double Correlation() const;
+
+ private:
+  uint64_t n_ = 0;
+  ExactSum xy_, xx_, yy_;
+};
+
+class RankSums {
+ public:
+  // A point's twice average ranks (first + last position of its tie group).
+  void Add(int64_t a, int64_t b) {
+    ++n_;
+    a_ += a;
+    b_ += b;
+    ab_ += static_cast<__int128>(a) * b;
+    aa_ += static_cast<__int128>(a) * a;
+    bb_ += static_cast<__int128>(b) * b;
+  }
+  void Merge(const RankSums& other);
+  void Put(WireWriter& out) const;
+  void Get(WireReader& in);  // merges what Put wrote
+  // Spearman's rho; NaN with fewer than two points or all values tied.
+  // Exact up to 2^31 points (n * sum of a^2 fits 127 bits).
+  double Correlation() const;
+
+ private:
+  uint64_t n_ = 0;
+  __int128 a_ = 0, b_ = 0, ab_ = 0, aa_ = 0, bb_ = 0;
+};
+
+// Collective: each variable's mean over every rank's points, from this rank's
+// exact sums of them and its number of points (0 when there are none).
+std::vector<double> MeansAcrossRanks(std::span<const ExactSum> sums, uint64_t count,
+                                     Cluster& cluster);
+
+// The same correlations over one process's points.
 double Pearson(const std::vector<double>& x, const std::vector<double>& y);
-
-// Ranks 1..n, ties getting the average of the ranks they span.
-std::vector<double> AverageRanks(const std::vector<double>& values);
-
-// Spearman's rho: Pearson's r of the average ranks.
 double Spearman(const std::vector<double>& x, const std::vector<double>& y);
 
 }  // namespace borgscope

@@ -13,7 +13,9 @@
 
 #include "analyses/absorb.h"
 #include "analyses/correlation.h"
+#include "analyses/exact_sum.h"
 #include "analyses/machine_capacity.h"
+#include "analyses/rank_across_cluster.h"
 #include "engine/key_partition.h"
 #include "engine/registry.h"
 #include "report/format.h"
@@ -140,17 +142,78 @@ class Q7State : public AnalysisState {
 };
 
 struct TaskPoint {
-  TaskKey key;
   int64_t request;  // fixed point
   double mean_usage;
   double peak_usage;
+  int64_t request_rank;  // twice its average rank among the requests
+  double request_value() const { return static_cast<double>(request) / kFixedOne; }
 };
 
-// What a partition of the tasks contributes, per resource: the points (the
-// correlations and deciles need them all, in one order) and a count.
-struct ResourcePoints {
-  std::vector<TaskPoint> points;
+// The tasks of one request decile: what the decile table needs, as sums that
+// merge in any order.
+struct Decile {
+  int64_t min = kNull, max = kNull;
+  uint64_t tasks = 0;
+  __int128 request_sum = 0;
+  ExactSum usage_sum, peak_sum;
+
+  void Add(const TaskPoint& point) {
+    min = min == kNull ? point.request : std::min(min, point.request);
+    max = max == kNull ? point.request : std::max(max, point.request);
+    ++tasks;
+    request_sum += point.request;
+    usage_sum.Add(point.mean_usage);
+    peak_sum.Add(point.peak_usage);
+  }
+  void Put(WireWriter& out) const {
+    out.Put(min);
+    out.Put(max);
+    out.Put(tasks);
+    out.Put(request_sum);
+    usage_sum.Put(out);
+    peak_sum.Put(out);
+  }
+  void Get(WireReader& in) {  // merges what Put wrote
+    const int64_t their_min = in.Get<int64_t>(), their_max = in.Get<int64_t>();
+    if (their_min != kNull) min = min == kNull ? their_min : std::min(min, their_min);
+    if (their_max != kNull) max = max == kNull ? their_max : std::max(max, their_max);
+    tasks += in.Get<uint64_t>();
+    request_sum += in.Get<__int128>();
+    usage_sum.Get(in);
+    peak_sum.Get(in);
+  }
+};
+
+// What a rank's share of the tasks contributes, per resource. Every part is
+// a sum, merged in FinishSummaries.
+struct ResourceSummary {
+  uint64_t tasks = 0;  // with a request and usage
   uint64_t usage_without_request = 0;
+  uint64_t over = 0;  // mean usage above the request
+  PearsonSums vs_usage, vs_peak;
+  RankSums ranks_vs_usage, ranks_vs_peak;
+  Decile deciles[11];  // [1, 10]
+
+  void Put(WireWriter& out) const {
+    out.Put(tasks);
+    out.Put(usage_without_request);
+    out.Put(over);
+    vs_usage.Put(out);
+    vs_peak.Put(out);
+    ranks_vs_usage.Put(out);
+    ranks_vs_peak.Put(out);
+    for (int d = 1; d <= 10; ++d) deciles[d].Put(out);
+  }
+  void Get(WireReader& in) {  // merges what Put wrote
+    tasks += in.Get<uint64_t>();
+    usage_without_request += in.Get<uint64_t>();
+    over += in.Get<uint64_t>();
+    vs_usage.Get(in);
+    vs_peak.Get(in);
+    ranks_vs_usage.Get(in);
+    ranks_vs_peak.Get(in);
+    for (int d = 1; d <= 10; ++d) deciles[d].Get(in);
+  }
 };
 
 class Q7RequestVsUsage : public KeyedAnalysis {
@@ -213,11 +276,12 @@ class Q7RequestVsUsage : public KeyedAnalysis {
 };
 
 std::string Q7RequestVsUsage::FinishPartition(const AnalysisState& partition, InputStates,
-                                              Cluster&) const {
+                                              Cluster& cluster) const {
   const auto& state = static_cast<const Q7State&>(partition);
   WireWriter out;
   for (int resource = 0; resource < 2; ++resource) {
-    ResourcePoints mine;
+    ResourceSummary mine;
+    std::vector<TaskPoint> points;
     for (const auto& [key, task] : state.tasks_) {
       const Usage& usage = task.usage[resource];
       bool has_usage = usage.weight > 0;
@@ -225,25 +289,59 @@ std::string Q7RequestVsUsage::FinishPartition(const AnalysisState& partition, In
       if (!has_usage || task.request[resource].value == kNull) continue;
       double mean = static_cast<double>(static_cast<long double>(usage.weighted_sum) /
                                         usage.weight / kFixedOne);
-      mine.points.push_back(
-          {key, task.request[resource].value, mean, static_cast<double>(usage.peak) / kFixedOne});
+      points.push_back(
+          {task.request[resource].value, mean, static_cast<double>(usage.peak) / kFixedOne, 0});
     }
-    out.Put(mine.usage_without_request);
-    out.PutArray<TaskPoint>(mine.points);
+    mine.tasks = points.size();
+
+    // Pearson: deviations from the means over every rank's tasks.
+    ExactSum sums[3];
+    for (const TaskPoint& p : points) {
+      sums[0].Add(p.request_value());
+      sums[1].Add(p.mean_usage);
+      sums[2].Add(p.peak_usage);
+      mine.over += p.mean_usage > p.request_value();
+    }
+    const std::vector<double> means = MeansAcrossRanks(sums, points.size(), cluster);
+    for (const TaskPoint& p : points) {
+      const double request = p.request_value() - means[0];
+      mine.vs_usage.Add(request, p.mean_usage - means[1]);
+      mine.vs_peak.Add(request, p.peak_usage - means[2]);
+    }
+
+    // Ranks (the points move between ranks, sorted by each value in turn):
+    // the request's, with its decile by the lowest rank of its ties, then
+    // usage's and peak's against it.
+    RankAcrossCluster(
+        points, [](const TaskPoint& p) { return p.request; },
+        [&](TaskPoint& p, uint64_t first, uint64_t last, uint64_t total) {
+          p.request_rank = first + last;
+          mine.deciles[1 + 10 * (first - 1) / total].Add(p);
+        },
+        cluster);
+    RankAcrossCluster(
+        points, [](const TaskPoint& p) { return p.mean_usage; },
+        [&](TaskPoint& p, uint64_t first, uint64_t last, uint64_t) {
+          mine.ranks_vs_usage.Add(p.request_rank, first + last);
+        },
+        cluster);
+    RankAcrossCluster(
+        points, [](const TaskPoint& p) { return p.peak_usage; },
+        [&](TaskPoint& p, uint64_t first, uint64_t last, uint64_t) {
+          mine.ranks_vs_peak.Add(p.request_rank, first + last);
+        },
+        cluster);
+    mine.Put(out);
   }
   return out.Take();
 }
 
 void Q7RequestVsUsage::FinishSummaries(std::vector<std::string> summaries,
                                        ResultWriter& out) const {
-  ResourcePoints all[2];
-  for (std::string& summary : summaries) {
+  ResourceSummary all[2];
+  for (const std::string& summary : summaries) {
     WireReader in(summary);
-    for (int resource = 0; resource < 2; ++resource) {
-      all[resource].usage_without_request += in.Get<uint64_t>();
-      in.GetArray(all[resource].points);
-    }
-    std::string().swap(summary);  // its points are copied: not held twice
+    for (ResourceSummary& resource : all) resource.Get(in);
   }
   CsvTable correlation({"resource", "tasks", "pearson", "spearman", "pearson_max", "spearman_max"});
   CsvTable deciles({"resource", "decile", "request_min", "request_max", "tasks", "mean_request",
@@ -251,63 +349,31 @@ void Q7RequestVsUsage::FinishSummaries(std::vector<std::string> summaries,
   std::string finding;
   for (int resource = 0; resource < 2; ++resource) {
     const char* name = resource == 0 ? "cpu" : "memory";
-    std::vector<TaskPoint>& points = all[resource].points;
-    const uint64_t usage_without_request = all[resource].usage_without_request;
-    // Canonical order: by request, then task key (the decile ranks need the
-    // request order anyway).
-    std::sort(points.begin(), points.end(), [](const TaskPoint& a, const TaskPoint& b) {
-      return std::tie(a.request, a.key) < std::tie(b.request, b.key);
-    });
-    std::vector<double> request, usage, peak;
-    for (const TaskPoint& p : points) {
-      request.push_back(static_cast<double>(p.request) / kFixedOne);
-      usage.push_back(p.mean_usage);
-      peak.push_back(p.peak_usage);
-    }
-    double pearson = Pearson(request, usage), spearman = Spearman(request, usage);
-    correlation.AddRow({name, std::to_string(points.size()), FormatRatio(pearson),
-                        FormatRatio(spearman), FormatRatio(Pearson(request, peak)),
-                        FormatRatio(Spearman(request, peak))});
-
-    const size_t n = points.size();
-    struct Decile {
-      int64_t min = kNull, max = kNull;
-      uint64_t tasks = 0;
-      __int128 request_sum = 0;
-      double usage_sum = 0, peak_sum = 0;
-    };
-    std::vector<Decile> decile(11);
-    size_t lowest_rank = 1;  // rank of the first task with this request
-    for (size_t i = 0; i < n; ++i) {
-      if (i == 0 || points[i].request != points[i - 1].request) lowest_rank = i + 1;
-      size_t d = 1 + (10 * (lowest_rank - 1)) / n;
-      Decile& bucket = decile[d];
-      if (bucket.tasks == 0) bucket.min = points[i].request;
-      bucket.max = points[i].request;
-      ++bucket.tasks;
-      bucket.request_sum += points[i].request;
-      bucket.usage_sum += points[i].mean_usage;
-      bucket.peak_sum += points[i].peak_usage;
-    }
-    for (size_t d = 1; d <= 10; ++d) {
-      const Decile& bucket = decile[d];
+    const ResourceSummary& sums = all[resource];
+    const double pearson = sums.vs_usage.Correlation(),
+                 spearman = sums.ranks_vs_usage.Correlation();
+    const double spearman_max = sums.ranks_vs_peak.Correlation();
+    correlation.AddRow({name, std::to_string(sums.tasks), FormatRatio(pearson),
+                        FormatRatio(spearman), FormatRatio(sums.vs_peak.Correlation()),
+                        FormatRatio(spearman_max)});
+    for (int d = 1; d <= 10; ++d) {
+      const Decile& bucket = sums.deciles[d];
       if (bucket.tasks == 0) continue;
       double tasks = static_cast<double>(bucket.tasks);
       deciles.AddRow({name, std::to_string(d), FormatFixed(bucket.min), FormatFixed(bucket.max),
                       std::to_string(bucket.tasks),
                       FormatRatio(static_cast<double>(static_cast<long double>(bucket.request_sum) /
                                                       bucket.tasks / kFixedOne)),
-                      FormatRatio(bucket.usage_sum / tasks), FormatRatio(bucket.peak_sum / tasks)});
+                      FormatRatio(bucket.usage_sum.Value() / tasks),
+                      FormatRatio(bucket.peak_sum.Value() / tasks)});
     }
-    uint64_t over = 0;
-    for (const TaskPoint& p : points)
-      over += p.mean_usage > static_cast<double>(p.request) / kFixedOne;
+    const uint64_t n = sums.tasks;
     finding += fmt::format(
         "{}{}: over {} tasks with a request and usage, Pearson {} and Spearman {} between "
         "request and mean usage ({} vs peak); {:.1f}% of tasks used more than they requested "
         "on average; {} tasks had usage but no request",
         finding.empty() ? "" : ". ", name, n, FormatRatio(pearson), FormatRatio(spearman),
-        FormatRatio(Spearman(request, peak)), n ? 100.0 * over / n : 0.0, usage_without_request);
+        FormatRatio(spearman_max), n ? 100.0 * sums.over / n : 0.0, sums.usage_without_request);
   }
   out.WriteCsv("correlation.csv", correlation);
   out.WriteCsv("usage_by_request_decile.csv", deciles);

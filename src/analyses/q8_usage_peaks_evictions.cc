@@ -13,9 +13,11 @@
 
 #include "analyses/absorb.h"
 #include "analyses/correlation.h"
+#include "analyses/exact_sum.h"
 #include "analyses/machine_capacity.h"
 #include "analyses/machine_window_usage.h"
 #include "analyses/machine_windows.h"
+#include "analyses/rank_across_cluster.h"
 #include "engine/key_partition.h"
 #include "engine/registry.h"
 #include "report/format.h"
@@ -96,17 +98,41 @@ class Q8State : public AnalysisState {
 
 // One machine-window's point of the correlation.
 struct WindowPoint {
-  MachineWindow key;
   double usage;  // load / capacity
   double evictions;
+  int64_t usage_rank;  // twice its average rank among the usages
 };
 
-// What a partition of the machines contributes, per resource: exact counts
-// per bucket, and the points (the correlations need them all, in key order).
-struct ResourceWindows {
+// What a rank's share of the machine-windows contributes, per resource: exact
+// counts per bucket and the sums of the correlations, merged in
+// FinishSummaries.
+struct ResourceSummary {
   std::array<uint64_t, 11> bucket_windows{}, bucket_evictions{};
+  uint64_t windows = 0;
   uint64_t counted = 0;
-  std::vector<WindowPoint> points;
+  PearsonSums pearson;
+  RankSums ranks;
+
+  void Put(WireWriter& out) const {
+    out.Put(bucket_windows);
+    out.Put(bucket_evictions);
+    out.Put(windows);
+    out.Put(counted);
+    pearson.Put(out);
+    ranks.Put(out);
+  }
+  void Get(WireReader& in) {  // merges what Put wrote
+    auto their_windows = in.Get<std::array<uint64_t, 11>>();
+    auto their_evictions = in.Get<std::array<uint64_t, 11>>();
+    for (int bucket = 0; bucket <= 10; ++bucket) {
+      bucket_windows[bucket] += their_windows[bucket];
+      bucket_evictions[bucket] += their_evictions[bucket];
+    }
+    windows += in.Get<uint64_t>();
+    counted += in.Get<uint64_t>();
+    pearson.Get(in);
+    ranks.Get(in);
+  }
 };
 
 class Q8UsagePeaksEvictions : public KeyedAnalysis {
@@ -156,18 +182,17 @@ class Q8UsagePeaksEvictions : public KeyedAnalysis {
 };
 
 std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partition,
-                                                   InputStates inputs, Cluster&) const {
+                                                   InputStates inputs, Cluster& cluster) const {
   const auto& state = static_cast<const Q8State&>(partition);
   const MachineWindowUsage& usage = MachineWindowsOf(inputs).usage();
-  // Hash order is fine: bucket counts are sums, and FinishSummaries puts the
-  // points in key order.
   uint64_t total_evictions = state.evictions_without_machine_;
   for (const auto& [key, count] : state.evictions_) total_evictions += count;
   WireWriter out;
   out.Put(total_evictions);
   out.Put(state.evictions_without_machine_);
   for (int resource = 0; resource < 2; ++resource) {
-    ResourceWindows mine;
+    ResourceSummary mine;
+    std::vector<WindowPoint> points;
     usage.ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
       if (!load.present[resource]) return;
       int64_t capacity = resource == 0 ? state.capacities_.Cpus(key.machine_id)
@@ -179,15 +204,35 @@ std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partitio
       ++mine.bucket_windows[bucket];
       mine.bucket_evictions[bucket] += window_evictions;
       mine.counted += window_evictions;
-      mine.points.push_back(
-          {key,
-           static_cast<double>(static_cast<long double>(load.sum[resource]) / kWindowUs / capacity),
-           static_cast<double>(window_evictions)});
+      points.push_back(
+          {static_cast<double>(static_cast<long double>(load.sum[resource]) / kWindowUs / capacity),
+           static_cast<double>(window_evictions), 0});
     });
-    out.Put(mine.bucket_windows);
-    out.Put(mine.bucket_evictions);
-    out.Put(mine.counted);
-    out.PutArray<WindowPoint>(mine.points);
+    mine.windows = points.size();
+    // Pearson: deviations from the means over every rank's windows.
+    ExactSum sums[2];
+    for (const WindowPoint& point : points) {
+      sums[0].Add(point.usage);
+      sums[1].Add(point.evictions);
+    }
+    const std::vector<double> means = MeansAcrossRanks(sums, points.size(), cluster);
+    for (const WindowPoint& point : points) {
+      mine.pearson.Add(point.usage - means[0], point.evictions - means[1]);
+    }
+    // Spearman: the points move between ranks, sorted by usage, then by evictions.
+    RankAcrossCluster(
+        points, [](const WindowPoint& p) { return p.usage; },
+        [](WindowPoint& p, uint64_t first, uint64_t last, uint64_t) {
+          p.usage_rank = first + last;
+        },
+        cluster);
+    RankAcrossCluster(
+        points, [](const WindowPoint& p) { return p.evictions; },
+        [&](WindowPoint& p, uint64_t first, uint64_t last, uint64_t) {
+          mine.ranks.Add(p.usage_rank, first + last);
+        },
+        cluster);
+    mine.Put(out);
   }
   return out.Take();
 }
@@ -195,23 +240,12 @@ std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partitio
 void Q8UsagePeaksEvictions::FinishSummaries(std::vector<std::string> summaries,
                                             ResultWriter& out) const {
   uint64_t total_evictions = 0, evictions_without_machine = 0;
-  ResourceWindows all[2];
-  for (std::string& summary : summaries) {
+  ResourceSummary all[2];
+  for (const std::string& summary : summaries) {
     WireReader in(summary);
     total_evictions += in.Get<uint64_t>();
     evictions_without_machine += in.Get<uint64_t>();
-    for (int resource = 0; resource < 2; ++resource) {
-      ResourceWindows& sums = all[resource];
-      auto windows = in.Get<std::array<uint64_t, 11>>();
-      auto evictions = in.Get<std::array<uint64_t, 11>>();
-      for (int bucket = 0; bucket <= 10; ++bucket) {
-        sums.bucket_windows[bucket] += windows[bucket];
-        sums.bucket_evictions[bucket] += evictions[bucket];
-      }
-      sums.counted += in.Get<uint64_t>();
-      in.GetArray(sums.points);
-    }
-    std::string().swap(summary);  // its points are copied: not held twice
+    for (ResourceSummary& resource : all) resource.Get(in);
   }
 
   CsvTable by_bucket({"resource", "usage_bucket", "windows", "evictions", "evictions_per_window"});
@@ -221,24 +255,16 @@ void Q8UsagePeaksEvictions::FinishSummaries(std::vector<std::string> summaries,
     const char* name = resource == 0 ? "cpu" : "memory";
     const auto& bucket_windows = all[resource].bucket_windows;
     const auto& bucket_evictions = all[resource].bucket_evictions;
-    const uint64_t counted = all[resource].counted;
-    std::vector<WindowPoint>& points = all[resource].points;
-    // Key order, as one process sees the windows.
-    std::sort(points.begin(), points.end(),
-              [](const WindowPoint& a, const WindowPoint& b) { return a.key < b.key; });
-    std::vector<double> usage, evictions;
-    for (const WindowPoint& point : points) {
-      usage.push_back(point.usage);
-      evictions.push_back(point.evictions);
-    }
+    const uint64_t counted = all[resource].counted, windows = all[resource].windows;
     for (int bucket = 0; bucket <= 10; ++bucket) {
       by_bucket.AddRow({name, std::to_string(bucket * 10), std::to_string(bucket_windows[bucket]),
                         std::to_string(bucket_evictions[bucket]),
                         FormatShare(bucket_evictions[bucket], bucket_windows[bucket])});
     }
-    double pearson = Pearson(usage, evictions), spearman = Spearman(usage, evictions);
+    const double pearson = all[resource].pearson.Correlation();
+    const double spearman = all[resource].ranks.Correlation();
     correlation.AddRow(
-        {name, std::to_string(usage.size()), FormatRatio(pearson), FormatRatio(spearman)});
+        {name, std::to_string(windows), FormatRatio(pearson), FormatRatio(spearman)});
     auto rate = [&](int from, int to) {
       uint64_t w = 0, e = 0;
       for (int b = from; b <= to; ++b) {
@@ -251,9 +277,8 @@ void Q8UsagePeaksEvictions::FinishSummaries(std::vector<std::string> summaries,
         "{}{}: {} machine-windows; {:.4f} evictions per window below 50% load vs {:.4f} at 90% "
         "and above (Pearson {}, Spearman {}); {} of {} EVICT rows counted ({} had no machine, "
         "the rest fell in machine-windows without {} usage or on machines without capacity)",
-        finding.empty() ? "" : ". ", name, usage.size(), rate(0, 4), rate(9, 10),
-        FormatRatio(pearson), FormatRatio(spearman), counted, total_evictions,
-        evictions_without_machine, name);
+        finding.empty() ? "" : ". ", name, windows, rate(0, 4), rate(9, 10), FormatRatio(pearson),
+        FormatRatio(spearman), counted, total_evictions, evictions_without_machine, name);
   }
   out.WriteCsv("evictions_by_usage.csv", by_bucket);
   out.WriteCsv("correlation.csv", correlation);

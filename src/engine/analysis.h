@@ -113,13 +113,12 @@ class KeyedAnalysis : public Analysis {
  public:
   bool SplitsByKey() const final { return true; }
   // The part of Finish that needs only one partition's keys, run on every
-  // rank, collectively (it may exchange data through `cluster`): returns a
-  // summary small next to the state (counts, or compact per-key points when
-  // the result needs a global order, as correlations do).
+  // rank, collectively (it may exchange data through `cluster`, as q9's runs
+  // and the correlations' ranks do): returns a summary small next to the
+  // state (counts and sums that merge in any order).
   virtual std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
                                       Cluster& cluster) const = 0;
-  // Writes the results from every partition's summary (rank order); may
-  // release each summary once read (they can be large: correlation points).
+  // Writes the results from every partition's summary (rank order).
   virtual void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const = 0;
   // Both steps over a single partition (one process).
   void FinishAlone(const AnalysisState& merged, InputStates inputs, ResultWriter& out) const {

@@ -1,0 +1,188 @@
+#pragma once
+// Ranking points that are spread over the ranks of an MPI job (by key, after
+// the exchange) by one of their values, as Spearman's rho and q7's deciles
+// need: a sample sort. The points move so that each rank holds a balanced,
+// contiguous range of the sorted order - no rank gathers them all - and each
+// point learns the 1-based positions its tie group spans in the order of
+// every rank's points. The positions do not depend on how the points were
+// split, so the sums made from them merge to the same bits for any number of
+// ranks. One process is the same code without the exchange.
+
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "engine/cluster.h"
+#include "engine/wire.h"
+
+namespace borgscope {
+
+namespace rank_detail {
+
+// Sort order across ranks: by value, then by where the point was before the
+// exchange, so that a tie group can be cut between ranks like any run.
+template <typename Value>
+struct SortKey {
+  Value value;
+  int64_t rank;
+  uint64_t index;
+  bool operator<=(const SortKey& other) const {
+    if (value != other.value) return value < other.value;
+    if (rank != other.rank) return rank < other.rank;
+    return index <= other.index;
+  }
+};
+
+template <typename Value>
+struct Sample {
+  SortKey<Value> key;
+  double weight;  // points of its rank it stands for
+};
+
+// This rank's points, sorted by value: moved so that rank r gets the r-th
+// range of the order, then sorted again.
+template <typename T, typename ValueOf>
+void ExchangeByValue(std::vector<T>& items, ValueOf value_of, Cluster& cluster) {
+  using Value = std::decay_t<std::invoke_result_t<ValueOf, const T&>>;
+  const int ranks = cluster.size();
+  const int64_t me = cluster.rank();
+  const size_t n = items.size();
+
+  // Cut points from evenly spaced samples of every rank's sorted points.
+  const size_t sample_count = std::min<size_t>(n, 32 * static_cast<size_t>(ranks));
+  std::vector<Sample<Value>> samples(sample_count);
+  for (size_t k = 0; k < sample_count; ++k) {
+    const uint64_t index = (2 * k + 1) * n / (2 * sample_count);
+    samples[k] = {{value_of(items[index]), me, index},
+                  static_cast<double>(n) / static_cast<double>(sample_count)};
+  }
+  WireWriter mine;
+  mine.PutArray<Sample<Value>>(samples);
+  samples.clear();
+  for (const std::string& bytes : cluster.AllGather(mine.Take())) {
+    WireReader in(bytes);
+    in.GetArray(samples);
+  }
+  std::sort(samples.begin(), samples.end(),
+            [](const auto& a, const auto& b) { return !(b.key <= a.key); });
+  double total_weight = 0;
+  for (const auto& sample : samples) total_weight += sample.weight;
+  std::vector<SortKey<Value>> cuts;  // rank r gets the keys in (cuts[r-1], cuts[r]]
+  double seen = 0;
+  for (const auto& sample : samples) {
+    seen += sample.weight;
+    while (cuts.size() + 1 < static_cast<size_t>(ranks) &&
+           seen >= total_weight * static_cast<double>(cuts.size() + 1) / ranks) {
+      cuts.push_back(sample.key);
+    }
+  }
+
+  // This rank's points are sorted by (value, me, index): each range is a slice.
+  std::vector<std::string> to_each(ranks);
+  size_t begin = 0;
+  for (int r = 0; r < ranks; ++r) {
+    size_t end = n;
+    if (static_cast<size_t>(r) < cuts.size()) {
+      size_t low = begin, high = n;  // first index whose key is past cuts[r]
+      while (low < high) {
+        const size_t mid = low + (high - low) / 2;
+        if (SortKey<Value>{value_of(items[mid]), me, mid} <= cuts[r]) {
+          low = mid + 1;
+        } else {
+          high = mid;
+        }
+      }
+      end = low;
+    }
+    WireWriter out;
+    out.PutArray<T>(std::span<const T>(items.data() + begin, end - begin));
+    to_each[r] = out.Take();
+    begin = end;
+  }
+  std::vector<T>().swap(items);
+  for (std::string& bytes : cluster.AllToAll(std::move(to_each))) {
+    WireReader in(bytes);
+    in.GetArray(items);
+    std::string().swap(bytes);
+  }
+  std::sort(items.begin(), items.end(),
+            [&](const T& a, const T& b) { return value_of(a) < value_of(b); });
+}
+
+// What the neighbours need to know of a rank's sorted points.
+template <typename Value>
+struct Edges {
+  uint64_t count = 0;
+  Value first{}, last{};
+  uint64_t first_ties = 0, last_ties = 0;  // points equal to first / last
+};
+
+}  // namespace rank_detail
+
+// Collective: calls rank(item, first, last, total) for every point of every
+// rank, once, where first..last are the 1-based positions its value's tie
+// group spans among all `total` points (its average rank is (first + last) / 2).
+// Afterwards `items` holds this rank's range of the points, sorted by value.
+// Values must be ordered by < (no NaN).
+template <typename T, typename ValueOf, typename Rank>
+requires std::is_trivially_copyable_v<T>
+void RankAcrossCluster(std::vector<T>& items, ValueOf value_of, Rank rank, Cluster& cluster) {
+  using Value = std::decay_t<std::invoke_result_t<ValueOf, const T&>>;
+  std::sort(items.begin(), items.end(),
+            [&](const T& a, const T& b) { return value_of(a) < value_of(b); });
+  if (cluster.size() > 1) rank_detail::ExchangeByValue(items, value_of, cluster);
+
+  const size_t n = items.size();
+  rank_detail::Edges<Value> edges;
+  edges.count = n;
+  if (n > 0) {
+    edges.first = value_of(items.front());
+    edges.last = value_of(items.back());
+    while (edges.first_ties < n && value_of(items[edges.first_ties]) == edges.first)
+      ++edges.first_ties;
+    while (edges.last_ties < n && value_of(items[n - 1 - edges.last_ties]) == edges.last)
+      ++edges.last_ties;
+  }
+  WireWriter mine;
+  mine.Put(edges);
+  std::vector<rank_detail::Edges<Value>> all;
+  for (const std::string& bytes : cluster.AllGather(mine.Take())) {
+    WireReader in(bytes);
+    all.push_back(in.Get<rank_detail::Edges<Value>>());
+  }
+  const size_t me = cluster.rank();
+  uint64_t offset = 0, total = 0;
+  for (size_t r = 0; r < all.size(); ++r) {
+    total += all[r].count;
+    if (r < me) offset += all[r].count;
+  }
+  if (n == 0) return;
+  // Ties of this rank's first value on lower ranks, of its last on higher ones.
+  uint64_t ties_before = 0, ties_after = 0;
+  for (size_t r = me; r-- > 0;) {
+    if (all[r].count == 0) continue;
+    if (all[r].last != edges.first) break;
+    ties_before += all[r].last_ties;
+    if (all[r].last_ties != all[r].count) break;
+  }
+  for (size_t r = me + 1; r < all.size(); ++r) {
+    if (all[r].count == 0) continue;
+    if (all[r].first != edges.last) break;
+    ties_after += all[r].first_ties;
+    if (all[r].first_ties != all[r].count) break;
+  }
+  for (size_t i = 0; i < n;) {
+    size_t j = i + 1;
+    while (j < n && value_of(items[j]) == value_of(items[i])) ++j;
+    uint64_t first = offset + i + 1, last = offset + j;
+    if (i == 0) first -= ties_before;
+    if (j == n) last += ties_after;
+    for (size_t k = i; k < j; ++k) rank(items[k], first, last, total);
+    i = j;
+  }
+}
+
+}  // namespace borgscope

@@ -1,0 +1,71 @@
+// ExactSum (analyses/exact_sum.h): the correctly rounded true sum, whatever
+// the order of the additions and however the values were split and merged.
+
+#include "analyses/exact_sum.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+namespace borgscope {
+namespace {
+
+double SumOf(const std::vector<double>& values) {
+  ExactSum sum;
+  for (double value : values) sum.Add(value);
+  return sum.Value();
+}
+
+TEST(ExactSum, KeepsWhatNaiveSummationLoses) {
+  EXPECT_EQ(SumOf({}), 0.0);
+  EXPECT_EQ(SumOf({1e100, 1.0, -1e100}), 1.0);          // naive: 0
+  EXPECT_EQ(SumOf(std::vector<double>(10, 0.1)), 1.0);  // naive: 0.9999999999999999
+  // 1 + 2e-16: above half an ulp of 1 (1.1e-16) once both are added.
+  EXPECT_EQ(SumOf({1.0, 1e-16, 1e-16}), std::nextafter(1.0, 2.0));
+}
+
+TEST(ExactSum, RoundsHalfwayCasesByWhatLiesBelow) {
+  const double half_ulp = std::ldexp(1.0, -53), tiny = std::ldexp(1.0, -106);
+  EXPECT_EQ(SumOf({1.0, half_ulp}), 1.0);                             // exactly halfway: to even
+  EXPECT_EQ(SumOf({1.0, half_ulp, tiny}), std::nextafter(1.0, 2.0));  // just above
+  EXPECT_EQ(SumOf({1.0, half_ulp, -tiny}), 1.0);                      // just below
+  EXPECT_EQ(SumOf({-1.0, -half_ulp, -tiny}), -std::nextafter(1.0, 2.0));
+}
+
+TEST(ExactSum, SameBitsForAnyOrderAndSplit) {
+  // Multiples of 2^-20 below 2^40: their true sum is an integer count of
+  // 2^-20 that __int128 holds exactly, converted with one rounding.
+  std::mt19937_64 random(7);
+  std::vector<double> values;
+  __int128 units = 0;
+  for (int i = 0; i < 5000; ++i) {
+    int64_t k = static_cast<int64_t>(random() % (uint64_t{1} << 60)) - (int64_t{1} << 59);
+    k >>= random() % 50;  // magnitudes from 2^-20 to 2^39
+    units += k;
+    values.push_back(std::ldexp(static_cast<double>(k), -20));
+  }
+  const double expected = std::ldexp(static_cast<double>(units), -20);
+  EXPECT_EQ(SumOf(values), expected);
+  for (int trial = 0; trial < 5; ++trial) {
+    std::shuffle(values.begin(), values.end(), random);
+    // Three parts, one through the wire, merged in another order.
+    ExactSum parts[3];
+    for (size_t i = 0; i < values.size(); ++i) parts[random() % 3].Add(values[i]);
+    WireWriter out;
+    parts[1].Put(out);
+    std::string bytes = out.Take();
+    WireReader in(bytes);
+    ExactSum merged;
+    merged.Merge(parts[2]);
+    merged.Get(in);
+    merged.Merge(parts[0]);
+    EXPECT_EQ(merged.Value(), expected) << trial;
+    EXPECT_EQ(SumOf(values), expected) << trial;
+  }
+}
+
+}  // namespace
+}  // namespace borgscope

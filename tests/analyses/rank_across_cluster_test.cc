@@ -1,0 +1,108 @@
+// RankAcrossCluster (analyses/rank_across_cluster.h): every point's tie-group
+// positions among every rank's points, for points spread over 1-5 ranks
+// (threads standing in for MPI ranks), against counting them directly.
+
+#include "analyses/rank_across_cluster.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <random>
+#include <vector>
+
+#include "../engine/thread_cluster.h"
+
+namespace borgscope {
+namespace {
+
+struct Point {
+  double value;
+  int64_t id;
+};
+
+struct Positions {
+  uint64_t first, last, total;
+  bool operator==(const Positions&) const = default;
+};
+
+TEST(RankAcrossCluster, TiesSpanTheirPositionsInOneProcess) {
+  // Sorted: 1 (1), 2 2 2 (2-4), 5 (5), 7 7 (6-7).
+  std::vector<Point> points;
+  int64_t id = 0;
+  for (double value : {7, 2, 5, 2, 1, 7, 2}) points.push_back({value, id++});
+  std::map<int64_t, Positions> seen;
+  RankAcrossCluster(
+      points, [](const Point& p) { return p.value; },
+      [&](Point& p, uint64_t first, uint64_t last, uint64_t total) {
+        EXPECT_TRUE(seen.emplace(p.id, Positions{first, last, total}).second);
+      },
+      SingleProcess());
+  EXPECT_EQ(seen, (std::map<int64_t, Positions>{{0, {6, 7, 7}},
+                                                {1, {2, 4, 7}},
+                                                {2, {5, 5, 7}},
+                                                {3, {2, 4, 7}},
+                                                {4, {1, 1, 7}},
+                                                {5, {6, 7, 7}},
+                                                {6, {2, 4, 7}}}));
+  std::vector<double> sorted;
+  for (const Point& p : points) sorted.push_back(p.value);
+  EXPECT_EQ(sorted, (std::vector<double>{1, 2, 2, 2, 5, 7, 7}));
+}
+
+// Points on random ranks (`on_first_rank_only`: all on rank 0), most of them
+// tied at 0, as q8's evictions are.
+void ExpectPositionsCounted(int ranks, bool on_first_rank_only) {
+  std::mt19937_64 random(ranks);
+  std::vector<std::vector<Point>> start(ranks);
+  std::vector<double> all;
+  for (int64_t id = 0; id < 3000; ++id) {
+    double value = random() % 10 < 8 ? 0 : static_cast<double>(random() % 50);
+    all.push_back(value);
+    start[on_first_rank_only ? 0 : random() % ranks].push_back({value, id});
+  }
+  std::mutex mutex;
+  std::map<int64_t, Positions> seen;
+  std::vector<std::vector<Point>> end(ranks);
+  testing::ThreadRanks(ranks).Run([&](Cluster& cluster) {
+    std::vector<Point> points = start[cluster.rank()];
+    RankAcrossCluster(
+        points, [](const Point& p) { return p.value; },
+        [&](Point& p, uint64_t first, uint64_t last, uint64_t total) {
+          std::lock_guard lock(mutex);
+          EXPECT_TRUE(seen.emplace(p.id, Positions{first, last, total}).second) << p.id;
+        },
+        cluster);
+    end[cluster.rank()] = points;
+  });
+  ASSERT_EQ(seen.size(), all.size());
+  for (const auto& [id, positions] : seen) {
+    const double value = all[id];
+    const auto below = std::count_if(all.begin(), all.end(), [&](double v) { return v < value; });
+    const auto tied = std::count(all.begin(), all.end(), value);
+    EXPECT_EQ(positions, (Positions{static_cast<uint64_t>(below) + 1,
+                                    static_cast<uint64_t>(below + tied), all.size()}))
+        << id;
+  }
+  // Ranks hold consecutive sorted ranges, split evenly even inside the ties.
+  double previous = -1;
+  for (const std::vector<Point>& points : end) {
+    EXPECT_LE(points.size(), 2 * all.size() / ranks) << ranks << " ranks";
+    for (const Point& p : points) {
+      EXPECT_LE(previous, p.value);
+      previous = p.value;
+    }
+  }
+}
+
+TEST(RankAcrossCluster, PositionsAcrossRanksAreThoseOfAllPoints) {
+  for (int ranks : {1, 2, 3, 5}) {
+    SCOPED_TRACE(ranks);
+    ExpectPositionsCounted(ranks, false);
+    ExpectPositionsCounted(ranks, true);
+  }
+}
+
+}  // namespace
+}  // namespace borgscope
