@@ -1,50 +1,92 @@
 #include "analyses/exact_sum.h"
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
-#include <utility>
+
+#include "errors.h"
 
 namespace borgscope {
 
 void ExactSum::Add(double value) {
-  // Each partial in turn: hi + lo == value + partial exactly (two-sum); the
-  // non-zero low parts stay as partials, the high part carries on.
-  size_t kept = 0;
-  for (size_t i = 0; i < partials_.size(); ++i) {
-    double partial = partials_[i];
-    if (std::fabs(value) < std::fabs(partial)) std::swap(value, partial);
-    const double hi = value + partial;
-    const double lo = partial - (hi - value);
-    if (lo != 0) partials_[kept++] = lo;
-    value = hi;
+  const uint64_t bits = std::bit_cast<uint64_t>(value);
+  const int exponent = static_cast<int>((bits >> 52) & 0x7ff);
+  if (exponent == 0x7ff) [[unlikely]]
+    throw InternalError("ExactSum: a value is not finite");
+  uint64_t mantissa = bits & ((uint64_t{1} << 52) - 1);
+  // value = +-mantissa x 2^(position - 1074)
+  int position = 0;
+  if (exponent != 0) {
+    mantissa |= uint64_t{1} << 52;
+    position = exponent - 1;
   }
-  partials_.resize(kept);
-  partials_.push_back(value);
+  const unsigned __int128 shifted = static_cast<unsigned __int128>(mantissa) << (position & 31);
+  const auto low = static_cast<int64_t>(static_cast<uint64_t>(shifted) & 0xffffffff);
+  const auto high = static_cast<int64_t>(shifted >> 32);  // < 2^52
+  const int chunk = position >> 5;
+  const int64_t sign = -static_cast<int64_t>(bits >> 63);  // 0, or -1: negate (no branch)
+  chunks_[chunk] += (low ^ sign) - sign;
+  chunks_[chunk + 1] += (high ^ sign) - sign;
+  if (++adds_since_carry_ == kAddsBeforeCarry) Carry();
+}
+
+void ExactSum::Carry() {
+  int64_t carry = 0;
+  for (int k = 0; k + 1 < kChunks; ++k) {
+    const int64_t digit = chunks_[k] + carry;
+    carry = digit >> 32;  // floor: the digit left is in [0, 2^32)
+    chunks_[k] = digit - carry * (int64_t{1} << 32);
+  }
+  chunks_[kChunks - 1] += carry;
+  adds_since_carry_ = 0;
+}
+
+void ExactSum::Merge(const ExactSum& other) {
+  ExactSum theirs = other;
+  theirs.Carry();
+  Carry();
+  for (int k = 0; k < kChunks; ++k) chunks_[k] += theirs.chunks_[k];
+  Carry();
 }
 
 double ExactSum::Value() const {
-  // From the largest partial down, until adding one is inexact.
-  size_t n = partials_.size();
-  if (n == 0) return 0;
-  double hi = partials_[--n], lo = 0;
-  while (n > 0) {
-    const double x = hi, y = partials_[--n];
-    hi = x + y;
-    lo = y - (hi - x);
-    if (lo != 0) break;
+  ExactSum magnitude = *this;
+  magnitude.Carry();
+  const bool negative = magnitude.chunks_[kChunks - 1] < 0;
+  if (negative) {
+    for (int64_t& chunk : magnitude.chunks_) chunk = -chunk;
+    magnitude.Carry();
   }
-  // hi + lo rounded half to even but the partials below lo push the true sum
-  // off the halfway point: round the other way.
-  if (n > 0 && ((lo < 0 && partials_[n - 1] < 0) || (lo > 0 && partials_[n - 1] > 0))) {
-    const double y = lo * 2, x = hi + y;
-    if (x - hi == y) hi = x;
+  const auto& digits = magnitude.chunks_;
+  int top = kChunks - 1;
+  while (top > 0 && digits[top] == 0) --top;
+  // The top three digits (at least 65 bits when top >= 2, so that bit 0 is
+  // below the rounding position) and whether anything lies below them: the
+  // conversion then rounds once, correctly. Below 2^53 units the sum is
+  // exact in a double, subnormal or not.
+  const int lowest = std::max(top - 2, 0);
+  unsigned __int128 head = 0;
+  for (int k = top; k >= lowest; --k) head = (head << 32) | static_cast<uint64_t>(digits[k]);
+  for (int k = 0; k < lowest; ++k) {
+    if (digits[k] != 0) {
+      head |= 1;
+      break;
+    }
   }
-  return hi;
+  const double value = std::ldexp(static_cast<double>(head), 32 * lowest - 1074);
+  return negative ? -value : value;
+}
+
+void ExactSum::Put(WireWriter& out) const {
+  ExactSum carried = *this;
+  carried.Carry();
+  out.Put(carried.chunks_);
 }
 
 void ExactSum::Get(WireReader& in) {
-  std::vector<double> theirs;
-  in.GetArray(theirs);
-  for (double partial : theirs) Add(partial);
+  ExactSum theirs;
+  theirs.chunks_ = in.Get<std::array<int64_t, kChunks>>();
+  Merge(theirs);
 }
 
 }  // namespace borgscope

@@ -1,11 +1,18 @@
 #pragma once
-// The exact sum of doubles, rounded once at the end (Shewchuk's partials, as
-// Python's math.fsum): the result is the correctly rounded value of the true
-// sum, so it does not depend on the order of the additions nor on how the
-// values were split across threads or MPI ranks before the partial sums were
-// merged. Finite values only.
+// The exact sum of doubles, rounded once at the end: the result is the
+// correctly rounded value of the true sum, so it does not depend on the order
+// of the additions nor on how the values were split across threads or MPI
+// ranks before the partial sums were merged. Finite values only.
+//
+// Every finite double is an integer multiple of 2^-1074 below 2^1024, so the
+// sum is one big integer, kept in 32-bit digits held in int64 chunks (a small
+// superaccumulator, after Radford Neal's xsum): an addition adds a value's
+// 53-bit mantissa into two chunks, with room for many additions before the
+// carries must be propagated. Integer additions commute: any order, any split,
+// the same digits.
 
-#include <vector>
+#include <array>
+#include <cstdint>
 
 #include "engine/wire.h"
 
@@ -14,18 +21,25 @@ namespace borgscope {
 class ExactSum {
  public:
   void Add(double value);
-  void Merge(const ExactSum& other) {
-    for (double partial : other.partials_) Add(partial);
-  }
+  void Merge(const ExactSum& other);
   // The true sum, correctly rounded (half to even).
   double Value() const;
 
-  void Put(WireWriter& out) const { out.PutArray<double>(partials_); }
-  void Get(WireReader& in);  // adds what Put wrote
+  void Put(WireWriter& out) const;
+  void Get(WireReader& in);  // merges what Put wrote
 
  private:
-  // Non-overlapping, by increasing magnitude; their exact sum is the sum.
-  std::vector<double> partials_;
+  // Digit k counts 2^(32 k - 1074); 2^1024 needs 66 digits, one more for the
+  // carries and the sign.
+  static constexpr int kChunks = 67;
+  // Each addition puts < 2^53 into a chunk: 2^9 of them stay below 2^62.
+  static constexpr int kAddsBeforeCarry = 512;
+
+  // Propagates the carries: every chunk but the last in [0, 2^32).
+  void Carry();
+
+  std::array<int64_t, kChunks> chunks_{};
+  int adds_since_carry_ = 0;
 };
 
 }  // namespace borgscope

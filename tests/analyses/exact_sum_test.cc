@@ -10,6 +10,8 @@
 #include <random>
 #include <vector>
 
+#include "errors.h"
+
 namespace borgscope {
 namespace {
 
@@ -25,6 +27,17 @@ TEST(ExactSum, KeepsWhatNaiveSummationLoses) {
   EXPECT_EQ(SumOf(std::vector<double>(10, 0.1)), 1.0);  // naive: 0.9999999999999999
   // 1 + 2e-16: above half an ulp of 1 (1.1e-16) once both are added.
   EXPECT_EQ(SumOf({1.0, 1e-16, 1e-16}), std::nextafter(1.0, 2.0));
+}
+
+TEST(ExactSum, WholeRangeOfDoubles) {
+  EXPECT_EQ(SumOf({1e308, 1e308, -1e308}), 1e308);  // naive: inf on the way
+  const double smallest = std::ldexp(1.0, -1074);   // subnormal
+  EXPECT_EQ(SumOf({smallest, smallest, smallest}), 3 * smallest);
+  EXPECT_EQ(SumOf({1e-300, smallest, -1e-300}), smallest);
+  EXPECT_EQ(SumOf({-2.5, 1.0}), -1.5);
+  EXPECT_EQ(SumOf({-0.0}), 0.0);
+  EXPECT_THROW(SumOf({1.0, std::nan("")}), InternalError);
+  EXPECT_THROW(SumOf({HUGE_VAL}), InternalError);
 }
 
 TEST(ExactSum, RoundsHalfwayCasesByWhatLiesBelow) {
