@@ -14,7 +14,7 @@ ColumnMask MachineWindowUsage::Columns() {
          ColumnBit(kCanonicalMemoryUsage);
 }
 
-void MachineWindowUsage::Chunk::Add(const uint16_t (&present_bits)[2], const ChunkSums& more) {
+void MachineWindowUsage::Chunk::Add(const PresenceBits& present_bits, const ChunkSums& more) {
   for (int w = 0; w < kChunkWindows; ++w) {
     sums.sum[w][0] += more.sum[w][0];
     sums.sum[w][1] += more.sum[w][1];
@@ -76,16 +76,14 @@ void MachineWindowUsage::KeepPartition(size_t part, size_t parts) {
 }
 
 void MachineWindowUsage::Deserialize(WireReader& in) {
-  constexpr size_t kEntryBytes = 2 * sizeof(int64_t) + sizeof(uint16_t[2]) + sizeof(ChunkSums);
+  constexpr size_t kEntryBytes = 2 * sizeof(int64_t) + sizeof(PresenceBits) + sizeof(ChunkSums);
   const uint64_t n = in.GetCount(kEntryBytes);
   ReserveForMore(chunks_, n);
   for (uint64_t i = 0; i < n; ++i) {
     MachineChunk key;
     key.machine_id = in.Get<int64_t>();
     key.chunk = in.Get<int64_t>();
-    uint16_t present[2];
-    present[0] = in.Get<uint16_t>();
-    present[1] = in.Get<uint16_t>();
+    const auto present = in.Get<PresenceBits>();
     chunks_[key].Add(present, in.Get<ChunkSums>());
   }
 }

@@ -14,6 +14,7 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/hash/hash.h>
 
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <span>
@@ -95,10 +96,11 @@ class MachineWindowUsage {
   struct ChunkSums {
     __int128 sum[kChunkWindows][2] = {};
   };
+  using PresenceBits = std::array<uint16_t, 2>;  // cpu, memory
   struct Chunk {
-    uint16_t present[2] = {0, 0};  // bit w: window w has a value (cpu, memory); next to the key
+    PresenceBits present{};  // bit w: window w has a value (cpu, memory); next to the key
     ChunkSums sums;
-    void Add(const uint16_t (&present_bits)[2], const ChunkSums& more);
+    void Add(const PresenceBits& present_bits, const ChunkSums& more);
   };
 
   absl::flat_hash_map<MachineChunk, Chunk> chunks_;

@@ -80,7 +80,7 @@ class Q10CapacityEvictions : public Analysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q10State>();
   }
-  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  void Finish(const AnalysisState& merged, InputStates, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     PlotSpec spec{.name = "evictions_by_capacity",
                   .title = "Evictions per machine by machine capacity",
@@ -99,7 +99,8 @@ class Q10CapacityEvictions : public Analysis {
   }
 };
 
-void Q10CapacityEvictions::Finish(const AnalysisState& merged, ResultWriter& out) const {
+void Q10CapacityEvictions::Finish(const AnalysisState& merged, InputStates,
+                                  ResultWriter& out) const {
   const auto& state = static_cast<const Q10State&>(merged);
   // Machines in id order: the canonical order for the correlations.
   std::vector<std::pair<int64_t, MachineCapacity>> machines(state.capacities_.machines().begin(),

@@ -107,7 +107,7 @@ class Q11DailyCycle : public Analysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q11State>();
   }
-  void Finish(const AnalysisState& merged, ResultWriter& out) const override {
+  void Finish(const AnalysisState& merged, InputStates, ResultWriter& out) const override {
     const auto& state = static_cast<const Q11State&>(merged);
     CsvTable table({"hour", "samples", "mean_cpu", "mean_memory"});
     int peak = -1, low = -1;

@@ -50,7 +50,7 @@ class Q1MachinesByCpu : public Analysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q1State>();
   }
-  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  void Finish(const AnalysisState& merged, InputStates, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     return {
         {.name = "machines_by_cpu",
@@ -72,7 +72,7 @@ bool KnownFirstLess(int64_t a, int64_t b) {
   return a < b;
 }
 
-void Q1MachinesByCpu::Finish(const AnalysisState& merged, ResultWriter& out) const {
+void Q1MachinesByCpu::Finish(const AnalysisState& merged, InputStates, ResultWriter& out) const {
   const auto& machines = static_cast<const Q1State&>(merged).capacities().machines();
   auto less = [](int64_t a, int64_t b) { return KnownFirstLess(a, b); };
   auto pair_less = [](const std::pair<int64_t, int64_t>& a, const std::pair<int64_t, int64_t>& b) {

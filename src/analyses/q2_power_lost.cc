@@ -90,7 +90,7 @@ class Q2PowerLost : public Analysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q2State>();
   }
-  void Finish(const AnalysisState& merged, ResultWriter& out) const override;
+  void Finish(const AnalysisState& merged, InputStates, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     return {
         {.name = "lost_by_length",
@@ -110,7 +110,7 @@ class Q2PowerLost : public Analysis {
   }
 };
 
-void Q2PowerLost::Finish(const AnalysisState& merged_state, ResultWriter& out) const {
+void Q2PowerLost::Finish(const AnalysisState& merged_state, InputStates, ResultWriter& out) const {
   const auto& state = static_cast<const Q2State&>(merged_state);
   const int64_t trace_end = state.updown_.trace_end();
   uint64_t offline_periods = 0, machines_with_period = 0, removed_for_good = 0;

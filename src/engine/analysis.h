@@ -92,7 +92,8 @@ class Analysis {
   virtual std::vector<TableColumns> Needs() const = 0;
   // `merged` is null for the state that accumulates everything.
   virtual std::unique_ptr<AnalysisState> NewState(const AnalysisState* merged) const = 0;
-  virtual void Finish(const AnalysisState& merged, ResultWriter& out) const = 0;
+  // Writes the results from the merged state and its inputs' merged states.
+  virtual void Finish(const AnalysisState& merged, InputStates inputs, ResultWriter& out) const = 0;
   // Plots of the CSV files Finish wrote, drawn into the same folder.
   virtual std::vector<PlotSpec> Plots() const { return {}; }
   // True for a KeyedAnalysis.
@@ -121,14 +122,8 @@ class KeyedAnalysis : public Analysis {
   // Writes the results from every partition's summary (rank order).
   virtual void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const = 0;
   // Both steps over a single partition (one process).
-  void FinishAlone(const AnalysisState& merged, InputStates inputs, ResultWriter& out) const {
+  void Finish(const AnalysisState& merged, InputStates inputs, ResultWriter& out) const final {
     FinishSummaries({FinishPartition(merged, inputs, SingleProcess())}, out);
-  }
-  void Finish(const AnalysisState& merged, ResultWriter& out) const final {
-    if (!InputIds().empty()) {
-      throw InternalError(std::string(Info().id) + " needs its inputs' states: FinishAlone");
-    }
-    FinishAlone(merged, {}, out);
   }
 };
 

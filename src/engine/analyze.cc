@@ -116,26 +116,21 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
     // Inputs write nothing: the analyses that read them finish from them.
     if (runnable[i]->IsInput()) continue;
     const auto finish_start = std::chrono::steady_clock::now();
-    const bool keyed = runnable[i]->SplitsByKey();
-    const bool split = keyed && cluster.size() > 1;
+    const bool split = runnable[i]->SplitsByKey() && cluster.size() > 1;
     if (!split && !writes) continue;
     std::optional<ResultWriter> writer;
     if (writes) writer.emplace(options.out_dir, runnable[i]->Info().id);
-    if (keyed) {
+    std::vector<const AnalysisState*> inputs;
+    for (std::string_view id : runnable[i]->InputIds()) inputs.push_back(input_state(id));
+    if (split) {
       const auto& analysis = static_cast<const KeyedAnalysis&>(*runnable[i]);
-      std::vector<const AnalysisState*> inputs;
-      for (std::string_view id : analysis.InputIds()) inputs.push_back(input_state(id));
-      if (split) {
-        std::vector<std::string> summaries =
-            cluster.GatherToFirst(analysis.FinishPartition(scan.merged(i), inputs, cluster));
-        own.finish_seconds +=
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
-        if (writes) analysis.FinishSummaries(std::move(summaries), *writer);
-      } else {
-        analysis.FinishAlone(scan.merged(i), inputs, *writer);
-      }
+      std::vector<std::string> summaries =
+          cluster.GatherToFirst(analysis.FinishPartition(scan.merged(i), inputs, cluster));
+      own.finish_seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
+      if (writes) analysis.FinishSummaries(std::move(summaries), *writer);
     } else {
-      runnable[i]->Finish(scan.merged(i), *writer);
+      runnable[i]->Finish(scan.merged(i), inputs, *writer);
     }
     if (!writes) continue;
     const double seconds =

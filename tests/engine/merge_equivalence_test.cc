@@ -149,11 +149,7 @@ std::map<std::string, std::string> RunSplit(const Analysis& analysis,
   }
   TempDir out;
   ResultWriter writer(out.path(), analysis.Info().id);
-  if (analysis.SplitsByKey()) {
-    static_cast<const KeyedAnalysis&>(analysis).FinishAlone(*merged, inputs, writer);
-  } else {
-    analysis.Finish(*merged, writer);
-  }
+  analysis.Finish(*merged, inputs, writer);
   return FilesWritten(writer);
 }
 
