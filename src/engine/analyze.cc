@@ -2,6 +2,9 @@
 
 #include <fmt/core.h>
 #include <sys/resource.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include <chrono>
 #include <filesystem>
@@ -98,10 +101,11 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
   SharedScan scan(pointers, options.scan, cluster);
   summary.tables = scan.Run(tables);
 
-  // Each analysis in turn. Keyed analyses under MPI: every rank finishes its
-  // partition of the keys and rank 0 writes from the summaries, one analysis
-  // at a time so that rank 0 holds one analysis's summaries at most. (Alone,
-  // Finish runs both steps.) Only rank 0 writes.
+  // Keyed analyses under MPI: every rank finishes its partition of the keys
+  // and rank 0 writes from the summaries, one analysis at a time (they are
+  // collective) so that rank 0 holds one analysis's summaries at most. Alone,
+  // Finish runs both steps, and the analyses finish side by side on the
+  // scan's threads. Only rank 0 writes.
   const bool writes = cluster.rank() == 0;
   if (writes) std::filesystem::create_directories(options.out_dir);
   RankScanMetrics own = scan.rank_metrics();
@@ -112,12 +116,13 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
     }
     throw InternalError(fmt::format("input {} of an analysis did not run", id));
   };
-  for (size_t i = 0; i < runnable.size(); ++i) {
+  // Finishes analysis i; returns its metrics when this rank writes them.
+  auto finish = [&](size_t i) -> std::optional<AnalysisRunMetrics> {
     // Inputs write nothing: the analyses that read them finish from them.
-    if (runnable[i]->IsInput()) continue;
+    if (runnable[i]->IsInput()) return std::nullopt;
     const auto finish_start = std::chrono::steady_clock::now();
     const bool split = runnable[i]->SplitsByKey() && cluster.size() > 1;
-    if (!split && !writes) continue;
+    if (!split && !writes) return std::nullopt;
     std::optional<ResultWriter> writer;
     if (writes) writer.emplace(options.out_dir, runnable[i]->Info().id);
     std::vector<const AnalysisState*> inputs;
@@ -132,15 +137,32 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
     } else {
       runnable[i]->Finish(scan.merged(i), inputs, *writer);
     }
-    if (!writes) continue;
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
+    if (!writes) return std::nullopt;
     AnalysisRunMetrics metrics;
     metrics.id = runnable[i]->Info().id;
     metrics.scan = scan.analysis_metrics(i);
-    metrics.finish_seconds = seconds;
+    metrics.finish_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
     metrics.files = writer->files_written();
-    summary.analyses.push_back(std::move(metrics));
+    return metrics;
+  };
+  std::vector<std::optional<AnalysisRunMetrics>> finished(runnable.size());
+  if (cluster.size() == 1) {
+    tbb::task_arena arena(options.scan.threads > 0 ? options.scan.threads
+                                                   : tbb::task_arena::automatic);
+    arena.execute([&] {
+      tbb::parallel_for(
+          tbb::blocked_range<size_t>(0, runnable.size(), 1),
+          [&](const tbb::blocked_range<size_t>& range) {
+            for (size_t i = range.begin(); i != range.end(); ++i) finished[i] = finish(i);
+          },
+          tbb::simple_partitioner());
+    });
+  } else {
+    for (size_t i = 0; i < runnable.size(); ++i) finished[i] = finish(i);
+  }
+  for (std::optional<AnalysisRunMetrics>& metrics : finished) {
+    if (metrics) summary.analyses.push_back(std::move(*metrics));
   }
   own.bytes_sent = cluster.bytes_sent();
   own.bytes_received = cluster.bytes_received();
