@@ -9,10 +9,13 @@
 // ranks. One process is the same code without the exchange.
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "engine/cluster.h"
@@ -21,6 +24,59 @@
 namespace borgscope {
 
 namespace rank_detail {
+
+// The value's bits as an unsigned integer in the value's order (doubles: the
+// sign bit flipped for positives, every bit for negatives; -0 before +0,
+// which compare equal and so stay one tie group).
+template <typename Value>
+uint64_t OrderedBits(Value value) {
+  if constexpr (std::is_floating_point_v<Value>) {
+    const uint64_t bits = std::bit_cast<uint64_t>(static_cast<double>(value));
+    return bits >> 63 ? ~bits : bits | (uint64_t{1} << 63);
+  } else {
+    return static_cast<uint64_t>(static_cast<int64_t>(value)) ^ (uint64_t{1} << 63);
+  }
+}
+
+// Below this many items std::sort (the plain path) is as fast.
+inline constexpr size_t kRadixSortMinItems = 4096;
+
+// Sorts items by value (no NaN; equal values in any order). Fast path: a
+// least-significant-byte-first radix sort of (ordered bits, position) pairs,
+// skipping the bytes all values share, then one permutation of the items -
+// ~4x std::sort on a million points (bench/correlation_bench.cc).
+template <typename T, typename ValueOf>
+void SortByValue(std::vector<T>& items, ValueOf value_of) {
+  const size_t n = items.size();
+  if (n < kRadixSortMinItems) {
+    std::sort(items.begin(), items.end(),
+              [&](const T& a, const T& b) { return value_of(a) < value_of(b); });
+    return;
+  }
+  struct Entry {
+    uint64_t key;
+    uint64_t position;
+  };
+  std::vector<Entry> entries(n), scratch(n);
+  std::vector<std::array<size_t, 256>> counts(8, std::array<size_t, 256>{});
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t key = OrderedBits(value_of(items[i]));
+    entries[i] = {key, i};
+    for (int byte = 0; byte < 8; ++byte) ++counts[byte][(key >> (8 * byte)) & 0xff];
+  }
+  for (int byte = 0; byte < 8; ++byte) {
+    std::array<size_t, 256>& count = counts[byte];
+    if (count[(entries[0].key >> (8 * byte)) & 0xff] == n) continue;  // all share it
+    size_t offset = 0;
+    for (size_t& c : count) offset += std::exchange(c, offset);  // counts -> starts
+    for (const Entry& entry : entries) scratch[count[(entry.key >> (8 * byte)) & 0xff]++] = entry;
+    entries.swap(scratch);
+  }
+  std::vector<Entry>().swap(scratch);
+  std::vector<T> sorted(n);
+  for (size_t i = 0; i < n; ++i) sorted[i] = items[entries[i].position];
+  items.swap(sorted);
+}
 
 // Sort order across ranks: by value, then by where the point was before the
 // exchange, so that a tie group can be cut between ranks like any run.
@@ -108,8 +164,7 @@ void ExchangeByValue(std::vector<T>& items, ValueOf value_of, Cluster& cluster) 
     in.GetArray(items);
     std::string().swap(bytes);
   }
-  std::sort(items.begin(), items.end(),
-            [&](const T& a, const T& b) { return value_of(a) < value_of(b); });
+  SortByValue(items, value_of);
 }
 
 // What the neighbours need to know of a rank's sorted points.
@@ -131,8 +186,7 @@ template <typename T, typename ValueOf, typename Rank>
 requires std::is_trivially_copyable_v<T>
 void RankAcrossCluster(std::vector<T>& items, ValueOf value_of, Rank rank, Cluster& cluster) {
   using Value = std::decay_t<std::invoke_result_t<ValueOf, const T&>>;
-  std::sort(items.begin(), items.end(),
-            [&](const T& a, const T& b) { return value_of(a) < value_of(b); });
+  rank_detail::SortByValue(items, value_of);
   if (cluster.size() > 1) rank_detail::ExchangeByValue(items, value_of, cluster);
 
   const size_t n = items.size();

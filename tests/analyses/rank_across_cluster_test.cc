@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
@@ -49,6 +50,41 @@ TEST(RankAcrossCluster, TiesSpanTheirPositionsInOneProcess) {
   std::vector<double> sorted;
   for (const Point& p : points) sorted.push_back(p.value);
   EXPECT_EQ(sorted, (std::vector<double>{1, 2, 2, 2, 5, 7, 7}));
+}
+
+// The radix sort (above kRadixSortMinItems) against std::sort, the plain path.
+TEST(RankAcrossCluster, RadixSortOrdersAsStdSort) {
+  std::mt19937_64 random(5);
+  struct Item {
+    double real;
+    int64_t integer;
+  };
+  std::vector<Item> items;
+  for (size_t i = 0; i < 3 * rank_detail::kRadixSortMinItems; ++i) {
+    const double magnitudes[] = {0, 1e-300, 0.5, 3, 1e6, 1e300};
+    double real = magnitudes[random() % 6] * static_cast<double>(random() % 100);
+    if (random() % 2) real = -real;                    // also -0.0
+    int64_t integer = static_cast<int64_t>(random());  // all 64 bits, negatives too
+    if (random() % 4 == 0) integer %= 10;              // ties
+    if (i == 7) integer = std::numeric_limits<int64_t>::min();
+    items.push_back({real, integer});
+  }
+  auto sorted_values = [&](auto value_of, bool radix) {
+    std::vector<Item> copy = items;
+    if (radix) {
+      rank_detail::SortByValue(copy, value_of);
+    } else {
+      std::sort(copy.begin(), copy.end(),
+                [&](const Item& a, const Item& b) { return value_of(a) < value_of(b); });
+    }
+    std::vector<decltype(value_of(copy[0]))> values;
+    for (const Item& item : copy) values.push_back(value_of(item));
+    return values;
+  };
+  auto real = [](const Item& item) { return item.real; };
+  auto integer = [](const Item& item) { return item.integer; };
+  EXPECT_EQ(sorted_values(real, true), sorted_values(real, false));
+  EXPECT_EQ(sorted_values(integer, true), sorted_values(integer, false));
 }
 
 // Points on random ranks (`on_first_rank_only`: all on rank 0), most of them
