@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "analyses/rank_across_cluster.h"
 
@@ -83,15 +84,12 @@ std::vector<double> MeansAcrossRanks(std::span<const ExactSum> sums, uint64_t co
 
 double Pearson(const std::vector<double>& x, const std::vector<double>& y) {
   if (x.size() != y.size()) return std::nan("");
-  ExactSum sums[2];
-  for (size_t i = 0; i < x.size(); ++i) {
-    sums[0].Add(x[i]);
-    sums[1].Add(y[i]);
-  }
-  const std::vector<double> means = MeansAcrossRanks(sums, x.size(), SingleProcess());
-  PearsonSums pearson;
-  for (size_t i = 0; i < x.size(); ++i) pearson.Add(x[i] - means[0], y[i] - means[1]);
-  return pearson.Correlation();
+  std::vector<std::pair<double, double>> points;
+  for (size_t i = 0; i < x.size(); ++i) points.emplace_back(x[i], y[i]);
+  return PearsonSumsAcrossRanks<std::pair<double, double>>(
+             points, [](const auto& p) { return p.first; }, [](const auto& p) { return p.second; },
+             SingleProcess())
+      .Correlation();
 }
 
 double Spearman(const std::vector<double>& x, const std::vector<double>& y) {

@@ -63,6 +63,21 @@ class RankSums {
 std::vector<double> MeansAcrossRanks(std::span<const ExactSum> sums, uint64_t count,
                                      Cluster& cluster);
 
+// Collective: Pearson's sums of x(point) and y(point) over every rank's
+// points - the means first, then each point's deviations from them.
+template <typename T, typename X, typename Y>
+PearsonSums PearsonSumsAcrossRanks(std::span<const T> points, X x, Y y, Cluster& cluster) {
+  ExactSum sums[2];
+  for (const T& point : points) {
+    sums[0].Add(x(point));
+    sums[1].Add(y(point));
+  }
+  const std::vector<double> means = MeansAcrossRanks(sums, points.size(), cluster);
+  PearsonSums pearson;
+  for (const T& point : points) pearson.Add(x(point) - means[0], y(point) - means[1]);
+  return pearson;
+}
+
 // The same correlations over one process's points.
 double Pearson(const std::vector<double>& x, const std::vector<double>& y);
 double Spearman(const std::vector<double>& x, const std::vector<double>& y);

@@ -303,20 +303,12 @@ std::string Q7RequestVsUsage::FinishPartition(const AnalysisState& partition, In
     }
     mine.tasks = points.size();
 
-    // Pearson: deviations from the means over every rank's tasks.
-    ExactSum sums[3];
-    for (const TaskPoint& p : points) {
-      sums[0].Add(p.request_value());
-      sums[1].Add(p.mean_usage);
-      sums[2].Add(p.peak_usage);
-      mine.over += p.mean_usage > p.request_value();
-    }
-    const std::vector<double> means = MeansAcrossRanks(sums, points.size(), cluster);
-    for (const TaskPoint& p : points) {
-      const double request = p.request_value() - means[0];
-      mine.vs_usage.Add(request, p.mean_usage - means[1]);
-      mine.vs_peak.Add(request, p.peak_usage - means[2]);
-    }
+    for (const TaskPoint& p : points) mine.over += p.mean_usage > p.request_value();
+    auto request = [](const TaskPoint& p) { return p.request_value(); };
+    mine.vs_usage = PearsonSumsAcrossRanks<TaskPoint>(
+        points, request, [](const TaskPoint& p) { return p.mean_usage; }, cluster);
+    mine.vs_peak = PearsonSumsAcrossRanks<TaskPoint>(
+        points, request, [](const TaskPoint& p) { return p.peak_usage; }, cluster);
 
     // Ranks (the points move between ranks, sorted by each value in turn):
     // the request's, with its decile by the lowest rank of its ties, then

@@ -13,7 +13,6 @@
 
 #include "analyses/absorb.h"
 #include "analyses/correlation.h"
-#include "analyses/exact_sum.h"
 #include "analyses/machine_capacity.h"
 #include "analyses/machine_window_usage.h"
 #include "analyses/machine_windows.h"
@@ -209,16 +208,9 @@ std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partitio
            static_cast<double>(window_evictions), 0});
     });
     mine.windows = points.size();
-    // Pearson: deviations from the means over every rank's windows.
-    ExactSum sums[2];
-    for (const WindowPoint& point : points) {
-      sums[0].Add(point.usage);
-      sums[1].Add(point.evictions);
-    }
-    const std::vector<double> means = MeansAcrossRanks(sums, points.size(), cluster);
-    for (const WindowPoint& point : points) {
-      mine.pearson.Add(point.usage - means[0], point.evictions - means[1]);
-    }
+    mine.pearson = PearsonSumsAcrossRanks<WindowPoint>(
+        points, [](const WindowPoint& p) { return p.usage; },
+        [](const WindowPoint& p) { return p.evictions; }, cluster);
     // Spearman: the points move between ranks, sorted by usage, then by evictions.
     RankAcrossCluster(
         points, [](const WindowPoint& p) { return p.usage; },

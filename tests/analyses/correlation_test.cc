@@ -62,14 +62,8 @@ TEST(Correlation, SameBitsFromPointsSplitOverRanks) {
     std::vector<std::string> summaries(ranks);
     testing::ThreadRanks(ranks).Run([&](Cluster& cluster) {
       std::vector<Point>& points = start[cluster.rank()];
-      ExactSum sums[2];
-      for (const Point& p : points) {
-        sums[0].Add(p.x);
-        sums[1].Add(p.y);
-      }
-      const std::vector<double> means = MeansAcrossRanks(sums, points.size(), cluster);
-      PearsonSums linear;
-      for (const Point& p : points) linear.Add(p.x - means[0], p.y - means[1]);
+      const PearsonSums linear = PearsonSumsAcrossRanks<Point>(
+          points, [](const Point& p) { return p.x; }, [](const Point& p) { return p.y; }, cluster);
       RankSums ranked;
       RankAcrossCluster(
           points, [](const Point& p) { return p.x; },
