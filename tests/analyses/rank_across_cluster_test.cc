@@ -132,6 +132,27 @@ void ExpectPositionsCounted(int ranks, bool on_first_rank_only) {
   }
 }
 
+TEST(RankAcrossCluster, NoPointsOrOneAcrossThreeRanks) {
+  for (int points_in_all : {0, 1}) {
+    std::mutex mutex;
+    std::vector<Positions> seen;
+    testing::ThreadRanks(3).Run([&](Cluster& cluster) {
+      std::vector<Point> points;
+      if (points_in_all == 1 && cluster.rank() == 2) points.push_back({4.5, 0});
+      RankAcrossCluster(
+          points, [](const Point& p) { return p.value; },
+          [&](Point&, uint64_t first, uint64_t last, uint64_t total) {
+            std::lock_guard lock(mutex);
+            seen.push_back({first, last, total});
+          },
+          cluster);
+    });
+    const std::vector<Positions> expected =
+        points_in_all == 0 ? std::vector<Positions>{} : std::vector<Positions>{{1, 1, 1}};
+    EXPECT_EQ(seen, expected);
+  }
+}
+
 TEST(RankAcrossCluster, PositionsAcrossRanksAreThoseOfAllPoints) {
   for (int ranks : {1, 2, 3, 5}) {
     SCOPED_TRACE(ranks);
