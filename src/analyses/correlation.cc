@@ -4,16 +4,7 @@
 #include <string>
 #include <utility>
 
-#include "analyses/rank_across_cluster.h"
-
 namespace borgscope {
-
-void PearsonSums::Merge(const PearsonSums& other) {
-  n_ += other.n_;
-  xy_.Merge(other.xy_);
-  xx_.Merge(other.xx_);
-  yy_.Merge(other.yy_);
-}
 
 void PearsonSums::Put(WireWriter& out) const {
   out.Put(n_);
@@ -33,15 +24,6 @@ double PearsonSums::Correlation() const {
   const long double xy = xy_.Value(), xx = xx_.Value(), yy = yy_.Value();
   if (n_ < 2 || xx == 0 || yy == 0) return std::nan("");
   return static_cast<double>(xy / std::sqrt(xx * yy));
-}
-
-void RankSums::Merge(const RankSums& other) {
-  n_ += other.n_;
-  a_ += other.a_;
-  b_ += other.b_;
-  ab_ += other.ab_;
-  aa_ += other.aa_;
-  bb_ += other.bb_;
 }
 
 void RankSums::Put(WireWriter& out) const {
@@ -104,12 +86,9 @@ double Spearman(const std::vector<double>& x, const std::vector<double>& y) {
       points, [](const Point& p) { return p.x; },
       [](Point& p, uint64_t first, uint64_t last, uint64_t) { p.x_rank = first + last; },
       SingleProcess());
-  RankSums ranks;
-  RankAcrossCluster(
-      points, [](const Point& p) { return p.y; },
-      [&](Point& p, uint64_t first, uint64_t last, uint64_t) { ranks.Add(p.x_rank, first + last); },
-      SingleProcess());
-  return ranks.Correlation();
+  return RankSumsAgainst(
+             points, &Point::x_rank, [](const Point& p) { return p.y; }, SingleProcess())
+      .Correlation();
 }
 
 }  // namespace borgscope

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analyses/exact_sum.h"
+#include "analyses/rank_across_cluster.h"
 #include "engine/cluster.h"
 #include "engine/wire.h"
 
@@ -24,7 +25,6 @@ class PearsonSums {
     xx_.Add(dx * dx);
     yy_.Add(dy * dy);
   }
-  void Merge(const PearsonSums& other);
   void Put(WireWriter& out) const;
   void Get(WireReader& in);  // merges what Put wrote
   // NaN with fewer than two points or a constant variable.
@@ -46,7 +46,6 @@ class RankSums {
     aa_ += static_cast<__int128>(a) * a;
     bb_ += static_cast<__int128>(b) * b;
   }
-  void Merge(const RankSums& other);
   void Put(WireWriter& out) const;
   void Get(WireReader& in);  // merges what Put wrote
   // Spearman's rho; NaN with fewer than two points or all values tied.
@@ -76,6 +75,21 @@ PearsonSums PearsonSumsAcrossRanks(std::span<const T> points, X x, Y y, Cluster&
   PearsonSums pearson;
   for (const T& point : points) pearson.Add(x(point) - means[0], y(point) - means[1]);
   return pearson;
+}
+
+// Collective: Spearman's sums of each point's x rank (twice its average rank,
+// set by an earlier RankAcrossCluster into point.*x_rank) against its rank by
+// y(point). The points move between ranks on the way (RankAcrossCluster).
+template <typename T, typename Y>
+RankSums RankSumsAgainst(std::vector<T>& points, int64_t T::*x_rank, Y y, Cluster& cluster) {
+  RankSums sums;
+  RankAcrossCluster(
+      points, y,
+      [&](T& point, uint64_t first, uint64_t last, uint64_t) {
+        sums.Add(point.*x_rank, static_cast<int64_t>(first + last));
+      },
+      cluster);
+  return sums;
 }
 
 // The same correlations over one process's points.

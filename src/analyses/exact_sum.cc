@@ -42,10 +42,9 @@ void ExactSum::Carry() {
 }
 
 void ExactSum::Merge(const ExactSum& other) {
-  ExactSum theirs = other;
-  theirs.Carry();
-  Carry();
-  for (int k = 0; k < kChunks; ++k) chunks_[k] += theirs.chunks_[k];
+  // Both sides are below 2^61 per chunk (fewer than kAddsBeforeCarry additions
+  // since their last carry): their sum fits before carrying.
+  for (int k = 0; k < kChunks; ++k) chunks_[k] += other.chunks_[k];
   Carry();
 }
 
@@ -84,9 +83,9 @@ void ExactSum::Put(WireWriter& out) const {
 }
 
 void ExactSum::Get(WireReader& in) {
-  ExactSum theirs;
-  theirs.chunks_ = in.Get<std::array<int64_t, kChunks>>();
-  Merge(theirs);
+  const auto theirs = in.Get<std::array<int64_t, kChunks>>();  // carried by Put
+  for (int k = 0; k < kChunks; ++k) chunks_[k] += theirs[k];
+  Carry();
 }
 
 }  // namespace borgscope

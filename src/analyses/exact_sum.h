@@ -32,7 +32,8 @@ class ExactSum {
   // Digit k counts 2^(32 k - 1074); 2^1024 needs 66 digits, one more for the
   // carries and the sign.
   static constexpr int kChunks = 67;
-  // Each addition puts < 2^53 into a chunk: 2^9 of them stay below 2^62.
+  // Each addition puts < 2^52 + 2^32 into a chunk: 2^9 of them stay below
+  // 2^61, so two sums also add up chunk by chunk before carrying (Merge).
   static constexpr int kAddsBeforeCarry = 512;
 
   // Propagates the carries: every chunk but the last in [0, 2^32).

@@ -320,18 +320,10 @@ std::string Q7RequestVsUsage::FinishPartition(const AnalysisState& partition, In
           mine.deciles[1 + 10 * (first - 1) / total].Add(p);
         },
         cluster);
-    RankAcrossCluster(
-        points, [](const TaskPoint& p) { return p.mean_usage; },
-        [&](TaskPoint& p, uint64_t first, uint64_t last, uint64_t) {
-          mine.ranks_vs_usage.Add(p.request_rank, first + last);
-        },
-        cluster);
-    RankAcrossCluster(
-        points, [](const TaskPoint& p) { return p.peak_usage; },
-        [&](TaskPoint& p, uint64_t first, uint64_t last, uint64_t) {
-          mine.ranks_vs_peak.Add(p.request_rank, first + last);
-        },
-        cluster);
+    mine.ranks_vs_usage = RankSumsAgainst(
+        points, &TaskPoint::request_rank, [](const TaskPoint& p) { return p.mean_usage; }, cluster);
+    mine.ranks_vs_peak = RankSumsAgainst(
+        points, &TaskPoint::request_rank, [](const TaskPoint& p) { return p.peak_usage; }, cluster);
     mine.Put(out);
   }
   return out.Take();

@@ -218,11 +218,8 @@ std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partitio
           p.usage_rank = first + last;
         },
         cluster);
-    RankAcrossCluster(
-        points, [](const WindowPoint& p) { return p.evictions; },
-        [&](WindowPoint& p, uint64_t first, uint64_t last, uint64_t) {
-          mine.ranks.Add(p.usage_rank, first + last);
-        },
+    mine.ranks = RankSumsAgainst(
+        points, &WindowPoint::usage_rank, [](const WindowPoint& p) { return p.evictions; },
         cluster);
     mine.Put(out);
   }
