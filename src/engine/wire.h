@@ -46,6 +46,12 @@ class WireWriter {
   void Patch(size_t offset, const T& value) {
     std::memcpy(buffer_.data() + offset, &value, sizeof(T));
   }
+  // Room for `bytes` more without growing again: a writer whose final size is
+  // known allocates it once (growing by doubling touches about twice the
+  // memory, and fresh memory is what an exchange of large states pays for).
+  void MakeRoom(size_t bytes) {
+    if (buffer_.size() - size_ < bytes) buffer_.resize(size_ + bytes);
+  }
   std::string_view bytes() const { return {buffer_.data(), size_}; }
   std::string Take() {
     buffer_.resize(size_);

@@ -1,5 +1,6 @@
 // WireWriter / WireReader (engine/wire.h): values written across many buffer
-// growths read back in order, patched counts, and a writer reused after Take.
+// growths read back in order, patched counts, a writer reused after Take, and
+// room made ahead of writes.
 
 #include "engine/wire.h"
 
@@ -61,6 +62,25 @@ TEST(Wire, WriterStartsOverAfterTake) {
   const std::string second = out.Take();
   ASSERT_EQ(second.size(), 2u);
   EXPECT_EQ(WireReader(second).Get<uint16_t>(), 2);
+}
+
+TEST(Wire, WritesWithinMadeRoomStayInOneBuffer) {
+  WireWriter out;
+  out.Put<uint8_t>(1);
+  out.MakeRoom(1000);
+  const char* buffer = out.bytes().data();
+  for (int i = 0; i < 100; ++i) out.Put<uint64_t>(i);
+  EXPECT_EQ(out.bytes().data(), buffer);  // no reallocation: the room was there
+  out.MakeRoom(200);                      // what is left: nothing changes
+  for (int i = 100; i < 125; ++i) out.Put<uint64_t>(i);
+  EXPECT_EQ(out.bytes().data(), buffer);
+  out.Put<uint32_t>(7);  // past the room: grows, keeping what was written
+  const std::string bytes = out.Take();
+  ASSERT_EQ(bytes.size(), 1u + 1000 + 4);
+  WireReader in(bytes);
+  EXPECT_EQ(in.Get<uint8_t>(), 1);
+  for (int i = 0; i < 125; ++i) ASSERT_EQ(in.Get<uint64_t>(), static_cast<uint64_t>(i));
+  EXPECT_EQ(in.Get<uint32_t>(), 7u);
 }
 
 }  // namespace
