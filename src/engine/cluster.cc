@@ -127,6 +127,7 @@ class MpiCluster final : public Cluster {
       from_each[r].resize(pieces);
       for (size_t p = 0; p < pieces; ++p) {
         const uint64_t size = receive_sizes[r * pieces + p];
+        if (size == 0) continue;  // the sender skips it too
         from_each[r][p].resize(size);
         post(from_each[r][p].data(), size, r, /*send=*/false);
         bytes_received_ += size;
@@ -135,6 +136,7 @@ class MpiCluster final : public Cluster {
     for (int r = 0; r < size_; ++r) {
       if (r == rank_) continue;
       for (std::string& piece : to_each[r]) {
+        if (piece.empty()) continue;
         post(piece.data(), piece.size(), r, /*send=*/true);
         bytes_sent_ += piece.size();
       }

@@ -45,24 +45,27 @@ ExchangeSeconds ExchangeByKey(std::span<KeyedState> states, Cluster& cluster) {
     states[s].seconds += SecondsSince(start);
   });
   seconds.split = SecondsSince(step_start);
-  step_start = std::chrono::steady_clock::now();
-  // One piece per state for every rank (its own: empty, unsent).
-  std::vector<Cluster::Pieces> to_each(ranks);
-  for (int r = 0; r < ranks; ++r) {
-    for (auto& state_parts : parts) to_each[r].push_back(std::move(state_parts[r]));
+  // In rounds: in round k every rank sends to rank own + k and receives from
+  // rank own - k (mod ranks), then absorbs what it received. Each round's
+  // buffers are freed before the next one receives, so that round reuses
+  // their memory: a rank holds one peer's entries at a time instead of all
+  // of them, and fresh memory (zeroed by the kernel page by page) is what
+  // the transfer would otherwise cost most.
+  for (int round = 1; round < ranks; ++round) {
+    const int to = (own + round) % ranks, from = (own - round + ranks) % ranks;
+    step_start = std::chrono::steady_clock::now();
+    std::vector<Cluster::Pieces> to_each(ranks, Cluster::Pieces(states.size()));
+    for (size_t s = 0; s < states.size(); ++s) to_each[to][s] = std::move(parts[s][to]);
+    const std::vector<Cluster::Pieces> from_each = cluster.AllToAllPieces(std::move(to_each));
+    seconds.transfer += SecondsSince(step_start);
+    step_start = std::chrono::steady_clock::now();
+    tbb::parallel_for(size_t{0}, states.size(), [&](size_t s) {
+      const auto start = std::chrono::steady_clock::now();
+      MergeSerialized(*states[s].analysis, **states[s].state, from_each[from][s], from);
+      states[s].seconds += SecondsSince(start);
+    });
+    seconds.absorb += SecondsSince(step_start);
   }
-  const std::vector<Cluster::Pieces> from_each = cluster.AllToAllPieces(std::move(to_each));
-  seconds.transfer = SecondsSince(step_start);
-  step_start = std::chrono::steady_clock::now();
-  tbb::parallel_for(size_t{0}, states.size(), [&](size_t s) {
-    const auto start = std::chrono::steady_clock::now();
-    for (int r = 0; r < ranks; ++r) {
-      if (r == own) continue;
-      MergeSerialized(*states[s].analysis, **states[s].state, from_each[r][s], r);
-    }
-    states[s].seconds += SecondsSince(start);
-  });
-  seconds.absorb = SecondsSince(step_start);
   return seconds;
 }
 

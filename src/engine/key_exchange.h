@@ -1,9 +1,11 @@
 #pragma once
 // Moving keyed states (KeyedAnalysis) to the ranks that own their keys: every
 // rank sends each rank the entries of that rank's key partition, keeps its own
-// entries in place and absorbs what it receives. Several analyses travel in
-// one AllToAll (one meeting point for the ranks instead of one per analysis),
-// and their states are split and absorbed in parallel. Collective.
+// entries in place and absorbs what it receives. Several analyses travel
+// together (one meeting point for the ranks per round instead of one per
+// analysis), their states split and absorbed in parallel; the transfer goes
+// in rounds, one peer to send to and one to receive from per round, so that
+// a rank holds one peer's entries at a time. Collective.
 
 #include <memory>
 #include <span>
@@ -24,7 +26,7 @@ struct KeyedState {
 // Wall seconds of an exchange's three steps on this rank.
 struct ExchangeSeconds {
   double split = 0;     // serializing the other ranks' entries, dropping them here
-  double transfer = 0;  // AllToAll: waiting for every rank's parts, sending, receiving
+  double transfer = 0;  // the rounds' AllToAlls: waiting for the peers, sending, receiving
   double absorb = 0;    // merging the received entries into the states
 };
 
