@@ -75,6 +75,9 @@ class MachineWindowUsage {
     }
   }
 
+  // At least as many as the windows ForEachWindow hands out.
+  size_t MaxWindows() const { return chunks_.size() * kChunkWindows; }
+
   // floor(10 x load / capacity), capped at 10, exactly: load = sum / 300 s.
   static int UsageBucket(__int128 sum, int64_t capacity);
   // load strictly above capacity.

@@ -78,6 +78,32 @@ void SortByValue(std::vector<T>& items, ValueOf value_of) {
   items.swap(sorted);
 }
 
+// Merges the sorted runs items[bounds[i], bounds[i + 1]) (bounds from 0 to
+// items.size()) into one order by value: pairs of neighbouring runs at a
+// time, log2(runs) passes over the items - less than sorting them again.
+template <typename T, typename ValueOf>
+void MergeSortedRuns(std::vector<T>& items, std::vector<size_t> bounds, ValueOf value_of) {
+  auto by_value = [&](const T& a, const T& b) { return value_of(a) < value_of(b); };
+  std::vector<T> merged;
+  while (bounds.size() > 2) {
+    merged.resize(items.size());
+    std::vector<size_t> merged_bounds{0};
+    for (size_t i = 0; i + 1 < bounds.size(); i += 2) {
+      const auto first = items.begin() + bounds[i], middle = items.begin() + bounds[i + 1];
+      if (i + 2 < bounds.size()) {
+        std::merge(first, middle, middle, items.begin() + bounds[i + 2], merged.begin() + bounds[i],
+                   by_value);
+        merged_bounds.push_back(bounds[i + 2]);
+      } else {
+        std::copy(first, middle, merged.begin() + bounds[i]);  // the odd run out
+        merged_bounds.push_back(bounds[i + 1]);
+      }
+    }
+    items.swap(merged);
+    bounds = std::move(merged_bounds);
+  }
+}
+
 // Sort order across ranks: by value, then by where the point was before the
 // exchange, so that a tie group can be cut between ranks like any run.
 template <typename Value>
@@ -99,7 +125,7 @@ struct Sample {
 };
 
 // This rank's points, sorted by value: moved so that rank r gets the r-th
-// range of the order, then sorted again.
+// range of the order, then the sorted runs received merged.
 template <typename T, typename ValueOf>
 void ExchangeByValue(std::vector<T>& items, ValueOf value_of, Cluster& cluster) {
   using Value = std::decay_t<std::invoke_result_t<ValueOf, const T&>>;
@@ -159,12 +185,14 @@ void ExchangeByValue(std::vector<T>& items, ValueOf value_of, Cluster& cluster) 
     begin = end;
   }
   std::vector<T>().swap(items);
+  std::vector<size_t> run_bounds{0};
   for (std::string& bytes : cluster.AllToAll(std::move(to_each))) {
     WireReader in(bytes);
     in.GetArray(items);
+    run_bounds.push_back(items.size());
     std::string().swap(bytes);
   }
-  SortByValue(items, value_of);
+  MergeSortedRuns(items, std::move(run_bounds), value_of);
 }
 
 // What the neighbours need to know of a rank's sorted points.

@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <vector>
 
 #include "../engine/thread_cluster.h"
@@ -129,6 +130,43 @@ void ExpectPositionsCounted(int ranks, bool on_first_rank_only) {
       EXPECT_LE(previous, p.value);
       previous = p.value;
     }
+  }
+}
+
+// The merge of the runs received from each rank: runs of every length (empty
+// ones too), with ties inside and across runs, against sorting all of them.
+TEST(RankAcrossCluster, MergedRunsInTheOrderOfOneSort) {
+  std::mt19937_64 random(11);
+  for (size_t runs : {1, 2, 3, 5, 8}) {
+    std::vector<Point> items;
+    std::vector<size_t> bounds{0};
+    for (size_t r = 0; r < runs; ++r) {
+      const size_t length = r == 1 ? 0 : random() % 40;
+      std::vector<Point> run;
+      for (size_t i = 0; i < length; ++i) {
+        run.push_back({static_cast<double>(random() % 25), static_cast<int64_t>(items.size() + i)});
+      }
+      std::sort(run.begin(), run.end(),
+                [](const Point& a, const Point& b) { return a.value < b.value; });
+      items.insert(items.end(), run.begin(), run.end());
+      bounds.push_back(items.size());
+    }
+    std::vector<double> expected;
+    std::multiset<int64_t> ids;
+    for (const Point& p : items) {
+      expected.push_back(p.value);
+      ids.insert(p.id);
+    }
+    std::sort(expected.begin(), expected.end());
+    rank_detail::MergeSortedRuns(items, bounds, [](const Point& p) { return p.value; });
+    std::vector<double> values;
+    std::multiset<int64_t> merged_ids;
+    for (const Point& p : items) {
+      values.push_back(p.value);
+      merged_ids.insert(p.id);
+    }
+    EXPECT_EQ(values, expected) << runs << " runs";
+    EXPECT_EQ(merged_ids, ids) << runs << " runs";  // every point once
   }
 }
 
