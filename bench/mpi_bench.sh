@@ -3,7 +3,9 @@
 # mpirun -np 1, 2, 3 on one generated trace, each rank with --threads 1, and
 # the per-rank figures of metrics.json: shards, bytes, scan seconds, wait
 # (for slower ranks, after each table), merge (serialize + exchange + merge)
-# seconds, finish (keyed analyses' partitions) seconds, bytes sent and
+# seconds and their CPU (the process's, MPI's busy waiting included: ranks
+# that share cores get less than a core each, so CPU is what the merge cost),
+# finish (keyed analyses' partitions) seconds, bytes sent and
 # received, peak RSS. Prints the share of the run spent merging, and the
 # per-core scan rate the README's estimate uses.
 # Usage: bash bench/mpi_bench.sh [build dir] [scale]      (default build, 0.5)
@@ -40,11 +42,14 @@ for r in metrics["ranks"]:
           f"scan {r['scan_seconds']:6.2f} s  wait {r['wait_seconds']:5.2f} s  "
           f"merge {r['merge_seconds']:5.2f} s ({share:4.1f} %: split {r['exchange_split_seconds']:.3f} "
           f"transfer {r['exchange_transfer_seconds']:.3f} absorb {r['exchange_absorb_seconds']:.3f})  "
-          f"finish {r['finish_seconds']:5.2f} s  "
+          f"merge CPU {r['merge_cpu_seconds']:5.3f} s ({100 * r['merge_cpu_seconds'] / r['cpu_seconds']:4.1f} % of the rank's "
+          f"{r['cpu_seconds']:.2f} s)  finish {r['finish_seconds']:5.2f} s  "
           f"sent {r['bytes_sent'] / 1e6:7.2f} MB  received {r['bytes_received'] / 1e6:7.2f} MB  "
           f"peak RSS {r['peak_rss_bytes'] / 1e6:6.0f} MB")
 worst = max(r["merge_seconds"] for r in metrics["ranks"])
 print(f"  merge + exchange: {100 * worst / metrics['seconds']:.1f} % of the analyze run (slowest rank)")
+cpu_share = max(r["merge_cpu_seconds"] / r["cpu_seconds"] for r in metrics["ranks"])
+print(f"  merge + exchange CPU: {100 * cpu_share:.1f} % of a rank's CPU in the run (largest rank; MPI's busy waiting included)")
 if ranks == 1:
     r = metrics["ranks"][0]
     print(f"  per-core scan rate: {csv / r['scan_seconds'] / 1e6:.0f} MB/s of CSV, "

@@ -1,7 +1,6 @@
 #include "engine/analyze.h"
 
 #include <fmt/core.h>
-#include <sys/resource.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -11,6 +10,7 @@
 #include <map>
 #include <optional>
 
+#include "engine/process_usage.h"
 #include "engine/registry.h"
 #include "engine/wire.h"
 #include "errors.h"
@@ -20,12 +20,6 @@
 #include "report/result_writer.h"
 
 namespace borgscope {
-
-uint64_t PeakRssBytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports kB
-}
 
 namespace {
 
@@ -44,6 +38,7 @@ std::vector<RankScanMetrics> GatherRankMetrics(Cluster& cluster, const RankScanM
 
 AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = ProcessCpuSeconds();
   if (!std::filesystem::is_directory(options.trace_dir)) {
     throw UsageError(fmt::format("trace folder {} does not exist", options.trace_dir));
   }
@@ -167,6 +162,7 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
   own.bytes_sent = cluster.bytes_sent();
   own.bytes_received = cluster.bytes_received();
   own.peak_rss_bytes = PeakRssBytes();
+  own.cpu_seconds = ProcessCpuSeconds() - cpu_start;
   summary.ranks = GatherRankMetrics(cluster, own);
   if (!writes) {
     summary.seconds =

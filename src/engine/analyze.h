@@ -49,6 +49,4 @@ struct AnalyzeSummary {
 // DataError and IoError.
 AnalyzeSummary RunAnalyze(const AnalyzeOptions& options);
 
-uint64_t PeakRssBytes();
-
 }  // namespace borgscope

@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "engine/key_exchange.h"
+#include "engine/process_usage.h"
 #include "engine/progress.h"
 #include "engine/rank_shards.h"
 #include "engine/wire.h"
@@ -173,10 +174,12 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
     cluster_.Barrier();
     rank_metrics_.wait_seconds += SecondsSince(wait_start);
     const Clock::time_point merge_start = Clock::now();
+    const double merge_cpu_start = ProcessCpuSeconds();
     // After the last table only rank 0 needs the merged states (it finishes).
     MergeRanks(readers, partials, exchanged, metrics,
                /*merge_here=*/!last_table || cluster_.rank() == 0);
     rank_metrics_.merge_seconds += SecondsSince(merge_start);
+    rank_metrics_.merge_cpu_seconds += ProcessCpuSeconds() - merge_cpu_start;
   }
   std::sort(metrics.skipped_rows.begin(), metrics.skipped_rows.end(),
             [](const SkippedRow& a, const SkippedRow& b) {
@@ -245,6 +248,7 @@ void SharedScan::MergeRanks(const std::vector<size_t>& readers,
 
 void SharedScan::ExchangeByKey(const std::vector<size_t>& analyses) {
   const Clock::time_point start = Clock::now();
+  const double cpu_start = ProcessCpuSeconds();
   std::vector<KeyedState> states;
   for (size_t i : analyses) states.push_back({analyses_[i], &merged_[i]});
   ExchangeSeconds steps;
@@ -256,6 +260,7 @@ void SharedScan::ExchangeByKey(const std::vector<size_t>& analyses) {
     analysis_metrics_[analyses[s]].merge_seconds += states[s].seconds;
   }
   rank_metrics_.merge_seconds += SecondsSince(start);
+  rank_metrics_.merge_cpu_seconds += ProcessCpuSeconds() - cpu_start;
 }
 
 int SharedScan::Threads() const {

@@ -47,10 +47,14 @@ struct RankScanMetrics {
   double exchange_split_seconds = 0;
   double exchange_transfer_seconds = 0;
   double exchange_absorb_seconds = 0;
+  // Process CPU (all threads, user + system) within merge_seconds, MPI's busy
+  // waiting included: what the merge cost where ranks share cores.
+  double merge_cpu_seconds = 0;
   double finish_seconds = 0;  // keyed analyses: finishing its partition, sending summaries
   uint64_t bytes_sent = 0;    // payload delivered to other ranks (states, summaries)
   uint64_t bytes_received = 0;
   uint64_t peak_rss_bytes = 0;  // of the rank's process, after its finish step
+  double cpu_seconds = 0;       // of the rank's process in the run, up to its finish step
 };
 
 struct AnalysisScanMetrics {

@@ -64,10 +64,12 @@ void WriteMetricsJson(const AnalyzeSummary& summary, const AnalyzeOptions& optio
     entry["exchange_split_seconds"] = rank.exchange_split_seconds;
     entry["exchange_transfer_seconds"] = rank.exchange_transfer_seconds;
     entry["exchange_absorb_seconds"] = rank.exchange_absorb_seconds;
+    entry["merge_cpu_seconds"] = rank.merge_cpu_seconds;
     entry["finish_seconds"] = rank.finish_seconds;
     entry["bytes_sent"] = rank.bytes_sent;
     entry["bytes_received"] = rank.bytes_received;
     entry["peak_rss_bytes"] = rank.peak_rss_bytes;
+    entry["cpu_seconds"] = rank.cpu_seconds;
     ranks.push_back(entry);
   }
   json["ranks"] = ranks;

@@ -71,8 +71,12 @@ void ExpectSameFilesForOneTwoThreeRanks(const std::string& trace, size_t min_fil
                            rank["exchange_transfer_seconds"].get<double>() +
                            rank["exchange_absorb_seconds"].get<double>();
       EXPECT_LE(steps, rank["merge_seconds"].get<double>());
+      // The merge's CPU is part of the process's.
+      EXPECT_GT(rank["cpu_seconds"].get<double>(), 0.0);
+      EXPECT_LE(rank["merge_cpu_seconds"].get<double>(), rank["cpu_seconds"].get<double>());
       if (ranks == 1) {
         EXPECT_EQ(steps, 0.0);
+        EXPECT_EQ(rank["merge_cpu_seconds"].get<double>(), 0.0);
       }
     }
   }
