@@ -25,6 +25,18 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// Wall and process CPU time at the start of a merge step: the rank's metrics
+// count both (CountMerge).
+struct MergeStart {
+  Clock::time_point wall = Clock::now();
+  double cpu = ProcessCpuSeconds();
+};
+
+void CountMerge(const MergeStart& start, RankScanMetrics& metrics) {
+  metrics.merge_seconds += SecondsSince(start.wall);
+  metrics.merge_cpu_seconds += ProcessCpuSeconds() - start.cpu;
+}
+
 }  // namespace
 
 ColumnMask ColumnsWanted(const Analysis& analysis, Table table) {
@@ -173,13 +185,11 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
     const Clock::time_point wait_start = Clock::now();
     cluster_.Barrier();
     rank_metrics_.wait_seconds += SecondsSince(wait_start);
-    const Clock::time_point merge_start = Clock::now();
-    const double merge_cpu_start = ProcessCpuSeconds();
+    const MergeStart merge_start;
     // After the last table only rank 0 needs the merged states (it finishes).
     MergeRanks(readers, partials, exchanged, metrics,
                /*merge_here=*/!last_table || cluster_.rank() == 0);
-    rank_metrics_.merge_seconds += SecondsSince(merge_start);
-    rank_metrics_.merge_cpu_seconds += ProcessCpuSeconds() - merge_cpu_start;
+    CountMerge(merge_start, rank_metrics_);
   }
   std::sort(metrics.skipped_rows.begin(), metrics.skipped_rows.end(),
             [](const SkippedRow& a, const SkippedRow& b) {
@@ -247,8 +257,7 @@ void SharedScan::MergeRanks(const std::vector<size_t>& readers,
 }
 
 void SharedScan::ExchangeByKey(const std::vector<size_t>& analyses) {
-  const Clock::time_point start = Clock::now();
-  const double cpu_start = ProcessCpuSeconds();
+  const MergeStart start;
   std::vector<KeyedState> states;
   for (size_t i : analyses) states.push_back({analyses_[i], &merged_[i]});
   ExchangeSeconds steps;
@@ -259,8 +268,7 @@ void SharedScan::ExchangeByKey(const std::vector<size_t>& analyses) {
   for (size_t s = 0; s < analyses.size(); ++s) {
     analysis_metrics_[analyses[s]].merge_seconds += states[s].seconds;
   }
-  rank_metrics_.merge_seconds += SecondsSince(start);
-  rank_metrics_.merge_cpu_seconds += ProcessCpuSeconds() - cpu_start;
+  CountMerge(start, rank_metrics_);
 }
 
 int SharedScan::Threads() const {
