@@ -239,5 +239,38 @@ TEST(MergeEquivalence, FixtureWithTwoShardsPerTable) {
   ExpectMergeEquivalence(trace.root());
 }
 
+// With task_usage: tasks with requests only ((3,0)), usage only ((4,0)) and
+// both; cpu and memory requests written by one row or by different rows (the
+// last row of (1,1), in the second shard, writes both, and its request must
+// win over the first shard's); usage rows with one resource empty (unequal
+// weights, (1,0)); duration-weighted sums beyond 64 bits (0.1 x 300 s in
+// 1e-12 x us) and within them ((4,0)). Every form of q7's wire entry, split at
+// random across states and ranks.
+TEST(MergeEquivalence, FixtureWithTaskUsage) {
+#define USAGE_TAIL ",,,,,,,,,,,,,\n"
+  FixtureTrace trace;
+  trace.AddShard(Table::kMachineEvents, "0,7,0,P,0.5,0.5\n0,8,0,P,1,1\n");
+  trace.AddShard(Table::kTaskEvents,
+                 "0,,1,0,,0,U,0,0,0.5,0.25,,\n0,,1,1,,0,U,0,0,0.5,0.5,,\n"
+                 "0,,2,0,,0,U,0,0,0.5,0.125,,\n0,,3,0,,0,U,0,0,1,,,\n2,,1,1,,7,U,0,0,0.75,,,\n",
+                 0, 2);
+  trace.AddShard(Table::kTaskEvents,
+                 "5,,1,0,7,1,U,0,0,0.5,0.375,,\n10,,1,0,,7,U,0,0,0.25,,,\n"
+                 "20,,2,0,8,1,U,0,0,,0.25,,\n30,,1,1,7,1,U,0,0,0.5,0.625,,\n",
+                 1, 2);
+  trace.AddShard(
+      Table::kTaskUsage,
+      "600000000,900000000,1,0,7,0.1,0.2" USAGE_TAIL "600000000,900000000,1,1,7,0.6,0.1" USAGE_TAIL
+      "600000000,600000010,4,0,8,0.9,0.9" USAGE_TAIL "600000000,900000000,2,0,8,0.3," USAGE_TAIL,
+      0, 2);
+  trace.AddShard(
+      Table::kTaskUsage,
+      "900000000,1000000000,1,0,7,0.4," USAGE_TAIL "900000000,1200000000,1,1,7,0.5,0.2" USAGE_TAIL
+      "900000000,900000020,4,0,8,0.8,0.7" USAGE_TAIL "900000000,1200000000,2,0,8,,0.3" USAGE_TAIL,
+      1, 2);
+#undef USAGE_TAIL
+  ExpectMergeEquivalence(trace.root());
+}
+
 }  // namespace
 }  // namespace borgscope::testing
