@@ -245,11 +245,17 @@ TEST(MergeEquivalence, FixtureWithTwoShardsPerTable) {
 // win over the first shard's); usage rows with one resource empty (unequal
 // weights, (1,0)); duration-weighted sums beyond 64 bits (0.1 x 300 s in
 // 1e-12 x us) and within them ((4,0)). Every form of q7's wire entry, split at
-// random across states and ranks.
+// random across states and ranks; machine windows with one resource only
+// (machine 8 at 900 s: no cpu from (2,0); machine 9: cpu only).
 TEST(MergeEquivalence, FixtureWithTaskUsage) {
-#define USAGE_TAIL ",,,,,,,,,,,,,\n"
+  // task_usage rows: the first 7 columns, the 13 others empty.
+  auto usage_rows = [](std::initializer_list<std::string_view> heads) {
+    std::string csv;
+    for (std::string_view head : heads) csv += std::string(head) + ",,,,,,,,,,,,,\n";
+    return csv;
+  };
   FixtureTrace trace;
-  trace.AddShard(Table::kMachineEvents, "0,7,0,P,0.5,0.5\n0,8,0,P,1,1\n");
+  trace.AddShard(Table::kMachineEvents, "0,7,0,P,0.5,0.5\n0,8,0,P,1,1\n0,9,0,P,0.5,0.5\n");
   trace.AddShard(Table::kTaskEvents,
                  "0,,1,0,,0,U,0,0,0.5,0.25,,\n0,,1,1,,0,U,0,0,0.5,0.5,,\n"
                  "0,,2,0,,0,U,0,0,0.5,0.125,,\n0,,3,0,,0,U,0,0,1,,,\n2,,1,1,,7,U,0,0,0.75,,,\n",
@@ -260,15 +266,15 @@ TEST(MergeEquivalence, FixtureWithTaskUsage) {
                  1, 2);
   trace.AddShard(
       Table::kTaskUsage,
-      "600000000,900000000,1,0,7,0.1,0.2" USAGE_TAIL "600000000,900000000,1,1,7,0.6,0.1" USAGE_TAIL
-      "600000000,600000010,4,0,8,0.9,0.9" USAGE_TAIL "600000000,900000000,2,0,8,0.3," USAGE_TAIL,
+      usage_rows({"600000000,900000000,1,0,7,0.1,0.2", "600000000,900000000,1,1,7,0.6,0.1",
+                  "600000000,600000010,4,0,8,0.9,0.9", "600000000,900000000,2,0,8,0.3,"}),
       0, 2);
   trace.AddShard(
       Table::kTaskUsage,
-      "900000000,1000000000,1,0,7,0.4," USAGE_TAIL "900000000,1200000000,1,1,7,0.5,0.2" USAGE_TAIL
-      "900000000,900000020,4,0,8,0.8,0.7" USAGE_TAIL "900000000,1200000000,2,0,8,,0.3" USAGE_TAIL,
+      usage_rows({"900000000,1000000000,1,0,7,0.4,", "900000000,1200000000,1,1,7,0.5,0.2",
+                  "900000000,900000020,4,0,8,0.8,0.7", "900000000,1200000000,2,0,8,,0.3",
+                  "1200000000,1300000000,5,0,9,0.2,"}),
       1, 2);
-#undef USAGE_TAIL
   ExpectMergeEquivalence(trace.root());
 }
 
