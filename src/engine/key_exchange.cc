@@ -27,12 +27,11 @@ void MergeSerialized(const Analysis& analysis, AnalysisState& into, std::string_
   }
 }
 
-ExchangeSeconds ExchangeByKey(std::span<KeyedState> states, Cluster& cluster) {
+KeyedSplit SplitByKey(std::span<KeyedState> states, const Cluster& cluster) {
   const int own = cluster.rank(), ranks = cluster.size();
-  ExchangeSeconds seconds;
-  auto step_start = std::chrono::steady_clock::now();
-  // parts[s][r]: the entries of state s that rank r owns.
-  std::vector<std::vector<std::string>> parts(states.size());
+  const auto step_start = std::chrono::steady_clock::now();
+  KeyedSplit split;
+  split.parts.resize(states.size());
   tbb::parallel_for(size_t{0}, states.size(), [&](size_t s) {
     const auto start = std::chrono::steady_clock::now();
     std::vector<WireWriter> writers(ranks);
@@ -40,11 +39,17 @@ ExchangeSeconds ExchangeByKey(std::span<KeyedState> states, Cluster& cluster) {
     (*states[s].state)->SerializePartitions(writers);
     (*states[s].state)->KeepPartition(own, ranks);  // its own keys stay where they are
     for (int r = 0; r < ranks; ++r) {
-      parts[s].push_back(r == own ? std::string() : writers[r].Take());
+      split.parts[s].push_back(r == own ? std::string() : writers[r].Take());
     }
     states[s].seconds += SecondsSince(start);
   });
-  seconds.split = SecondsSince(step_start);
+  split.seconds.split = SecondsSince(step_start);
+  return split;
+}
+
+ExchangeSeconds SendSplit(std::span<KeyedState> states, KeyedSplit split, Cluster& cluster) {
+  const int own = cluster.rank(), ranks = cluster.size();
+  ExchangeSeconds seconds = split.seconds;
   // In rounds: in round k every rank sends to rank own + k and receives from
   // rank own - k (mod ranks), then absorbs what it received. Each round's
   // buffers are freed before the next one receives, so that round reuses
@@ -53,9 +58,9 @@ ExchangeSeconds ExchangeByKey(std::span<KeyedState> states, Cluster& cluster) {
   // the transfer would otherwise cost most.
   for (int round = 1; round < ranks; ++round) {
     const int to = (own + round) % ranks, from = (own - round + ranks) % ranks;
-    step_start = std::chrono::steady_clock::now();
+    auto step_start = std::chrono::steady_clock::now();
     std::vector<Cluster::Pieces> to_each(ranks, Cluster::Pieces(states.size()));
-    for (size_t s = 0; s < states.size(); ++s) to_each[to][s] = std::move(parts[s][to]);
+    for (size_t s = 0; s < states.size(); ++s) to_each[to][s] = std::move(split.parts[s][to]);
     const std::vector<Cluster::Pieces> from_each = cluster.AllToAllPieces(std::move(to_each));
     seconds.transfer += SecondsSince(step_start);
     step_start = std::chrono::steady_clock::now();
@@ -67,6 +72,10 @@ ExchangeSeconds ExchangeByKey(std::span<KeyedState> states, Cluster& cluster) {
     seconds.absorb += SecondsSince(step_start);
   }
   return seconds;
+}
+
+ExchangeSeconds ExchangeByKey(std::span<KeyedState> states, Cluster& cluster) {
+  return SendSplit(states, SplitByKey(states, cluster), cluster);
 }
 
 }  // namespace borgscope

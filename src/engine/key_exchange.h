@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,8 +31,20 @@ struct ExchangeSeconds {
   double absorb = 0;    // merging the received entries into the states
 };
 
-// Each state becomes the state merged over every rank for this rank's
-// partition of the keys. Runs its parallel parts in the caller's task arena.
+// The two halves of an exchange. SplitByKey is local: it serializes the
+// entries of each state that other ranks own (per rank) and drops them from
+// the state, so a rank does it as soon as its states are complete, before it
+// waits for the other ranks. SendSplit is collective: it sends the entries in
+// rounds and absorbs what arrives. Together, each state becomes the state
+// merged over every rank for this rank's partition of the keys. Both run
+// their parallel parts in the caller's task arena.
+struct KeyedSplit {
+  std::vector<std::vector<std::string>> parts;  // parts[s][r]: state s's entries rank r owns
+  ExchangeSeconds seconds;
+};
+KeyedSplit SplitByKey(std::span<KeyedState> states, const Cluster& cluster);
+ExchangeSeconds SendSplit(std::span<KeyedState> states, KeyedSplit split, Cluster& cluster);
+// Both halves at once.
 ExchangeSeconds ExchangeByKey(std::span<KeyedState> states, Cluster& cluster);
 
 // Merges a partial state's Serialize bytes (sent by `from_rank`) into `into`.

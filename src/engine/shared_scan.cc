@@ -63,11 +63,9 @@ std::vector<TableScanMetrics> SharedScan::Run(const std::vector<TableShards>& ta
   }
   std::vector<TableScanMetrics> metrics;
   for (size_t t = 0; t < order.size(); ++t) {
-    metrics.push_back(ScanTable(*order[t], /*last_table=*/t + 1 == order.size()));
-    if (cluster_.size() == 1) continue;
     // Keyed states move to the ranks owning their keys once they are complete.
-    std::vector<size_t> complete;
-    for (size_t i = 0; i < analyses_.size(); ++i) {
+    std::vector<size_t> keyed_complete;
+    for (size_t i = 0; i < analyses_.size() && cluster_.size() > 1; ++i) {
       if (!analyses_[i]->SplitsByKey() || ColumnsWanted(*analyses_[i], order[t]->table) == 0) {
         continue;
       }
@@ -75,14 +73,15 @@ std::vector<TableScanMetrics> SharedScan::Run(const std::vector<TableShards>& ta
       for (size_t later = t + 1; later < order.size(); ++later) {
         read_later |= ColumnsWanted(*analyses_[i], order[later]->table) != 0;
       }
-      if (!read_later) complete.push_back(i);
+      if (!read_later) keyed_complete.push_back(i);
     }
-    if (!complete.empty()) ExchangeByKey(complete);
+    metrics.push_back(ScanTable(*order[t], /*last_table=*/t + 1 == order.size(), keyed_complete));
   }
   return metrics;
 }
 
-TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_table) {
+TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_table,
+                                       const std::vector<size_t>& keyed_complete) {
   const Clock::time_point start = Clock::now();
   const bool ranks = cluster_.size() > 1;
   const TableShards table =
@@ -181,6 +180,12 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
     rank_metrics_.compressed_bytes += shard.compressed_bytes;
   rank_metrics_.scan_seconds += SecondsSince(start);
   if (ranks) {
+    // The local half of the key exchange needs no other rank: done before
+    // waiting for them, it takes the place of some of that wait.
+    std::vector<KeyedState> keyed;
+    for (size_t i : keyed_complete) keyed.push_back({analyses_[i], &merged_[i]});
+    KeyedSplit split;
+    if (!keyed.empty()) split = SplitKeyed(keyed);
     // Waiting for slower ranks is load imbalance, not merging: timed apart.
     const Clock::time_point wait_start = Clock::now();
     cluster_.Barrier();
@@ -190,6 +195,10 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
     MergeRanks(readers, partials, exchanged, metrics,
                /*merge_here=*/!last_table || cluster_.rank() == 0);
     CountMerge(merge_start, rank_metrics_);
+    if (!keyed.empty()) SendKeyed(keyed, std::move(split));
+    for (size_t k = 0; k < keyed.size(); ++k) {
+      analysis_metrics_[keyed_complete[k]].merge_seconds += keyed[k].seconds;
+    }
   }
   std::sort(metrics.skipped_rows.begin(), metrics.skipped_rows.end(),
             [](const SkippedRow& a, const SkippedRow& b) {
@@ -256,18 +265,21 @@ void SharedScan::MergeRanks(const std::vector<size_t>& readers,
   }
 }
 
-void SharedScan::ExchangeByKey(const std::vector<size_t>& analyses) {
+KeyedSplit SharedScan::SplitKeyed(std::span<KeyedState> keyed) {
   const MergeStart start;
-  std::vector<KeyedState> states;
-  for (size_t i : analyses) states.push_back({analyses_[i], &merged_[i]});
+  KeyedSplit split;
+  tbb::task_arena(Threads()).execute([&] { split = SplitByKey(keyed, cluster_); });
+  rank_metrics_.exchange_split_seconds += split.seconds.split;
+  CountMerge(start, rank_metrics_);
+  return split;
+}
+
+void SharedScan::SendKeyed(std::span<KeyedState> keyed, KeyedSplit split) {
+  const MergeStart start;
   ExchangeSeconds steps;
-  tbb::task_arena(Threads()).execute([&] { steps = borgscope::ExchangeByKey(states, cluster_); });
-  rank_metrics_.exchange_split_seconds += steps.split;
+  tbb::task_arena(Threads()).execute([&] { steps = SendSplit(keyed, std::move(split), cluster_); });
   rank_metrics_.exchange_transfer_seconds += steps.transfer;
   rank_metrics_.exchange_absorb_seconds += steps.absorb;
-  for (size_t s = 0; s < analyses.size(); ++s) {
-    analysis_metrics_[analyses[s]].merge_seconds += states[s].seconds;
-  }
   CountMerge(start, rank_metrics_);
 }
 

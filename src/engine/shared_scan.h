@@ -8,14 +8,19 @@
 // serialized, exchanged and merged on every rank in rank order, so that every
 // rank holds the merged state the next table's analyses build on. Keyed
 // states (KeyedAnalysis) are instead split by key after their last table:
-// each rank ends with the merged state of its own partition of the keys.
+// each rank ends with the merged state of its own partition of the keys. A
+// rank splits off the entries other ranks own as soon as its share of that
+// table is scanned, before it waits for the other ranks, and sends them
+// after. The table's seconds include its merge.
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "engine/analysis.h"
 #include "engine/cluster.h"
+#include "engine/key_exchange.h"
 #include "engine/shard_reader.h"
 #include "io/shards.h"
 
@@ -77,17 +82,22 @@ class SharedScan {
   const RankScanMetrics& rank_metrics() const { return rank_metrics_; }
 
  private:
-  TableScanMetrics ScanTable(const TableShards& table, bool last_table);
+  // keyed_complete: the keyed analyses (indices) that read no later table;
+  // under MPI their states are exchanged by key after this one.
+  TableScanMetrics ScanTable(const TableShards& table, bool last_table,
+                             const std::vector<size_t>& keyed_complete);
   // Sends this rank's partial states of `readers` (analysis indices) to every
   // rank; with `merge_here`, merges every rank's into merged_ (in rank order)
   // and every rank's counters and skipped rows into `metrics`.
   // `exchanged` lists the readers (indices into it and `partials`) whose
-  // states travel; keyed states do not (ExchangeByKey).
+  // states travel; keyed states do not (SendKeyed).
   void MergeRanks(const std::vector<size_t>& readers,
                   std::vector<std::unique_ptr<AnalysisState>>& partials,
                   const std::vector<size_t>& exchanged, TableScanMetrics& metrics, bool merge_here);
-  // Keyed analyses (indices), after their last table (key_exchange.h).
-  void ExchangeByKey(const std::vector<size_t>& analyses);
+  // The two halves of the key exchange of keyed states after their last
+  // table (key_exchange.h), counted in rank_metrics_.
+  KeyedSplit SplitKeyed(std::span<KeyedState> keyed);
+  void SendKeyed(std::span<KeyedState> keyed, KeyedSplit split);
   int Threads() const;
 
   std::vector<const Analysis*> analyses_;
