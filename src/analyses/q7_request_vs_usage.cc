@@ -45,6 +45,13 @@ struct TaskResources {
   Usage usage[2];
 };
 
+void MergeResources(TaskResources& mine, const TaskResources& theirs) {
+  for (int resource = 0; resource < 2; ++resource) {
+    mine.request[resource].Merge(theirs.request[resource]);
+    mine.usage[resource].Merge(theirs.usage[resource]);
+  }
+}
+
 // A task's wire form: its key, a byte of flags, then only what it has. A
 // rank holds a task's requests or its usage more often than both, memory's
 // request most often comes from cpu's row and both usages from the same rows:
@@ -61,6 +68,10 @@ struct TaskWire {
     kCpuSumIn64Bits = 64,
     kMemorySumIn64Bits = 128,
   };
+  // The flag of each resource (cpu, memory).
+  static constexpr uint8_t kRequest[2] = {kCpuRequest, kMemoryRequest};
+  static constexpr uint8_t kUsage[2] = {kCpuUsage, kMemoryUsage};
+  static constexpr uint8_t kSumIn64Bits[2] = {kCpuSumIn64Bits, kMemorySumIn64Bits};
   static constexpr size_t kSmallestBytes = 2 * sizeof(int64_t) + 1;
 
   static bool HasUsage(const Usage& usage) { return usage.weight != 0; }
@@ -70,21 +81,22 @@ struct TaskWire {
     const LastValue(&request)[2] = task.request;
     const Usage(&usage)[2] = task.usage;
     uint8_t flags = 0;
-    if (request[0].value != kNull) flags |= kCpuRequest;
-    if (request[1].value != kNull) flags |= kMemoryRequest;
+    for (int resource = 0; resource < 2; ++resource) {
+      if (request[resource].value != kNull) flags |= kRequest[resource];
+      if (HasUsage(usage[resource])) {
+        flags |= kUsage[resource];
+        if (FitsIn64Bits(usage[resource].weighted_sum)) flags |= kSumIn64Bits[resource];
+      }
+    }
     if ((flags & kCpuRequest) && (flags & kMemoryRequest) && request[0].order == request[1].order)
       flags |= kMemoryRequestAtCpus;
-    if (HasUsage(usage[0]))
-      flags |= kCpuUsage | (FitsIn64Bits(usage[0].weighted_sum) ? kCpuSumIn64Bits : 0);
-    if (HasUsage(usage[1]))
-      flags |= kMemoryUsage | (FitsIn64Bits(usage[1].weighted_sum) ? kMemorySumIn64Bits : 0);
     if ((flags & kCpuUsage) && (flags & kMemoryUsage) && usage[0].weight == usage[1].weight)
       flags |= kMemoryWeightIsCpus;
     out.Put(key.job_id);
     out.Put(key.task_index);
     out.Put(flags);
     for (int resource = 0; resource < 2; ++resource) {
-      if (!(flags & (resource == 0 ? kCpuRequest : kMemoryRequest))) continue;
+      if (!(flags & kRequest[resource])) continue;
       if (resource == 0 || !(flags & kMemoryRequestAtCpus)) {
         out.Put(request[resource].order.time);
         out.Put(request[resource].order.shard);
@@ -93,8 +105,8 @@ struct TaskWire {
       out.Put(request[resource].value);
     }
     for (int resource = 0; resource < 2; ++resource) {
-      if (!(flags & (resource == 0 ? kCpuUsage : kMemoryUsage))) continue;
-      if (flags & (resource == 0 ? kCpuSumIn64Bits : kMemorySumIn64Bits)) {
+      if (!(flags & kUsage[resource])) continue;
+      if (flags & kSumIn64Bits[resource]) {
         out.Put(static_cast<int64_t>(usage[resource].weighted_sum));
       } else {
         out.Put(usage[resource].weighted_sum);
@@ -109,7 +121,7 @@ struct TaskWire {
     const auto flags = in.Get<uint8_t>();
     TraceOrder cpu_order;
     for (int resource = 0; resource < 2; ++resource) {
-      if (!(flags & (resource == 0 ? kCpuRequest : kMemoryRequest))) continue;
+      if (!(flags & kRequest[resource])) continue;
       LastValue request;
       if (resource == 0 || !(flags & kMemoryRequestAtCpus)) {
         request.order.time = in.Get<int64_t>();
@@ -124,11 +136,10 @@ struct TaskWire {
     }
     int64_t cpu_weight = 0;
     for (int resource = 0; resource < 2; ++resource) {
-      if (!(flags & (resource == 0 ? kCpuUsage : kMemoryUsage))) continue;
+      if (!(flags & kUsage[resource])) continue;
       Usage usage;
-      usage.weighted_sum = (flags & (resource == 0 ? kCpuSumIn64Bits : kMemorySumIn64Bits))
-                               ? in.Get<int64_t>()
-                               : in.Get<__int128>();
+      usage.weighted_sum =
+          (flags & kSumIn64Bits[resource]) ? in.Get<int64_t>() : in.Get<__int128>();
       usage.weight =
           resource == 0 || !(flags & kMemoryWeightIsCpus) ? in.Get<int64_t>() : cpu_weight;
       if (resource == 0) cpu_weight = usage.weight;
@@ -175,21 +186,11 @@ class Q7State : public AnalysisState {
   }
   void Merge(const AnalysisState& other) override {
     for (const auto& [key, theirs] : static_cast<const Q7State&>(other).tasks_) {
-      TaskResources& mine = tasks_[key];
-      for (int resource = 0; resource < 2; ++resource) {
-        mine.request[resource].Merge(theirs.request[resource]);
-        mine.usage[resource].Merge(theirs.usage[resource]);
-      }
+      MergeResources(tasks_[key], theirs);
     }
   }
   void Absorb(AnalysisState&& other) override {
-    AbsorbMap(tasks_, std::move(static_cast<Q7State&>(other).tasks_),
-              [](TaskResources& mine, const TaskResources& theirs) {
-                for (int resource = 0; resource < 2; ++resource) {
-                  mine.request[resource].Merge(theirs.request[resource]);
-                  mine.usage[resource].Merge(theirs.usage[resource]);
-                }
-              });
+    AbsorbMap(tasks_, std::move(static_cast<Q7State&>(other).tasks_), MergeResources);
   }
   void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
   void SerializePartitions(std::span<WireWriter> parts) const override {

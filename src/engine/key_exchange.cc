@@ -43,13 +43,14 @@ KeyedSplit SplitByKey(std::span<KeyedState> states, const Cluster& cluster) {
     }
     states[s].seconds += SecondsSince(start);
   });
-  split.seconds.split = SecondsSince(step_start);
+  split.seconds = SecondsSince(step_start);
   return split;
 }
 
 ExchangeSeconds SendSplit(std::span<KeyedState> states, KeyedSplit split, Cluster& cluster) {
   const int own = cluster.rank(), ranks = cluster.size();
-  ExchangeSeconds seconds = split.seconds;
+  ExchangeSeconds seconds;
+  seconds.split = split.seconds;
   // In rounds: in round k every rank sends to rank own + k and receives from
   // rank own - k (mod ranks), then absorbs what it received. Each round's
   // buffers are freed before the next one receives, so that round reuses

@@ -40,7 +40,7 @@ struct ExchangeSeconds {
 // their parallel parts in the caller's task arena.
 struct KeyedSplit {
   std::vector<std::vector<std::string>> parts;  // parts[s][r]: state s's entries rank r owns
-  ExchangeSeconds seconds;
+  double seconds = 0;                           // splitting (ExchangeSeconds::split)
 };
 KeyedSplit SplitByKey(std::span<KeyedState> states, const Cluster& cluster);
 ExchangeSeconds SendSplit(std::span<KeyedState> states, KeyedSplit split, Cluster& cluster);

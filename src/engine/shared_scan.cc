@@ -269,7 +269,7 @@ KeyedSplit SharedScan::SplitKeyed(std::span<KeyedState> keyed) {
   const MergeStart start;
   KeyedSplit split;
   tbb::task_arena(Threads()).execute([&] { split = SplitByKey(keyed, cluster_); });
-  rank_metrics_.exchange_split_seconds += split.seconds.split;
+  rank_metrics_.exchange_split_seconds += split.seconds;
   CountMerge(start, rank_metrics_);
   return split;
 }
