@@ -291,6 +291,13 @@ struct ResourceSummary {
   }
 };
 
+// The tasks with a request and usage, per resource: what the correlations
+// and deciles are computed from, over all of a rank's partitions.
+struct Q7Collected : CollectedState {
+  std::vector<TaskPoint> points[2];
+  uint64_t usage_without_request[2] = {0, 0};
+};
+
 class Q7RequestVsUsage : public KeyedAnalysis {
  public:
   const AnalysisInfo& Info() const override {
@@ -320,8 +327,12 @@ class Q7RequestVsUsage : public KeyedAnalysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q7State>();
   }
-  std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
-                              Cluster& cluster) const override;
+  std::unique_ptr<CollectedState> NewCollected() const override {
+    return std::make_unique<Q7Collected>();
+  }
+  void Collect(const AnalysisState& partition, InputStates inputs,
+               CollectedState& collected) const override;
+  std::string FinishCollected(CollectedState& collected, Cluster& cluster) const override;
   void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     std::vector<PlotSpec> specs;
@@ -350,23 +361,34 @@ class Q7RequestVsUsage : public KeyedAnalysis {
   }
 };
 
-std::string Q7RequestVsUsage::FinishPartition(const AnalysisState& partition, InputStates,
-                                              Cluster& cluster) const {
+void Q7RequestVsUsage::Collect(const AnalysisState& partition, InputStates,
+                               CollectedState& into) const {
   const auto& state = static_cast<const Q7State&>(partition);
-  WireWriter out;
+  auto& collected = static_cast<Q7Collected&>(into);
   for (int resource = 0; resource < 2; ++resource) {
-    ResourceSummary mine;
-    std::vector<TaskPoint> points;
+    std::vector<TaskPoint>& points = collected.points[resource];
     for (const auto& [key, task] : state.tasks_) {
       const Usage& usage = task.usage[resource];
       bool has_usage = usage.weight > 0;
-      if (has_usage && task.request[resource].value == kNull) ++mine.usage_without_request;
+      if (has_usage && task.request[resource].value == kNull) {
+        ++collected.usage_without_request[resource];
+      }
       if (!has_usage || task.request[resource].value == kNull) continue;
       double mean = static_cast<double>(static_cast<long double>(usage.weighted_sum) /
                                         usage.weight / kFixedOne);
       points.push_back(
           {task.request[resource].value, mean, static_cast<double>(usage.peak) / kFixedOne, 0});
     }
+  }
+}
+
+std::string Q7RequestVsUsage::FinishCollected(CollectedState& into, Cluster& cluster) const {
+  auto& collected = static_cast<Q7Collected&>(into);
+  WireWriter out;
+  for (int resource = 0; resource < 2; ++resource) {
+    ResourceSummary mine;
+    mine.usage_without_request = collected.usage_without_request[resource];
+    std::vector<TaskPoint> points = std::move(collected.points[resource]);
     mine.tasks = points.size();
 
     for (const TaskPoint& p : points) mine.over += p.mean_usage > p.request_value();

@@ -134,6 +134,14 @@ struct ResourceSummary {
   }
 };
 
+// The machine-windows of a rank's partitions: their points (for the
+// correlations) and the counts that need no other partition.
+struct Q8Collected : CollectedState {
+  uint64_t total_evictions = 0, evictions_without_machine = 0;
+  ResourceSummary resources[2];  // buckets, windows and counted; correlations at the end
+  std::vector<WindowPoint> points[2];
+};
+
 class Q8UsagePeaksEvictions : public KeyedAnalysis {
  public:
   const AnalysisInfo& Info() const override {
@@ -161,8 +169,12 @@ class Q8UsagePeaksEvictions : public KeyedAnalysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q8State>();
   }
-  std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
-                              Cluster& cluster) const override;
+  std::unique_ptr<CollectedState> NewCollected() const override {
+    return std::make_unique<Q8Collected>();
+  }
+  void Collect(const AnalysisState& partition, InputStates inputs,
+               CollectedState& collected) const override;
+  std::string FinishCollected(CollectedState& collected, Cluster& cluster) const override;
   void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     PlotSpec spec{.name = "evictions_by_usage",
@@ -180,23 +192,17 @@ class Q8UsagePeaksEvictions : public KeyedAnalysis {
   }
 };
 
-std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partition,
-                                                   InputStates inputs, Cluster& cluster) const {
+void Q8UsagePeaksEvictions::Collect(const AnalysisState& partition, InputStates inputs,
+                                    CollectedState& into) const {
   const auto& state = static_cast<const Q8State&>(partition);
+  auto& collected = static_cast<Q8Collected&>(into);
   const MachineWindowUsage& usage = MachineWindowsOf(inputs).usage();
-  uint64_t total_evictions = state.evictions_without_machine_;
-  for (const auto& [key, count] : state.evictions_) total_evictions += count;
-  WireWriter out;
-  out.Put(total_evictions);
-  out.Put(state.evictions_without_machine_);
-  // One vector for both resources, sized once: the second reuses the memory
-  // of the first (fresh memory is what a growing vector of ~500,000 points
-  // cost most here).
-  std::vector<WindowPoint> points;
-  points.reserve(usage.MaxWindows());
+  collected.total_evictions += state.evictions_without_machine_;
+  for (const auto& [key, count] : state.evictions_) collected.total_evictions += count;
+  collected.evictions_without_machine += state.evictions_without_machine_;
   for (int resource = 0; resource < 2; ++resource) {
-    ResourceSummary mine;
-    points.clear();
+    ResourceSummary& mine = collected.resources[resource];
+    std::vector<WindowPoint>& points = collected.points[resource];
     usage.ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
       if (!load.present[resource]) return;
       int64_t capacity = resource == 0 ? state.capacities_.Cpus(key.machine_id)
@@ -212,6 +218,17 @@ std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partitio
           {static_cast<double>(static_cast<long double>(load.sum[resource]) / kWindowUs / capacity),
            static_cast<double>(window_evictions), 0});
     });
+  }
+}
+
+std::string Q8UsagePeaksEvictions::FinishCollected(CollectedState& into, Cluster& cluster) const {
+  auto& collected = static_cast<Q8Collected&>(into);
+  WireWriter out;
+  out.Put(collected.total_evictions);
+  out.Put(collected.evictions_without_machine);
+  for (int resource = 0; resource < 2; ++resource) {
+    ResourceSummary& mine = collected.resources[resource];
+    std::vector<WindowPoint> points = std::move(collected.points[resource]);
     mine.windows = points.size();
     mine.pearson = PearsonSumsAcrossRanks<WindowPoint>(
         points, [](const WindowPoint& p) { return p.usage; },

@@ -158,6 +158,21 @@ struct Run {
 struct MachineRun {
   int64_t machine_id;
   Run run;
+  // Still running at the task's last event: it ends at the observed end,
+  // known only when every partition is in (FinishCollected).
+  int64_t open;
+};
+
+// What a rank's partitions contribute: the runs of their tasks (to be sent
+// to the partitions of their machines), their machines, and the window
+// counts, which need only the machine's own partition.
+struct Q9Collected : CollectedState {
+  int64_t task_events_end = 0;
+  bool saw_usage = false;
+  std::vector<MachineRun> runs;
+  MachineCapacities capacities;
+  MachineUpDown updown;
+  uint64_t windows[2] = {0, 0}, windows_over[2] = {0, 0};
 };
 
 // A change of a machine's state at a time: a run starting (+) or ending (-),
@@ -210,8 +225,12 @@ class Q9Overcommit : public KeyedAnalysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q9State>();
   }
-  std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
-                              Cluster& cluster) const override;
+  std::unique_ptr<CollectedState> NewCollected() const override {
+    return std::make_unique<Q9Collected>();
+  }
+  void Collect(const AnalysisState& partition, InputStates inputs,
+               CollectedState& collected) const override;
+  std::string FinishCollected(CollectedState& collected, Cluster& cluster) const override;
   void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     return {{.name = "overcommit",
@@ -231,12 +250,8 @@ class Q9Overcommit : public KeyedAnalysis {
   }
 };
 
-// The runs of the partition's tasks, each sent to the partition of its
-// machine; returns the runs on this partition's machines.
-absl::flat_hash_map<int64_t, std::vector<Run>> RunsByMachine(const Q9State& state,
-                                                             int64_t observed_end,
-                                                             Cluster& cluster) {
-  std::vector<WireWriter> to_each(cluster.size());
+// Appends the runs of the partition's tasks to `runs`.
+void CollectRuns(const Q9State& state, std::vector<MachineRun>& runs) {
   std::vector<TaskEvent> events = state.events_;
   std::sort(events.begin(), events.end());  // by task, then in trace order
   for (size_t first = 0, last; first < events.size(); first = last) {
@@ -248,10 +263,10 @@ absl::flat_hash_map<int64_t, std::vector<Run>> RunsByMachine(const Q9State& stat
     bool running = false;
     int64_t machine = kNull;
     Run run{};
-    auto end_run = [&](int64_t at) {
+    auto end_run = [&](int64_t at, bool open) {
       if (!running) return;
       run.end = at;
-      to_each[PartitionOf(machine, to_each.size())].Put(MachineRun{machine, run});
+      runs.push_back(MachineRun{machine, run, open});
       running = false;
     };
     for (size_t e = first; e < last; ++e) {
@@ -260,53 +275,91 @@ absl::flat_hash_map<int64_t, std::vector<Run>> RunsByMachine(const Q9State& stat
         if (event.request[r] != kNull) request[r] = event.request[r];
       }
       if (event.type == static_cast<uint8_t>(EventType::kSchedule)) {
-        end_run(event.time);
+        end_run(event.time, false);
         if (event.machine_id == kNull) continue;
         running = true;
         machine = event.machine_id;
         run = Run{event.time, 0, {request[0], request[1]}};
       } else if (EndsRun(event.type)) {
-        end_run(event.time);
+        end_run(event.time, false);
       }
     }
-    end_run(std::max(observed_end, run.start));
+    end_run(0, true);
   }
+}
+
+// Every run sent to the partition (rank) of its machine; returns the runs on
+// this rank's machines.
+absl::flat_hash_map<int64_t, std::vector<Run>> RunsByMachine(std::vector<MachineRun> runs,
+                                                             int64_t observed_end,
+                                                             Cluster& cluster) {
+  std::vector<WireWriter> to_each(cluster.size());
+  for (MachineRun& run : runs) {
+    if (run.open) run.run.end = std::max(observed_end, run.run.start);
+    run.open = 0;
+    to_each[PartitionOf(run.machine_id, to_each.size())].Put(run);
+  }
+  runs = {};
   std::vector<std::string> sent;
   for (WireWriter& out : to_each) sent.push_back(out.Take());
-  absl::flat_hash_map<int64_t, std::vector<Run>> runs;
+  absl::flat_hash_map<int64_t, std::vector<Run>> by_machine;
   for (const std::string& received : cluster.AllToAll(std::move(sent))) {
     WireReader in(received);
     while (!in.AtEnd()) {
-      auto [machine, run] = in.Get<MachineRun>();
-      runs[machine].push_back(run);
+      const auto run = in.Get<MachineRun>();
+      by_machine[run.machine_id].push_back(run.run);
     }
   }
-  return runs;
+  return by_machine;
 }
 
-std::string Q9Overcommit::FinishPartition(const AnalysisState& partition, InputStates inputs,
-                                          Cluster& cluster) const {
+void Q9Overcommit::Collect(const AnalysisState& partition, InputStates inputs,
+                           CollectedState& into) const {
   const auto& state = static_cast<const Q9State&>(partition);
+  auto& collected = static_cast<Q9Collected&>(into);
   const MachineWindowsState& windows = MachineWindowsOf(inputs);
-  // Values of no key live in partition 0; every partition needs them.
+  collected.task_events_end = std::max(collected.task_events_end, state.task_events_end_);
+  collected.saw_usage = collected.saw_usage || windows.saw_rows();
+  CollectRuns(state, collected.runs);
+  collected.capacities.Merge(state.capacities_);
+  collected.updown.Merge(state.updown_);
+  // Windows and capacities are both split by machine: this partition's
+  // windows have their capacities here.
+  for (int r = 0; r < 2; ++r) {
+    windows.usage().ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
+      if (!load.present[r]) return;
+      int64_t capacity = r == 0 ? state.capacities_.Cpus(key.machine_id)
+                                : state.capacities_.Memory(key.machine_id);
+      if (capacity == kNull || capacity <= 0) return;
+      ++collected.windows[r];
+      collected.windows_over[r] += MachineWindowUsage::OverCapacity(load.sum[r], capacity);
+    });
+  }
+}
+
+std::string Q9Overcommit::FinishCollected(CollectedState& into, Cluster& cluster) const {
+  auto& collected = static_cast<Q9Collected&>(into);
+  // Values of no key live in partition 0; every rank needs them.
   int64_t observed_end = 0;
   bool saw_usage = false;
   {
     WireWriter mine;
-    mine.Put(state.task_events_end_);
-    mine.Put<uint8_t>(windows.saw_rows());
+    mine.Put(collected.task_events_end);
+    mine.Put<uint8_t>(collected.saw_usage);
     for (const std::string& bytes : cluster.AllGather(mine.Take())) {
       WireReader in(bytes);
       observed_end = std::max(observed_end, in.Get<int64_t>());
       saw_usage = in.Get<uint8_t>() != 0 || saw_usage;
     }
   }
-  auto runs = RunsByMachine(state, observed_end, cluster);
+  auto runs = RunsByMachine(std::move(collected.runs), observed_end, cluster);
+  const MachineCapacities& capacities = collected.capacities;
+  const MachineUpDown& updown = collected.updown;
 
   // Machines in id order (the order does not change the exact sums, but keeps
   // the work reproducible).
   std::vector<int64_t> machine_ids;
-  for (const auto& [id, capacity] : state.capacities_.machines()) machine_ids.push_back(id);
+  for (const auto& [id, capacity] : capacities.machines()) machine_ids.push_back(id);
   std::sort(machine_ids.begin(), machine_ids.end());
 
   OvercommitCounts counts;
@@ -314,7 +367,7 @@ std::string Q9Overcommit::FinishPartition(const AnalysisState& partition, InputS
   std::vector<Change> changes;
   for (int64_t id : machine_ids) {
     changes.clear();
-    if (auto it = state.updown_.machines().find(id); it != state.updown_.machines().end()) {
+    if (auto it = updown.machines().find(id); it != updown.machines().end()) {
       bool up = false;
       for (const UpDownEvent& event : MachineUpDown::Sorted(it->second)) {
         if (event.add == up) continue;  // ADD while up, REMOVE while down
@@ -330,7 +383,7 @@ std::string Q9Overcommit::FinishPartition(const AnalysisState& partition, InputS
     }
     std::sort(changes.begin(), changes.end(),
               [](const Change& a, const Change& b) { return a.time < b.time; });
-    const int64_t capacity[2] = {state.capacities_.Cpus(id), state.capacities_.Memory(id)};
+    const int64_t capacity[2] = {capacities.Cpus(id), capacities.Memory(id)};
     __int128 up_time = 0, over_time[2] = {0, 0};
     int up = 0;
     int64_t requested[2] = {0, 0};
@@ -360,14 +413,8 @@ std::string Q9Overcommit::FinishPartition(const AnalysisState& partition, InputS
 
   counts.saw_usage = saw_usage;
   for (int r = 0; r < 2 && saw_usage; ++r) {
-    windows.usage().ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
-      if (!load.present[r]) return;
-      int64_t capacity = r == 0 ? state.capacities_.Cpus(key.machine_id)
-                                : state.capacities_.Memory(key.machine_id);
-      if (capacity == kNull || capacity <= 0) return;
-      ++counts.windows[r];
-      counts.windows_over[r] += MachineWindowUsage::OverCapacity(load.sum[r], capacity);
-    });
+    counts.windows[r] = collected.windows[r];
+    counts.windows_over[r] = collected.windows_over[r];
   }
   WireWriter out;
   out.Put(counts);

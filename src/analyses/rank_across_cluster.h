@@ -73,9 +73,25 @@ void SortByValue(std::vector<T>& items, ValueOf value_of) {
     entries.swap(scratch);
   }
   std::vector<Entry>().swap(scratch);
-  std::vector<T> sorted(n);
-  for (size_t i = 0; i < n; ++i) sorted[i] = items[entries[i].position];
-  items.swap(sorted);
+  // items[i] = old items[entries[i].position], in place along the cycles of
+  // the permutation (no second copy of the items); a done slot's key is
+  // marked, the keys being no longer needed.
+  constexpr uint64_t kPlaced = UINT64_MAX;
+  for (size_t start = 0; start < n; ++start) {
+    if (entries[start].key == kPlaced) continue;
+    T first = std::move(items[start]);
+    size_t at = start;
+    for (;;) {
+      entries[at].key = kPlaced;
+      const size_t from = entries[at].position;
+      if (from == start) {
+        items[at] = std::move(first);
+        break;
+      }
+      items[at] = std::move(items[from]);
+      at = from;
+    }
+  }
 }
 
 // Merges the sorted runs items[bounds[i], bounds[i + 1]) (bounds from 0 to

@@ -8,6 +8,7 @@
 #include "cli/common_options.h"
 #include "engine/analyze.h"
 #include "engine/cluster.h"
+#include "engine/memory_budget.h"
 #include "engine/progress.h"
 #include "errors.h"
 #include "report/gnuplot.h"
@@ -25,6 +26,8 @@ struct AnalyzeArguments {
   std::string on_error = "fail";
   bool quiet = false;
   bool no_plots = false;
+  std::string memory_limit;  // empty: DefaultMemoryLimitBytes()
+  std::string temp_dir;
 };
 
 int RunAnalyze(const AnalyzeArguments& arguments) {
@@ -37,6 +40,10 @@ int RunAnalyze(const AnalyzeArguments& arguments) {
   options.scan.skip_bad_rows = arguments.on_error == "skip";
   options.scan.show_progress = !arguments.quiet && ProgressDisplay::StderrIsTerminal();
   options.plots = !arguments.no_plots;
+  options.scan.spill.memory_limit = arguments.memory_limit.empty()
+                                        ? DefaultMemoryLimitBytes()
+                                        : ParseMemorySize(arguments.memory_limit);
+  options.scan.spill.temp_dir = arguments.temp_dir;
   // Under mpirun/srun: this process is one rank; rank 0 draws and writes.
   options.cluster = &CurrentCluster();
   // Before the scan, not after an hour of it.
@@ -69,6 +76,14 @@ int RunAnalyze(const AnalyzeArguments& arguments) {
                HumanBytes(static_cast<double>(bytes)), summary.seconds,
                HumanBytes(summary.seconds > 0 ? bytes / summary.seconds : 0),
                HumanBytes(static_cast<double>(summary.peak_rss_bytes)));
+    if (summary.spill.spills > 0) {
+      fmt::print(
+          "spilled {} of keyed state to disk under --memory-limit {} ({:.2f} s writing, "
+          "{:.2f} s reading back)\n",
+          HumanBytes(static_cast<double>(summary.spill.spilled_bytes)),
+          HumanBytes(static_cast<double>(summary.memory_limit_bytes)), summary.spill.spill_seconds,
+          summary.spill.read_seconds);
+    }
     fmt::print("results of {} in {}/ (report.html and metrics.json beside them)\n",
                fmt::join(ids, ", "), options.out_dir);
   }
@@ -92,6 +107,18 @@ void RegisterAnalyzeCommand(CLI::App& app, CommandRunner& run) {
                    "Bad rows: fail (stop with the error) or skip (count and report them)")
       ->check(CLI::IsMember({"fail", "skip"}))
       ->capture_default_str();
+  command
+      ->add_option("--memory-limit", arguments->memory_limit,
+                   "Resident memory the run may use: 512M, 4G, 75% (of the machine's memory, "
+                   "or of the cgroup's limit when lower). Keyed states past it spill to "
+                   "--temp-dir; results are the same. A limit below the run's floor (printed) "
+                   "is an error. Default: 75%. Under MPI, per rank, without spilling")
+      ->type_name("SIZE");
+  command
+      ->add_option("--temp-dir", arguments->temp_dir,
+                   "Folder for spill files (default: $TMPDIR, else /tmp); they are removed "
+                   "at the end, after an error and on SIGINT/SIGTERM")
+      ->type_name("DIR");
   command->add_flag("--quiet,-q", arguments->quiet,
                     "No progress and no summary (notes and warnings still go to stderr)");
   command->add_flag("--no-plots", arguments->no_plots,

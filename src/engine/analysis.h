@@ -108,6 +108,13 @@ class Analysis {
   virtual bool IsInput() const { return false; }
 };
 
+// What a KeyedAnalysis collects from its partitions before the collective
+// part of its finish (KeyedAnalysis::Collect).
+class CollectedState {
+ public:
+  virtual ~CollectedState() = default;
+};
+
 // An analysis whose state is keyed by job, task or machine. Its NewState never
 // looks into `merged` (ranks exchange its state only after its last table).
 class KeyedAnalysis : public Analysis {
@@ -117,9 +124,32 @@ class KeyedAnalysis : public Analysis {
   // rank, collectively (it may exchange data through `cluster`, as q9's runs
   // and the correlations' ranks do): returns a summary small next to the
   // state (counts and sums that merge in any order).
+  // By default, Collect and FinishCollected (below) over the one partition.
   virtual std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
-                                      Cluster& cluster) const = 0;
-  // Writes the results from every partition's summary (rank order).
+                                      Cluster& cluster) const {
+    std::unique_ptr<CollectedState> collected = NewCollected();
+    if (!collected) throw InternalError("a keyed analysis without FinishPartition nor Collect");
+    Collect(partition, inputs, *collected);
+    return FinishCollected(*collected, cluster);
+  }
+
+  // An analysis whose finishing crosses partitions (q7's and q8's ranks over
+  // all points, q9's task runs sent to the partitions of their machines)
+  // cannot finish spill partitions one at a time. It splits FinishPartition
+  // in two: Collect, local, adds what one partition contributes (points,
+  // runs: small next to the state) into `collected`; FinishCollected,
+  // collective, does the rest over everything this rank collected. Spilled
+  // states are collected a partition at a time. Other analyses return null.
+  virtual std::unique_ptr<CollectedState> NewCollected() const { return nullptr; }
+  virtual void Collect(const AnalysisState& /*partition*/, InputStates /*inputs*/,
+                       CollectedState& /*collected*/) const {
+    throw InternalError("this analysis collects nothing");
+  }
+  virtual std::string FinishCollected(CollectedState& /*collected*/, Cluster& /*cluster*/) const {
+    throw InternalError("this analysis collects nothing");
+  }
+  // Writes the results from every partition's summary (rank order; with
+  // spill files, several per rank).
   virtual void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const = 0;
   // Both steps over a single partition (one process).
   void Finish(const AnalysisState& merged, InputStates inputs, ResultWriter& out) const final {

@@ -2,15 +2,19 @@
 
 #include <fmt/core.h>
 #include <tbb/blocked_range.h>
+#include <tbb/info.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
 
+#include "engine/memory_budget.h"
 #include "engine/process_usage.h"
+#include "engine/progress.h"
 #include "engine/registry.h"
 #include "engine/wire.h"
 #include "errors.h"
@@ -32,6 +36,49 @@ std::vector<RankScanMetrics> GatherRankMetrics(Cluster& cluster, const RankScanM
     ranks.push_back(in.Get<RankScanMetrics>());
   }
   return ranks;
+}
+
+// The summaries of a keyed analysis whose state spilled: its state (and its
+// inputs') read back a partition at a time, each partition finished into a
+// summary, or collected (KeyedAnalysis::Collect) and finished at the end.
+// One analysis at a time, so that one analysis's collected points are in
+// memory at once.
+std::vector<std::string> FinishSpilled(const KeyedAnalysis& analysis, size_t index,
+                                       const std::vector<std::unique_ptr<Analysis>>& runnable,
+                                       SharedScan& scan, bool show_progress) {
+  std::vector<size_t> inputs;
+  for (std::string_view id : analysis.InputIds()) {
+    size_t j = 0;
+    while (j < runnable.size() && runnable[j]->Info().id != id) ++j;
+    if (j == runnable.size()) throw InternalError(fmt::format("input {} did not run", id));
+    inputs.push_back(j);
+  }
+  std::vector<bool> wanted(runnable.size(), false);
+  wanted[index] = true;
+  for (size_t j : inputs) wanted[j] = true;
+
+  const size_t parts = scan.spill_partitions();
+  std::atomic<size_t> done{0};
+  PeriodicRedraw progress(show_progress, [&](bool final_line) {
+    fmt::print(stderr, "\r\033[K{:<16} {}/{} spilled partitions read back{}", analysis.Info().id,
+               done.load(), parts, final_line ? "\n" : "");
+    std::fflush(stderr);
+  });
+  std::unique_ptr<CollectedState> collected = analysis.NewCollected();
+  std::vector<std::string> summaries;
+  for (size_t part = 0; part < parts; ++part) {
+    std::vector<std::unique_ptr<AnalysisState>> states = scan.ReadSpilledPartition(part, wanted);
+    std::vector<const AnalysisState*> input_states;
+    for (size_t j : inputs) input_states.push_back(states[j].get());
+    if (collected) {
+      analysis.Collect(*states[index], input_states, *collected);
+    } else {
+      summaries.push_back(analysis.FinishPartition(*states[index], input_states, SingleProcess()));
+    }
+    done = part + 1;
+  }
+  if (collected) summaries = {analysis.FinishCollected(*collected, SingleProcess())};
+  return summaries;
 }
 
 }  // namespace
@@ -93,9 +140,21 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
   std::vector<const Analysis*> pointers;
   for (const auto& analysis : runnable) pointers.push_back(analysis.get());
   Cluster& cluster = options.cluster ? *options.cluster : SingleProcess();
+  const SpillOptions& spill = options.scan.spill;
+  if (spill.memory_limit > 0) {
+    const int threads =
+        options.scan.threads > 0 ? options.scan.threads : tbb::info::default_concurrency();
+    summary.memory_floor_bytes = MemoryFloorBytes(threads);
+    if (spill.memory_limit < summary.memory_floor_bytes) {
+      throw UsageError(fmt::format(
+          "--memory-limit {} is below this run's floor of {} ({} MiB: the process, {} scan "
+          "threads' buffers and room for the keyed states between spills)",
+          spill.memory_limit, summary.memory_floor_bytes, summary.memory_floor_bytes >> 20,
+          threads));
+    }
+  }
   SharedScan scan(pointers, options.scan, cluster);
   summary.tables = scan.Run(tables);
-
   // Keyed analyses under MPI: every rank finishes its partition of the keys
   // and rank 0 writes from the summaries, one analysis at a time (they are
   // collective) so that rank 0 holds one analysis's summaries at most. Alone,
@@ -122,7 +181,12 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
     if (writes) writer.emplace(options.out_dir, runnable[i]->Info().id);
     std::vector<const AnalysisState*> inputs;
     for (std::string_view id : runnable[i]->InputIds()) inputs.push_back(input_state(id));
-    if (split) {
+    if (runnable[i]->SplitsByKey() && scan.spilled()) {
+      const auto& analysis = static_cast<const KeyedAnalysis&>(*runnable[i]);
+      analysis.FinishSummaries(FinishSpilled(analysis, i, runnable, scan,
+                                             options.scan.show_progress && cluster.rank() == 0),
+                               *writer);
+    } else if (split) {
       const auto& analysis = static_cast<const KeyedAnalysis&>(*runnable[i]);
       std::vector<std::string> summaries =
           cluster.GatherToFirst(analysis.FinishPartition(scan.merged(i), inputs, cluster));
@@ -142,7 +206,8 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
     return metrics;
   };
   std::vector<std::optional<AnalysisRunMetrics>> finished(runnable.size());
-  if (cluster.size() == 1) {
+  // Side by side, unless under a memory limit that made states spill.
+  if (cluster.size() == 1 && !scan.spilled()) {
     tbb::task_arena arena(options.scan.threads > 0 ? options.scan.threads
                                                    : tbb::task_arena::automatic);
     arena.execute([&] {
@@ -174,6 +239,8 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary.peak_rss_bytes = PeakRssBytes();
+  summary.memory_limit_bytes = spill.memory_limit;
+  summary.spill = scan.spill_metrics();
   WriteMetricsJson(summary, options, std::filesystem::path(options.out_dir) / "metrics.json");
   WriteReportHtml(summary, options, std::filesystem::path(options.out_dir) / "report.html");
   summary.wrote_outputs = true;

@@ -41,6 +41,9 @@ struct AnalyzeSummary {
   double seconds = 0;
   double plot_seconds = 0;             // part of `seconds`
   uint64_t peak_rss_bytes = 0;         // of rank 0
+  uint64_t memory_limit_bytes = 0;     // --memory-limit; 0: none
+  uint64_t memory_floor_bytes = 0;     // the least --memory-limit this run accepts
+  SpillMetrics spill;                  // keyed states written to disk under the limit
   std::vector<RankScanMetrics> ranks;  // one per rank, in rank order
   bool wrote_outputs = false;          // false on MPI ranks other than 0
 };

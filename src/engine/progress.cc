@@ -71,9 +71,11 @@ void ProgressDisplay::Draw(bool final_line) {
     double remaining = seconds * (static_cast<double>(compressed_total_) - compressed) / compressed;
     eta = ", ETA " + HumanDuration(remaining);
   }
-  fmt::print(stderr, "\r\033[K{:<16} {}/{} shards  {} gz -> {} csv  {:.1f} M rows  {}/s{}{}",
+  const uint64_t spilled = counters_.spilled_bytes.load();
+  fmt::print(stderr, "\r\033[K{:<16} {}/{} shards  {} gz -> {} csv  {:.1f} M rows  {}/s{}{}{}",
              label_, counters_.shards_done.load(), shards_, HumanBytes(compressed),
              HumanBytes(uncompressed), rows / 1e6, HumanBytes(rate), eta,
+             spilled ? fmt::format("  spilled {}", HumanBytes(static_cast<double>(spilled))) : "",
              final_line ? fmt::format("  in {:.1f} s\n", seconds) : "");
   std::fflush(stderr);
 }

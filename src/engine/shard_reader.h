@@ -30,6 +30,7 @@ struct LiveCounters {
   std::atomic<uint64_t> uncompressed_bytes{0};
   std::atomic<uint64_t> rows{0};
   std::atomic<uint64_t> shards_done{0};
+  std::atomic<uint64_t> spilled_bytes{0};  // keyed states written to spill files so far
 };
 
 // A skipped bad row with its place, for the end-of-run report.

@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "engine/key_exchange.h"
+#include "engine/memory_budget.h"
 #include "engine/process_usage.h"
 #include "engine/progress.h"
 #include "engine/rank_shards.h"
@@ -20,6 +21,14 @@ namespace borgscope {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Batches a thread consumes between two looks at the heap (LiveHeapBytes
+// locks malloc's arenas: cheap, but not free).
+constexpr uint64_t kBatchesPerSpillCheck = 4;
+// Share of the heap left under the limit at which keyed states spill. The
+// rest is headroom for what grows between two checks: a hash map that
+// doubles holds its old and new slots at once (3x its old size).
+constexpr double kSpillTriggerShare = 0.4;
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -52,6 +61,64 @@ SharedScan::SharedScan(std::vector<const Analysis*> analyses, ScanOptions option
   rank_metrics_.rank = cluster_.rank();
   for (const Analysis* analysis : analyses_) merged_.push_back(analysis->NewState(nullptr));
   analysis_metrics_.resize(analyses_.size());
+  merged_dirty_.assign(analyses_.size(), false);
+  const SpillOptions& spill = options_.spill;
+  bool keyed = false;
+  for (const Analysis* analysis : analyses_) keyed |= analysis->SplitsByKey();
+  if ((spill.memory_limit > 0 || spill.always) && keyed && cluster_.size() == 1) {
+    spill_ = std::make_unique<SpillStore>(SpillStore::Options{.temp_dir = spill.temp_dir,
+                                                              .partitions = spill.partitions,
+                                                              .disk_bytes = spill.disk_bytes});
+    // What is resident but not heap (code, libraries, stacks) stays; the
+    // rest of the limit is the heap's.
+    const uint64_t rss = CurrentRssBytes(), heap = LiveHeapBytes();
+    const uint64_t other = rss > heap ? rss - heap : 0;
+    const uint64_t heap_limit = spill.memory_limit > other ? spill.memory_limit - other : 0;
+    spill_trigger_ =
+        spill.always ? 0
+                     : static_cast<uint64_t>(kSpillTriggerShare * static_cast<double>(heap_limit));
+    KeepFreedMemoryBelow(spill.memory_limit);
+  }
+}
+
+bool SharedScan::ShouldSpill(uint64_t& seen_generation) {
+  uint64_t generation = spill_generation_.load(std::memory_order_relaxed);
+  if (seen_generation == generation) {
+    if (LiveHeapBytes() < spill_trigger_ && !options_.spill.always) return false;
+    generation = spill_generation_.fetch_add(1) + 1;
+  }
+  seen_generation = generation;
+  return true;
+}
+
+void SharedScan::SpillState(size_t i, std::unique_ptr<AnalysisState>& state) {
+  spill_->Spill(static_cast<uint32_t>(i), *state);
+  state = analyses_[i]->NewState(merged_[i].get());
+  if (live_) live_->spilled_bytes = spill_->metrics().spilled_bytes;
+}
+
+void SharedScan::SpillMerged() {
+  std::lock_guard lock(spill_mutex_);
+  for (size_t i = 0; i < analyses_.size(); ++i) {
+    if (!merged_dirty_[i]) continue;
+    SpillState(i, merged_[i]);
+    merged_dirty_[i] = false;
+  }
+}
+
+std::vector<std::unique_ptr<AnalysisState>> SharedScan::ReadSpilledPartition(
+    size_t part, const std::vector<bool>& wanted) {
+  std::vector<std::unique_ptr<AnalysisState>> states(analyses_.size());
+  for (size_t i = 0; i < analyses_.size(); ++i) {
+    if (analyses_[i]->SplitsByKey() && wanted.at(i)) states[i] = analyses_[i]->NewState(nullptr);
+  }
+  auto read = [&](uint32_t analysis) { return analysis < states.size() && states[analysis]; };
+  spill_->ReadPartition(part, read, [&](uint32_t analysis, std::string_view bytes) {
+    WireReader in(bytes);
+    states[analysis]->Deserialize(in);
+    if (!in.AtEnd()) throw InternalError("spill file: a record longer than its state");
+  });
+  return states;
 }
 
 std::vector<TableScanMetrics> SharedScan::Run(const std::vector<TableShards>& tables) {
@@ -76,6 +143,12 @@ std::vector<TableScanMetrics> SharedScan::Run(const std::vector<TableShards>& ta
       if (!read_later) keyed_complete.push_back(i);
     }
     metrics.push_back(ScanTable(*order[t], /*last_table=*/t + 1 == order.size(), keyed_complete));
+  }
+  // Once anything spilled, keyed states are finished from the spill files
+  // only: what is still in memory goes there too.
+  if (spilled()) {
+    SpillMerged();
+    ReturnFreedMemory();
   }
   return metrics;
 }
@@ -102,10 +175,16 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
     std::vector<std::unique_ptr<AnalysisState>> states;  // parallel to readers
     std::vector<double> consume_seconds;
     ShardCounters counters;
+    uint64_t batches = 0;
+    uint64_t seen_spill_generation = 0;
   };
   tbb::enumerable_thread_specific<ThreadState> thread_states([&] {
-    ThreadState state{
-        std::make_unique<ShardReader>(table.table, wanted, options_.skip_bad_rows), {}, {}, {}};
+    ThreadState state{std::make_unique<ShardReader>(table.table, wanted, options_.skip_bad_rows),
+                      {},
+                      {},
+                      {},
+                      0,
+                      spill_generation_.load()};
     for (size_t i : readers) state.states.push_back(analyses_[i]->NewState(merged_[i].get()));
     state.consume_seconds.assign(readers.size(), 0.0);
     return state;
@@ -121,6 +200,8 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
   for (const ShardFile& shard : table.shards) compressed_total += shard.compressed_bytes;
 
   LiveCounters live;
+  live.spilled_bytes = spill_metrics().spilled_bytes;
+  live_ = &live;
   {
     ProgressDisplay progress(options_.show_progress && cluster_.rank() == 0,
                              std::string(TableName(table.table)), table.shards.size(),
@@ -136,6 +217,14 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
                 Clock::time_point consume_start = Clock::now();
                 state.states[r]->Consume(batch);
                 state.consume_seconds[r] += SecondsSince(consume_start);
+              }
+              if (spill_ && ++state.batches % kBatchesPerSpillCheck == 0 &&
+                  ShouldSpill(state.seen_spill_generation)) {
+                for (size_t r = 0; r < readers.size(); ++r) {
+                  if (analyses_[readers[r]]->SplitsByKey()) SpillState(readers[r], state.states[r]);
+                }
+                SpillMerged();
+                ReturnFreedMemory();
               }
             },
             &live);
@@ -168,12 +257,27 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
     const auto& skipped = state.reader->skipped_rows();
     metrics.skipped_rows.insert(metrics.skipped_rows.end(), skipped.begin(), skipped.end());
     for (size_t r = 0; r < readers.size(); ++r) {
+      const size_t i = readers[r];
       Clock::time_point merge_start = Clock::now();
-      AnalysisState& target = partials[r] ? *partials[r] : *merged_[readers[r]];
-      target.Absorb(std::move(*state.states[r]));
-      analysis_metrics_[readers[r]].merge_seconds += SecondsSince(merge_start);
-      analysis_metrics_[readers[r]].consume_seconds += state.consume_seconds[r];
+      const bool keyed = analyses_[i]->SplitsByKey();
+      if (keyed && spilled()) {
+        // Under memory pressure: to the spill files, not into a larger state.
+        SpillState(i, state.states[r]);
+      } else {
+        AnalysisState& target = partials[r] ? *partials[r] : *merged_[i];
+        target.Absorb(std::move(*state.states[r]));
+        if (keyed) merged_dirty_[i] = true;
+      }
+      analysis_metrics_[i].merge_seconds += SecondsSince(merge_start);
+      analysis_metrics_[i].consume_seconds += state.consume_seconds[r];
     }
+  }
+  live_ = nullptr;
+  if (spill_) {
+    uint64_t seen = spill_generation_.load();
+    if (ShouldSpill(seen)) SpillMerged();
+    thread_states.clear();
+    ReturnFreedMemory();
   }
   rank_metrics_.shards += table.shards.size();
   for (const ShardFile& shard : table.shards)

@@ -13,7 +13,9 @@
 // table is scanned, before it waits for the other ranks, and sends them
 // after. The table's seconds include its merge.
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -22,14 +24,31 @@
 #include "engine/cluster.h"
 #include "engine/key_exchange.h"
 #include "engine/shard_reader.h"
+#include "engine/spill_store.h"
 #include "io/shards.h"
 
 namespace borgscope {
+
+// Keyed states under a memory limit (DESIGN.md section 8). When the live
+// heap reaches the share of the limit left for them, every thread writes its
+// keyed states to spill files (spill_store.h) and starts afresh; after the
+// scan they are finished one key partition at a time. One process only:
+// MPI ranks keep their states in memory.
+struct SpillOptions {
+  uint64_t memory_limit = 0;  // bytes of resident memory; 0: none, never spill
+  std::string temp_dir;       // empty: $TMPDIR or /tmp
+  size_t partitions = 64;
+  // Test knobs: spill at every check whatever the memory (every keyed state
+  // goes through the spill files), and a disk that holds only so many bytes.
+  bool always = false;
+  uint64_t disk_bytes = UINT64_MAX;
+};
 
 struct ScanOptions {
   int threads = 0;  // 0: all cores
   bool skip_bad_rows = false;
   bool show_progress = false;
+  SpillOptions spill;
 };
 
 struct TableScanMetrics {
@@ -81,6 +100,16 @@ class SharedScan {
   const AnalysisScanMetrics& analysis_metrics(size_t i) const { return analysis_metrics_[i]; }
   const RankScanMetrics& rank_metrics() const { return rank_metrics_; }
 
+  // After Run: true when keyed states went to spill files. merged(i) of a
+  // keyed analysis is then empty, and its state is read back a partition at
+  // a time: element i of ReadSpilledPartition is analyses[i]'s state of that
+  // partition when wanted[i] (null otherwise).
+  bool spilled() const { return spill_ && !spill_->empty(); }
+  size_t spill_partitions() const { return spill_ ? spill_->partitions() : 0; }
+  std::vector<std::unique_ptr<AnalysisState>> ReadSpilledPartition(size_t part,
+                                                                   const std::vector<bool>& wanted);
+  SpillMetrics spill_metrics() const { return spill_ ? spill_->metrics() : SpillMetrics{}; }
+
  private:
   // keyed_complete: the keyed analyses (indices) that read no later table;
   // under MPI their states are exchanged by key after this one.
@@ -99,6 +128,13 @@ class SharedScan {
   KeyedSplit SplitKeyed(std::span<KeyedState> keyed);
   void SendKeyed(std::span<KeyedState> keyed, KeyedSplit split);
   int Threads() const;
+  // Spilling: true when this thread should write its keyed states out now
+  // (the heap is over the trigger, or another thread found it so).
+  bool ShouldSpill(uint64_t& seen_generation);
+  // Writes state `state` of analysis i to the spill files and replaces it by a fresh one.
+  void SpillState(size_t i, std::unique_ptr<AnalysisState>& state);
+  // Writes out the keyed merged states that hold anything.
+  void SpillMerged();
 
   std::vector<const Analysis*> analyses_;
   ScanOptions options_;
@@ -106,6 +142,13 @@ class SharedScan {
   RankScanMetrics rank_metrics_;
   std::vector<std::unique_ptr<AnalysisState>> merged_;
   std::vector<AnalysisScanMetrics> analysis_metrics_;
+
+  std::unique_ptr<SpillStore> spill_;  // null: no limit, or under MPI
+  uint64_t spill_trigger_ = 0;         // live heap bytes that start a spill
+  std::atomic<uint64_t> spill_generation_{0};
+  std::mutex spill_mutex_;          // guards merged_dirty_ and the merged keyed states
+  std::vector<bool> merged_dirty_;  // keyed merged state holds entries since its last spill
+  LiveCounters* live_ = nullptr;    // the table being scanned, for the progress line
 };
 
 // The columns of `table` wanted by `analysis` (0 when it does not read it).

@@ -17,6 +17,15 @@ void WriteMetricsJson(const AnalyzeSummary& summary, const AnalyzeOptions& optio
   json["on_error"] = options.scan.skip_bad_rows ? "skip" : "fail";
   json["seconds"] = summary.seconds;
   json["peak_rss_bytes"] = summary.peak_rss_bytes;
+  json["memory_limit_bytes"] = summary.memory_limit_bytes;
+  json["memory_floor_bytes"] = summary.memory_floor_bytes;
+  json["spill"] = {{"spilled_bytes", summary.spill.spilled_bytes},
+                   {"states_spilled", summary.spill.spills},
+                   {"files", summary.spill.spills ? summary.spill.files : 0},
+                   {"partitions", summary.spill.spills ? summary.spill.partitions : 0},
+                   {"read_back_bytes", summary.spill.read_bytes},
+                   {"spill_seconds", summary.spill.spill_seconds},
+                   {"read_back_seconds", summary.spill.read_seconds}};
   uint64_t bad_rows = 0;
   nlohmann::ordered_json tables = nlohmann::ordered_json::object();
   for (const TableScanMetrics& table : summary.tables) {
