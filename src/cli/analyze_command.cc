@@ -28,6 +28,7 @@ struct AnalyzeArguments {
   bool no_plots = false;
   std::string memory_limit;  // empty: DefaultMemoryLimitBytes()
   std::string temp_dir;
+  bool spill_always = false;  // test knob (hidden): every keyed state through the spill files
 };
 
 int RunAnalyze(const AnalyzeArguments& arguments) {
@@ -44,6 +45,7 @@ int RunAnalyze(const AnalyzeArguments& arguments) {
                                         ? DefaultMemoryLimitBytes()
                                         : ParseMemorySize(arguments.memory_limit);
   options.scan.spill.temp_dir = arguments.temp_dir;
+  options.scan.spill.always = arguments.spill_always;
   // Under mpirun/srun: this process is one rank; rank 0 draws and writes.
   options.cluster = &CurrentCluster();
   // Before the scan, not after an hour of it.
@@ -119,6 +121,8 @@ void RegisterAnalyzeCommand(CLI::App& app, CommandRunner& run) {
                    "Folder for spill files (default: $TMPDIR, else /tmp); they are removed "
                    "at the end, after an error and on SIGINT/SIGTERM")
       ->type_name("DIR");
+  // Not in --help: for the tests of spilling (full disk, kill -9) on small traces.
+  command->add_flag("--spill-always", arguments->spill_always)->group("");
   command->add_flag("--quiet,-q", arguments->quiet,
                     "No progress and no summary (notes and warnings still go to stderr)");
   command->add_flag("--no-plots", arguments->no_plots,

@@ -147,10 +147,10 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
     summary.memory_floor_bytes = MemoryFloorBytes(threads);
     if (spill.memory_limit < summary.memory_floor_bytes) {
       throw UsageError(fmt::format(
-          "--memory-limit {} is below this run's floor of {} ({} MiB: the process, {} scan "
-          "threads' buffers and room for the keyed states between spills)",
-          spill.memory_limit, summary.memory_floor_bytes, summary.memory_floor_bytes >> 20,
-          threads));
+          "--memory-limit {} MiB ({} bytes) is below this run's floor of {} MiB ({} bytes: "
+          "the process, {} scan threads' buffers and room for the keyed states between spills)",
+          spill.memory_limit >> 20, spill.memory_limit, summary.memory_floor_bytes >> 20,
+          summary.memory_floor_bytes, threads));
     }
   }
   SharedScan scan(pointers, options.scan, cluster);

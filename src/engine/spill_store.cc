@@ -78,7 +78,8 @@ std::string SpillRoot(const std::string& temp_dir) {
 
 SpillStore::SpillStore(Options options) : disk_bytes_(options.disk_bytes) {
   if (options.partitions == 0) throw InternalError("a spill store needs partitions");
-  const std::string root = SpillRoot(options.temp_dir);
+  root_ = SpillRoot(options.temp_dir);
+  const std::string& root = root_;
   std::error_code error;
   if (!std::filesystem::is_directory(root, error)) {
     throw IoError(fmt::format("temp dir {} for spill files is not a folder", root));
@@ -154,8 +155,10 @@ void SpillStore::Append(size_t part, uint32_t analysis, std::string_view bytes) 
   RecordHeader header{analysis, 0, bytes.size()};
   const uint64_t needed = sizeof(header) + bytes.size();
   auto fail = [&](int error) {
-    throw IoError(fmt::format("cannot write {} bytes of spilled state to {} (temp dir {}): {}",
-                              needed, partition_paths_[part], folder_, std::strerror(error)));
+    throw IoError(fmt::format(
+        "cannot write {} bytes of spilled state to {} ({} spilled before it; temp dir {}, "
+        "--temp-dir to choose another): {}",
+        needed, partition_paths_[part], metrics_.spilled_bytes, root_, std::strerror(error)));
   };
   if (metrics_.spilled_bytes + needed > disk_bytes_) fail(ENOSPC);
   iovec pieces[2] = {{&header, sizeof(header)}, {const_cast<char*>(bytes.data()), bytes.size()}};

@@ -67,7 +67,8 @@ class SpillStore {
   void Append(size_t part, uint32_t analysis, std::string_view bytes);
   void RemoveAll() noexcept;
 
-  std::string folder_;
+  std::string root_;    // the temp dir
+  std::string folder_;  // this store's folder in it
   std::vector<std::string> partition_paths_;
   std::vector<int> descriptors_;  // open for appending, by partition
   uint64_t disk_bytes_;
