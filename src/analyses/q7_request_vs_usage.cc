@@ -16,6 +16,7 @@
 #include "analyses/exact_sum.h"
 #include "analyses/machine_capacity.h"
 #include "analyses/rank_across_cluster.h"
+#include "analyses/rank_spilled.h"
 #include "engine/key_partition.h"
 #include "engine/registry.h"
 #include "report/format.h"
@@ -294,7 +295,13 @@ struct ResourceSummary {
 // The tasks with a request and usage, per resource: what the correlations
 // and deciles are computed from, over all of a rank's partitions.
 struct Q7Collected : CollectedState {
-  std::vector<TaskPoint> points[2];
+  explicit Q7Collected(const CollectBudget& budget) {
+    if (budget.memory_bytes == UINT64_MAX) return;
+    // Both resources' chunks, each sorted beside its 16-byte sort entries.
+    const size_t chunk = budget.memory_bytes / 2 / (sizeof(TaskPoint) + 16);
+    for (auto& resource : points) resource = SpilledItems<TaskPoint>(chunk, budget.folder);
+  }
+  SpilledItems<TaskPoint> points[2];
   uint64_t usage_without_request[2] = {0, 0};
 };
 
@@ -327,8 +334,8 @@ class Q7RequestVsUsage : public KeyedAnalysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q7State>();
   }
-  std::unique_ptr<CollectedState> NewCollected() const override {
-    return std::make_unique<Q7Collected>();
+  std::unique_ptr<CollectedState> NewCollected(const CollectBudget& budget) const override {
+    return std::make_unique<Q7Collected>(budget);
   }
   void Collect(const AnalysisState& partition, InputStates inputs,
                CollectedState& collected) const override;
@@ -361,12 +368,45 @@ class Q7RequestVsUsage : public KeyedAnalysis {
   }
 };
 
+// FinishCollected's work on one resource's points when they spilled (one
+// process): the same sums, from the points on disk a chunk at a time.
+void FinishSpilledPoints(SpilledItems<TaskPoint>& points, ResourceSummary& mine) {
+  mine.tasks = points.size();
+  points.ForEachChunk([&](const std::vector<TaskPoint>& chunk) {
+    for (const TaskPoint& p : chunk) mine.over += p.mean_usage > p.request_value();
+  });
+  auto request = [](const TaskPoint& p) { return p.request_value(); };
+  mine.vs_usage =
+      PearsonSumsOfSpilled(points, request, [](const TaskPoint& p) { return p.mean_usage; });
+  mine.vs_peak =
+      PearsonSumsOfSpilled(points, request, [](const TaskPoint& p) { return p.peak_usage; });
+  SpilledItems<TaskPoint> ranked(points.chunk_items(), points.folder());
+  RankSpilled(
+      points, [](const TaskPoint& p) { return p.request; },
+      [&](TaskPoint& p, uint64_t first, uint64_t last, uint64_t total) {
+        p.request_rank = first + last;
+        mine.deciles[1 + 10 * (first - 1) / total].Add(p);
+      },
+      [&](const TaskPoint& p) { ranked.Add(p); });
+  points.Clear();
+  auto rank_sums_against = [&](RankSums& sums, auto y) {
+    RankSpilled(
+        ranked, y,
+        [&](TaskPoint& p, uint64_t first, uint64_t last, uint64_t) {
+          sums.Add(p.request_rank, static_cast<int64_t>(first + last));
+        },
+        [](const TaskPoint&) {});
+  };
+  rank_sums_against(mine.ranks_vs_usage, [](const TaskPoint& p) { return p.mean_usage; });
+  rank_sums_against(mine.ranks_vs_peak, [](const TaskPoint& p) { return p.peak_usage; });
+}
+
 void Q7RequestVsUsage::Collect(const AnalysisState& partition, InputStates,
                                CollectedState& into) const {
   const auto& state = static_cast<const Q7State&>(partition);
   auto& collected = static_cast<Q7Collected&>(into);
   for (int resource = 0; resource < 2; ++resource) {
-    std::vector<TaskPoint>& points = collected.points[resource];
+    SpilledItems<TaskPoint>& points = collected.points[resource];
     for (const auto& [key, task] : state.tasks_) {
       const Usage& usage = task.usage[resource];
       bool has_usage = usage.weight > 0;
@@ -376,7 +416,7 @@ void Q7RequestVsUsage::Collect(const AnalysisState& partition, InputStates,
       if (!has_usage || task.request[resource].value == kNull) continue;
       double mean = static_cast<double>(static_cast<long double>(usage.weighted_sum) /
                                         usage.weight / kFixedOne);
-      points.push_back(
+      points.Add(
           {task.request[resource].value, mean, static_cast<double>(usage.peak) / kFixedOne, 0});
     }
   }
@@ -388,7 +428,12 @@ std::string Q7RequestVsUsage::FinishCollected(CollectedState& into, Cluster& clu
   for (int resource = 0; resource < 2; ++resource) {
     ResourceSummary mine;
     mine.usage_without_request = collected.usage_without_request[resource];
-    std::vector<TaskPoint> points = std::move(collected.points[resource]);
+    if (collected.points[resource].spilled()) {
+      FinishSpilledPoints(collected.points[resource], mine);
+      mine.Put(out);
+      continue;
+    }
+    std::vector<TaskPoint> points = std::move(collected.points[resource].in_memory());
     mine.tasks = points.size();
 
     for (const TaskPoint& p : points) mine.over += p.mean_usage > p.request_value();

@@ -17,6 +17,7 @@
 #include "analyses/machine_window_usage.h"
 #include "analyses/machine_windows.h"
 #include "analyses/rank_across_cluster.h"
+#include "analyses/rank_spilled.h"
 #include "engine/key_partition.h"
 #include "engine/registry.h"
 #include "report/format.h"
@@ -137,9 +138,15 @@ struct ResourceSummary {
 // The machine-windows of a rank's partitions: their points (for the
 // correlations) and the counts that need no other partition.
 struct Q8Collected : CollectedState {
+  explicit Q8Collected(const CollectBudget& budget) {
+    if (budget.memory_bytes == UINT64_MAX) return;
+    // Both resources' chunks, each sorted beside its 16-byte sort entries.
+    const size_t chunk = budget.memory_bytes / 2 / (sizeof(WindowPoint) + 16);
+    for (auto& resource : points) resource = SpilledItems<WindowPoint>(chunk, budget.folder);
+  }
   uint64_t total_evictions = 0, evictions_without_machine = 0;
   ResourceSummary resources[2];  // buckets, windows and counted; correlations at the end
-  std::vector<WindowPoint> points[2];
+  SpilledItems<WindowPoint> points[2];
 };
 
 class Q8UsagePeaksEvictions : public KeyedAnalysis {
@@ -169,8 +176,8 @@ class Q8UsagePeaksEvictions : public KeyedAnalysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q8State>();
   }
-  std::unique_ptr<CollectedState> NewCollected() const override {
-    return std::make_unique<Q8Collected>();
+  std::unique_ptr<CollectedState> NewCollected(const CollectBudget& budget) const override {
+    return std::make_unique<Q8Collected>(budget);
   }
   void Collect(const AnalysisState& partition, InputStates inputs,
                CollectedState& collected) const override;
@@ -192,6 +199,27 @@ class Q8UsagePeaksEvictions : public KeyedAnalysis {
   }
 };
 
+// FinishCollected's work on one resource's points when they spilled (one
+// process): the same sums, from the points on disk a chunk at a time.
+void FinishSpilledPoints(SpilledItems<WindowPoint>& points, ResourceSummary& mine) {
+  mine.windows = points.size();
+  mine.pearson = PearsonSumsOfSpilled(
+      points, [](const WindowPoint& p) { return p.usage; },
+      [](const WindowPoint& p) { return p.evictions; });
+  SpilledItems<WindowPoint> ranked(points.chunk_items(), points.folder());
+  RankSpilled(
+      points, [](const WindowPoint& p) { return p.usage; },
+      [](WindowPoint& p, uint64_t first, uint64_t last, uint64_t) { p.usage_rank = first + last; },
+      [&](const WindowPoint& p) { ranked.Add(p); });
+  points.Clear();
+  RankSpilled(
+      ranked, [](const WindowPoint& p) { return p.evictions; },
+      [&](WindowPoint& p, uint64_t first, uint64_t last, uint64_t) {
+        mine.ranks.Add(p.usage_rank, static_cast<int64_t>(first + last));
+      },
+      [](const WindowPoint&) {});
+}
+
 void Q8UsagePeaksEvictions::Collect(const AnalysisState& partition, InputStates inputs,
                                     CollectedState& into) const {
   const auto& state = static_cast<const Q8State&>(partition);
@@ -202,7 +230,7 @@ void Q8UsagePeaksEvictions::Collect(const AnalysisState& partition, InputStates 
   collected.evictions_without_machine += state.evictions_without_machine_;
   for (int resource = 0; resource < 2; ++resource) {
     ResourceSummary& mine = collected.resources[resource];
-    std::vector<WindowPoint>& points = collected.points[resource];
+    SpilledItems<WindowPoint>& points = collected.points[resource];
     usage.ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
       if (!load.present[resource]) return;
       int64_t capacity = resource == 0 ? state.capacities_.Cpus(key.machine_id)
@@ -214,7 +242,7 @@ void Q8UsagePeaksEvictions::Collect(const AnalysisState& partition, InputStates 
       ++mine.bucket_windows[bucket];
       mine.bucket_evictions[bucket] += window_evictions;
       mine.counted += window_evictions;
-      points.push_back(
+      points.Add(
           {static_cast<double>(static_cast<long double>(load.sum[resource]) / kWindowUs / capacity),
            static_cast<double>(window_evictions), 0});
     });
@@ -228,7 +256,12 @@ std::string Q8UsagePeaksEvictions::FinishCollected(CollectedState& into, Cluster
   out.Put(collected.evictions_without_machine);
   for (int resource = 0; resource < 2; ++resource) {
     ResourceSummary& mine = collected.resources[resource];
-    std::vector<WindowPoint> points = std::move(collected.points[resource]);
+    if (collected.points[resource].spilled()) {
+      FinishSpilledPoints(collected.points[resource], mine);
+      mine.Put(out);
+      continue;
+    }
+    std::vector<WindowPoint> points = std::move(collected.points[resource].in_memory());
     mine.windows = points.size();
     mine.pearson = PearsonSumsAcrossRanks<WindowPoint>(
         points, [](const WindowPoint& p) { return p.usage; },

@@ -19,6 +19,7 @@
 #include "analyses/machine_updown.h"
 #include "analyses/machine_window_usage.h"
 #include "analyses/machine_windows.h"
+#include "analyses/rank_spilled.h"
 #include "engine/key_partition.h"
 #include "engine/registry.h"
 #include "report/format.h"
@@ -167,9 +168,14 @@ struct MachineRun {
 // to the partitions of their machines), their machines, and the window
 // counts, which need only the machine's own partition.
 struct Q9Collected : CollectedState {
+  explicit Q9Collected(const CollectBudget& budget) {
+    if (budget.memory_bytes == UINT64_MAX) return;
+    // A chunk sorted beside its 16-byte sort entries.
+    runs = SpilledItems<MachineRun>(budget.memory_bytes / (sizeof(MachineRun) + 16), budget.folder);
+  }
   int64_t task_events_end = 0;
   bool saw_usage = false;
-  std::vector<MachineRun> runs;
+  SpilledItems<MachineRun> runs;
   MachineCapacities capacities;
   MachineUpDown updown;
   uint64_t windows[2] = {0, 0}, windows_over[2] = {0, 0};
@@ -225,8 +231,8 @@ class Q9Overcommit : public KeyedAnalysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q9State>();
   }
-  std::unique_ptr<CollectedState> NewCollected() const override {
-    return std::make_unique<Q9Collected>();
+  std::unique_ptr<CollectedState> NewCollected(const CollectBudget& budget) const override {
+    return std::make_unique<Q9Collected>(budget);
   }
   void Collect(const AnalysisState& partition, InputStates inputs,
                CollectedState& collected) const override;
@@ -251,7 +257,7 @@ class Q9Overcommit : public KeyedAnalysis {
 };
 
 // Appends the runs of the partition's tasks to `runs`.
-void CollectRuns(const Q9State& state, std::vector<MachineRun>& runs) {
+void CollectRuns(const Q9State& state, SpilledItems<MachineRun>& runs) {
   std::vector<TaskEvent> events = state.events_;
   std::sort(events.begin(), events.end());  // by task, then in trace order
   for (size_t first = 0, last; first < events.size(); first = last) {
@@ -266,7 +272,7 @@ void CollectRuns(const Q9State& state, std::vector<MachineRun>& runs) {
     auto end_run = [&](int64_t at, bool open) {
       if (!running) return;
       run.end = at;
-      runs.push_back(MachineRun{machine, run, open});
+      runs.Add(MachineRun{machine, run, open});
       running = false;
     };
     for (size_t e = first; e < last; ++e) {
@@ -288,16 +294,75 @@ void CollectRuns(const Q9State& state, std::vector<MachineRun>& runs) {
   }
 }
 
+// A run with its end known: runs still open at their task's last event end
+// at the observed end.
+MachineRun Resolved(MachineRun run, int64_t observed_end) {
+  if (run.open) run.run.end = std::max(observed_end, run.run.start);
+  run.open = 0;
+  return run;
+}
+
+// The event sweep over one machine at a time, adding into `totals`.
+struct MachineSweep {
+  const MachineCapacities& capacities;
+  const MachineUpDown& updown;
+  int64_t observed_end;
+  ResourceTotals* totals;  // cpu, memory
+  std::vector<Change> changes = {};
+
+  void Machine(int64_t id, std::span<const Run> runs) {
+    changes.clear();
+    if (auto it = updown.machines().find(id); it != updown.machines().end()) {
+      bool up = false;
+      for (const UpDownEvent& event : MachineUpDown::Sorted(it->second)) {
+        if (event.add == up) continue;  // ADD while up, REMOVE while down
+        up = event.add;
+        changes.push_back({event.order.time, {0, 0}, up ? 1 : -1});
+      }
+    }
+    for (const Run& run : runs) {
+      changes.push_back({run.start, {run.request[0], run.request[1]}, 0});
+      changes.push_back({run.end, {-run.request[0], -run.request[1]}, 0});
+    }
+    std::sort(changes.begin(), changes.end(),
+              [](const Change& a, const Change& b) { return a.time < b.time; });
+    const int64_t capacity[2] = {capacities.Cpus(id), capacities.Memory(id)};
+    __int128 up_time = 0, over_time[2] = {0, 0};
+    int up = 0;
+    int64_t requested[2] = {0, 0};
+    for (size_t i = 0; i < changes.size();) {
+      int64_t now = changes[i].time;
+      for (; i < changes.size() && changes[i].time == now; ++i) {
+        up += changes[i].up_delta;
+        requested[0] += changes[i].request_delta[0];
+        requested[1] += changes[i].request_delta[1];
+      }
+      int64_t next = i < changes.size() ? changes[i].time : observed_end;
+      int64_t from = std::max(now, kObservedFrom), to = std::min(next, observed_end);
+      if (up <= 0 || to <= from) continue;
+      up_time += to - from;
+      for (int r = 0; r < 2; ++r) {
+        if (requested[r] > capacity[r]) over_time[r] += to - from;
+      }
+    }
+    for (int r = 0; r < 2; ++r) {
+      if (capacity[r] == kNull || capacity[r] <= 0 || up_time == 0) continue;
+      ++totals[r].machines;
+      totals[r].machines_ever_overcommitted += over_time[r] > 0;
+      totals[r].up_time += up_time;
+      totals[r].overcommitted_time += over_time[r];
+    }
+  }
+};
+
 // Every run sent to the partition (rank) of its machine; returns the runs on
 // this rank's machines.
 absl::flat_hash_map<int64_t, std::vector<Run>> RunsByMachine(std::vector<MachineRun> runs,
                                                              int64_t observed_end,
                                                              Cluster& cluster) {
   std::vector<WireWriter> to_each(cluster.size());
-  for (MachineRun& run : runs) {
-    if (run.open) run.run.end = std::max(observed_end, run.run.start);
-    run.open = 0;
-    to_each[PartitionOf(run.machine_id, to_each.size())].Put(run);
+  for (const MachineRun& run : runs) {
+    to_each[PartitionOf(run.machine_id, to_each.size())].Put(Resolved(run, observed_end));
   }
   runs = {};
   std::vector<std::string> sent;
@@ -352,7 +417,6 @@ std::string Q9Overcommit::FinishCollected(CollectedState& into, Cluster& cluster
       saw_usage = in.Get<uint8_t>() != 0 || saw_usage;
     }
   }
-  auto runs = RunsByMachine(std::move(collected.runs), observed_end, cluster);
   const MachineCapacities& capacities = collected.capacities;
   const MachineUpDown& updown = collected.updown;
 
@@ -363,52 +427,41 @@ std::string Q9Overcommit::FinishCollected(CollectedState& into, Cluster& cluster
   std::sort(machine_ids.begin(), machine_ids.end());
 
   OvercommitCounts counts;
-  ResourceTotals* totals = counts.totals;
-  std::vector<Change> changes;
-  for (int64_t id : machine_ids) {
-    changes.clear();
-    if (auto it = updown.machines().find(id); it != updown.machines().end()) {
-      bool up = false;
-      for (const UpDownEvent& event : MachineUpDown::Sorted(it->second)) {
-        if (event.add == up) continue;  // ADD while up, REMOVE while down
-        up = event.add;
-        changes.push_back({event.order.time, {0, 0}, up ? 1 : -1});
-      }
+  MachineSweep sweep{capacities, updown, observed_end, counts.totals};
+  if (!collected.runs.spilled()) {
+    auto runs = RunsByMachine(std::move(collected.runs.in_memory()), observed_end, cluster);
+    for (int64_t id : machine_ids) {
+      auto it = runs.find(id);
+      sweep.Machine(id,
+                    it == runs.end() ? std::span<const Run>() : std::span<const Run>(it->second));
     }
-    if (auto it = runs.find(id); it != runs.end()) {
-      for (const Run& run : it->second) {
-        changes.push_back({run.start, {run.request[0], run.request[1]}, 0});
-        changes.push_back({run.end, {-run.request[0], -run.request[1]}, 0});
+  } else {
+    // One process, the runs on disk: merged in machine order, a machine's
+    // runs in memory at a time, joined with the machines in id order.
+    const auto sorted =
+        SortSpilled(collected.runs, [](const MachineRun& run) { return run.machine_id; });
+    collected.runs.Clear();
+    size_t next = 0;
+    std::vector<Run> group;
+    int64_t group_machine = 0;
+    auto finish_group = [&] {
+      for (; next < machine_ids.size() && machine_ids[next] < group_machine; ++next) {
+        sweep.Machine(machine_ids[next], {});
       }
-    }
-    std::sort(changes.begin(), changes.end(),
-              [](const Change& a, const Change& b) { return a.time < b.time; });
-    const int64_t capacity[2] = {capacities.Cpus(id), capacities.Memory(id)};
-    __int128 up_time = 0, over_time[2] = {0, 0};
-    int up = 0;
-    int64_t requested[2] = {0, 0};
-    for (size_t i = 0; i < changes.size();) {
-      int64_t now = changes[i].time;
-      for (; i < changes.size() && changes[i].time == now; ++i) {
-        up += changes[i].up_delta;
-        requested[0] += changes[i].request_delta[0];
-        requested[1] += changes[i].request_delta[1];
+      if (next < machine_ids.size() && machine_ids[next] == group_machine) {
+        sweep.Machine(machine_ids[next++], group);
       }
-      int64_t next = i < changes.size() ? changes[i].time : observed_end;
-      int64_t from = std::max(now, kObservedFrom), to = std::min(next, observed_end);
-      if (up <= 0 || to <= from) continue;
-      up_time += to - from;
-      for (int r = 0; r < 2; ++r) {
-        if (requested[r] > capacity[r]) over_time[r] += to - from;
-      }
-    }
-    for (int r = 0; r < 2; ++r) {
-      if (capacity[r] == kNull || capacity[r] <= 0 || up_time == 0) continue;
-      ++totals[r].machines;
-      totals[r].machines_ever_overcommitted += over_time[r] > 0;
-      totals[r].up_time += up_time;
-      totals[r].overcommitted_time += over_time[r];
-    }
+      group.clear();
+    };
+    ForEachInOrder(
+        sorted, [](const MachineRun& run) { return run.machine_id; },
+        [&](const MachineRun& run) {
+          if (!group.empty() && run.machine_id != group_machine) finish_group();
+          group_machine = run.machine_id;
+          group.push_back(Resolved(run, observed_end).run);
+        });
+    if (!group.empty()) finish_group();
+    for (; next < machine_ids.size(); ++next) sweep.Machine(machine_ids[next], {});
   }
 
   counts.saw_usage = saw_usage;

@@ -115,6 +115,14 @@ class CollectedState {
   virtual ~CollectedState() = default;
 };
 
+// How much a CollectedState may hold in memory: past `memory_bytes`, its
+// points go to files in `folder` (engine/spilled_items.h). Unlimited unless
+// the keyed states spilled.
+struct CollectBudget {
+  uint64_t memory_bytes = UINT64_MAX;
+  std::string folder;
+};
+
 // An analysis whose state is keyed by job, task or machine. Its NewState never
 // looks into `merged` (ranks exchange its state only after its last table).
 class KeyedAnalysis : public Analysis {
@@ -127,7 +135,7 @@ class KeyedAnalysis : public Analysis {
   // By default, Collect and FinishCollected (below) over the one partition.
   virtual std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
                                       Cluster& cluster) const {
-    std::unique_ptr<CollectedState> collected = NewCollected();
+    std::unique_ptr<CollectedState> collected = NewCollected(CollectBudget{});
     if (!collected) throw InternalError("a keyed analysis without FinishPartition nor Collect");
     Collect(partition, inputs, *collected);
     return FinishCollected(*collected, cluster);
@@ -140,7 +148,9 @@ class KeyedAnalysis : public Analysis {
   // runs: small next to the state) into `collected`; FinishCollected,
   // collective, does the rest over everything this rank collected. Spilled
   // states are collected a partition at a time. Other analyses return null.
-  virtual std::unique_ptr<CollectedState> NewCollected() const { return nullptr; }
+  virtual std::unique_ptr<CollectedState> NewCollected(const CollectBudget& /*budget*/) const {
+    return nullptr;
+  }
   virtual void Collect(const AnalysisState& /*partition*/, InputStates /*inputs*/,
                        CollectedState& /*collected*/) const {
     throw InternalError("this analysis collects nothing");

@@ -45,7 +45,8 @@ std::vector<RankScanMetrics> GatherRankMetrics(Cluster& cluster, const RankScanM
 // memory at once.
 std::vector<std::string> FinishSpilled(const KeyedAnalysis& analysis, size_t index,
                                        const std::vector<std::unique_ptr<Analysis>>& runnable,
-                                       SharedScan& scan, bool show_progress) {
+                                       SharedScan& scan, const CollectBudget& budget,
+                                       bool show_progress) {
   std::vector<size_t> inputs;
   for (std::string_view id : analysis.InputIds()) {
     size_t j = 0;
@@ -64,7 +65,7 @@ std::vector<std::string> FinishSpilled(const KeyedAnalysis& analysis, size_t ind
                done.load(), parts, final_line ? "\n" : "");
     std::fflush(stderr);
   });
-  std::unique_ptr<CollectedState> collected = analysis.NewCollected();
+  std::unique_ptr<CollectedState> collected = analysis.NewCollected(budget);
   std::vector<std::string> summaries;
   for (size_t part = 0; part < parts; ++part) {
     std::vector<std::unique_ptr<AnalysisState>> states = scan.ReadSpilledPartition(part, wanted);
@@ -183,7 +184,7 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
     for (std::string_view id : runnable[i]->InputIds()) inputs.push_back(input_state(id));
     if (runnable[i]->SplitsByKey() && scan.spilled()) {
       const auto& analysis = static_cast<const KeyedAnalysis&>(*runnable[i]);
-      analysis.FinishSummaries(FinishSpilled(analysis, i, runnable, scan,
+      analysis.FinishSummaries(FinishSpilled(analysis, i, runnable, scan, scan.collect_budget(),
                                              options.scan.show_progress && cluster.rank() == 0),
                                *writer);
     } else if (split) {

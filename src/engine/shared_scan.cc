@@ -81,6 +81,18 @@ SharedScan::SharedScan(std::vector<const Analysis*> analyses, ScanOptions option
   }
 }
 
+CollectBudget SharedScan::collect_budget() const {
+  CollectBudget budget;
+  if (!spilled()) return budget;
+  // The heap's share of the limit at which the scan spills: a partition's
+  // state is read back beside what is collected.
+  // (Forced spilling, a test knob, also spills the points, a few at a time.)
+  budget.memory_bytes =
+      options_.spill.always ? 16 << 10 : std::max<uint64_t>(spill_trigger_, uint64_t{4} << 20);
+  budget.folder = spill_->folder();
+  return budget;
+}
+
 bool SharedScan::ShouldSpill(uint64_t& seen_generation) {
   uint64_t generation = spill_generation_.load(std::memory_order_relaxed);
   if (seen_generation == generation) {

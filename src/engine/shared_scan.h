@@ -109,6 +109,9 @@ class SharedScan {
   std::vector<std::unique_ptr<AnalysisState>> ReadSpilledPartition(size_t part,
                                                                    const std::vector<bool>& wanted);
   SpillMetrics spill_metrics() const { return spill_ ? spill_->metrics() : SpillMetrics{}; }
+  // What a keyed analysis may collect in memory while it finishes its spilled
+  // partitions (KeyedAnalysis::NewCollected).
+  CollectBudget collect_budget() const;
 
  private:
   // keyed_complete: the keyed analyses (indices) that read no later table;
