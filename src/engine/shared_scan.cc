@@ -26,9 +26,10 @@ using Clock = std::chrono::steady_clock;
 // locks malloc's arenas: cheap, but not free).
 constexpr uint64_t kBatchesPerSpillCheck = 4;
 // Share of the heap left under the limit at which keyed states spill. The
-// rest is headroom for what grows between two checks: a hash map that
-// doubles holds its old and new slots at once (3x its old size).
-constexpr double kSpillTriggerShare = 0.4;
+// rest is headroom for what grows between two checks (a hash map that
+// doubles holds its old and new slots at once: 3x its old size) and for the
+// wire form of the half of a state being written out.
+constexpr double kSpillTriggerShare = 0.35;
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();

@@ -22,9 +22,10 @@ namespace borgscope {
 namespace {
 
 constexpr std::string_view kFolderPrefix = "borgscope-spill-";
-// Partitions serialized per pass over a state: a pass holds 1/8 of the
-// state's wire form at most, for 8 passes over its entries.
-constexpr size_t kPartitionsPerPass = 8;
+// Partitions serialized per pass over a state: a pass holds half of the
+// state's wire form at most, for two passes over its entries (each pass
+// walks the whole hash map: more passes cost more than the memory saves).
+constexpr size_t kPartitionsPerPass = 32;
 
 struct RecordHeader {
   uint32_t analysis;
