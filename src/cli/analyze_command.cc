@@ -114,7 +114,7 @@ void RegisterAnalyzeCommand(CLI::App& app, CommandRunner& run) {
                    "Resident memory the run may use: 512M, 4G, 75% (of the machine's memory, "
                    "or of the cgroup's limit when lower). Keyed states past it spill to "
                    "--temp-dir; results are the same. A limit below the run's floor (printed) "
-                   "is an error. Default: 75%. Under MPI, per rank, without spilling")
+                   "is an error. Default: 75%. Under MPI, per rank")
       ->type_name("SIZE");
   command
       ->add_option("--temp-dir", arguments->temp_dir,

@@ -42,11 +42,12 @@ std::vector<RankScanMetrics> GatherRankMetrics(Cluster& cluster, const RankScanM
 // inputs') read back a partition at a time, each partition finished into a
 // summary, or collected (KeyedAnalysis::Collect) and finished at the end.
 // One analysis at a time, so that one analysis's collected points are in
-// memory at once.
+// memory at once. Under MPI, over this rank's partitions (part % ranks ==
+// rank); FinishCollected is collective.
 std::vector<std::string> FinishSpilled(const KeyedAnalysis& analysis, size_t index,
                                        const std::vector<std::unique_ptr<Analysis>>& runnable,
                                        SharedScan& scan, const CollectBudget& budget,
-                                       bool show_progress) {
+                                       Cluster& cluster, bool show_progress) {
   std::vector<size_t> inputs;
   for (std::string_view id : analysis.InputIds()) {
     size_t j = 0;
@@ -67,7 +68,8 @@ std::vector<std::string> FinishSpilled(const KeyedAnalysis& analysis, size_t ind
   });
   std::unique_ptr<CollectedState> collected = analysis.NewCollected(budget);
   std::vector<std::string> summaries;
-  for (size_t part = 0; part < parts; ++part) {
+  const size_t ranks = static_cast<size_t>(cluster.size());
+  for (size_t part = static_cast<size_t>(cluster.rank()); part < parts; part += ranks) {
     std::vector<std::unique_ptr<AnalysisState>> states = scan.ReadSpilledPartition(part, wanted);
     std::vector<const AnalysisState*> input_states;
     for (size_t j : inputs) input_states.push_back(states[j].get());
@@ -78,7 +80,7 @@ std::vector<std::string> FinishSpilled(const KeyedAnalysis& analysis, size_t ind
     }
     done = part + 1;
   }
-  if (collected) summaries = {analysis.FinishCollected(*collected, SingleProcess())};
+  if (collected) summaries = {analysis.FinishCollected(*collected, cluster)};
   return summaries;
 }
 
@@ -182,15 +184,24 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
     if (writes) writer.emplace(options.out_dir, runnable[i]->Info().id);
     std::vector<const AnalysisState*> inputs;
     for (std::string_view id : runnable[i]->InputIds()) inputs.push_back(input_state(id));
-    if (runnable[i]->SplitsByKey() && scan.spilled()) {
-      const auto& analysis = static_cast<const KeyedAnalysis&>(*runnable[i]);
-      analysis.FinishSummaries(FinishSpilled(analysis, i, runnable, scan, scan.collect_budget(),
-                                             options.scan.show_progress && cluster.rank() == 0),
-                               *writer);
-    } else if (split) {
+    if (split || (runnable[i]->SplitsByKey() && scan.spilled())) {
+      // This rank's summaries: one per spilled partition it owns, or one of
+      // its partition in memory (ranks may differ). Rank 0 gets them all.
       const auto& analysis = static_cast<const KeyedAnalysis&>(*runnable[i]);
       std::vector<std::string> summaries =
-          cluster.GatherToFirst(analysis.FinishPartition(scan.merged(i), inputs, cluster));
+          scan.spilled()
+              ? FinishSpilled(analysis, i, runnable, scan, scan.collect_budget(), cluster,
+                              options.scan.show_progress && cluster.rank() == 0)
+              : std::vector<std::string>{analysis.FinishPartition(scan.merged(i), inputs, cluster)};
+      if (split) {
+        WireWriter mine;
+        for (const std::string& summary : summaries) mine.PutBytes(summary);
+        summaries.clear();
+        for (const std::string& bytes : cluster.GatherToFirst(mine.Take())) {
+          WireReader in(bytes);
+          while (!in.AtEnd()) summaries.emplace_back(in.GetBytes());
+        }
+      }
       own.finish_seconds +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
       if (writes) analysis.FinishSummaries(std::move(summaries), *writer);
@@ -228,6 +239,7 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
   own.bytes_sent = cluster.bytes_sent();
   own.bytes_received = cluster.bytes_received();
   own.peak_rss_bytes = PeakRssBytes();
+  own.spilled_bytes = scan.spill_metrics().spilled_bytes;
   own.cpu_seconds = ProcessCpuSeconds() - cpu_start;
   summary.ranks = GatherRankMetrics(cluster, own);
   if (!writes) {

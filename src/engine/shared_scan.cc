@@ -66,10 +66,13 @@ SharedScan::SharedScan(std::vector<const Analysis*> analyses, ScanOptions option
   const SpillOptions& spill = options_.spill;
   bool keyed = false;
   for (const Analysis* analysis : analyses_) keyed |= analysis->SplitsByKey();
-  if ((spill.memory_limit > 0 || spill.always) && keyed && cluster_.size() == 1) {
-    spill_ = std::make_unique<SpillStore>(SpillStore::Options{.temp_dir = spill.temp_dir,
-                                                              .partitions = spill.partitions,
-                                                              .disk_bytes = spill.disk_bytes});
+  if ((spill.memory_limit > 0 || spill.always) && keyed) {
+    // Under MPI a multiple of the ranks: partition s (PartitionOf(key, parts))
+    // is then within rank s % ranks's partition of the keys.
+    const size_t ranks = static_cast<size_t>(cluster_.size());
+    const size_t parts = (std::max<size_t>(spill.partitions, 1) + ranks - 1) / ranks * ranks;
+    spill_ = std::make_unique<SpillStore>(SpillStore::Options{
+        .temp_dir = spill.temp_dir, .partitions = parts, .disk_bytes = spill.disk_bytes});
     // What is resident but not heap (code, libraries, stacks) stays; the
     // rest of the limit is the heap's.
     const uint64_t rss = CurrentRssBytes(), heap = LiveHeapBytes();
@@ -84,7 +87,8 @@ SharedScan::SharedScan(std::vector<const Analysis*> analyses, ScanOptions option
 
 CollectBudget SharedScan::collect_budget() const {
   CollectBudget budget;
-  if (!spilled()) return budget;
+  // Under MPI the points are ranked across ranks, in memory.
+  if (!spilled() || cluster_.size() > 1) return budget;
   // The heap's share of the limit at which the scan spills: a partition's
   // state is read back beside what is collected.
   // (Forced spilling, a test knob, also spills the points, a few at a time.)
@@ -316,6 +320,7 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
     for (size_t k = 0; k < keyed.size(); ++k) {
       analysis_metrics_[keyed_complete[k]].merge_seconds += keyed[k].seconds;
     }
+    if (!keyed.empty() && spill_) ExchangeSpilled(keyed_complete);
   }
   std::sort(metrics.skipped_rows.begin(), metrics.skipped_rows.end(),
             [](const SkippedRow& a, const SkippedRow& b) {
@@ -380,6 +385,46 @@ void SharedScan::MergeRanks(const std::vector<size_t>& readers,
     all[rank].clear();
     all[rank].shrink_to_fit();
   }
+}
+
+void SharedScan::ExchangeSpilled(const std::vector<size_t>& analyses) {
+  uint8_t any = 0;
+  WireWriter flag;
+  flag.Put<uint8_t>(spilled());
+  for (const std::string& bytes : cluster_.AllGather(flag.Take()))
+    any |= WireReader(bytes).Get<uint8_t>();
+  if (!any) return;
+  const MergeStart start;
+  std::vector<bool> wanted(analyses_.size(), false);
+  for (size_t i : analyses) wanted[i] = true;
+  const size_t ranks = static_cast<size_t>(cluster_.size()),
+               me = static_cast<size_t>(cluster_.rank());
+  // A round moves one partition of each rank's (a slice of the records).
+  for (size_t first = 0; first < spill_->partitions(); first += ranks) {
+    std::vector<WireWriter> to_each(ranks);
+    for (size_t part = first; part < first + ranks; ++part) {
+      const size_t owner = part % ranks;
+      if (owner == me) continue;
+      spill_->ReadPartition(
+          part, [&](uint32_t analysis) { return analysis < wanted.size() && wanted[analysis]; },
+          [&](uint32_t analysis, std::string_view bytes) {
+            to_each[owner].Put<uint32_t>(static_cast<uint32_t>(part));
+            to_each[owner].Put<uint32_t>(analysis);
+            to_each[owner].PutBytes(bytes);
+          });
+    }
+    std::vector<std::string> sent;
+    for (WireWriter& out : to_each) sent.push_back(out.Take());
+    for (const std::string& received : cluster_.AllToAll(std::move(sent))) {
+      WireReader in(received);
+      while (!in.AtEnd()) {
+        const auto part = in.Get<uint32_t>();
+        const auto analysis = in.Get<uint32_t>();
+        spill_->AppendRecord(part, analysis, in.GetBytes());
+      }
+    }
+  }
+  CountMerge(start, rank_metrics_);
 }
 
 KeyedSplit SharedScan::SplitKeyed(std::span<KeyedState> keyed) {

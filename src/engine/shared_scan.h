@@ -32,8 +32,9 @@ namespace borgscope {
 // Keyed states under a memory limit (DESIGN.md section 8). When the live
 // heap reaches the share of the limit left for them, every thread writes its
 // keyed states to spill files (spill_store.h) and starts afresh; after the
-// scan they are finished one key partition at a time. One process only:
-// MPI ranks keep their states in memory.
+// scan they are finished one key partition at a time. Under MPI each rank
+// spills under the same limit; the spilled records of the partitions other
+// ranks own are sent to them with the key exchange.
 struct SpillOptions {
   uint64_t memory_limit = 0;  // bytes of resident memory; 0: none, never spill
   std::string temp_dir;       // empty: $TMPDIR or /tmp
@@ -78,6 +79,7 @@ struct RankScanMetrics {
   uint64_t bytes_sent = 0;    // payload delivered to other ranks (states, summaries)
   uint64_t bytes_received = 0;
   uint64_t peak_rss_bytes = 0;  // of the rank's process, after its finish step
+  uint64_t spilled_bytes = 0;   // keyed state written to its spill files (received included)
   double cpu_seconds = 0;       // of the rank's process in the run, up to its finish step
 };
 
@@ -138,6 +140,11 @@ class SharedScan {
   void SpillState(size_t i, std::unique_ptr<AnalysisState>& state);
   // Writes out the keyed merged states that hold anything.
   void SpillMerged();
+  // Collective, after the key exchange of `analyses` (indices): when any rank
+  // spilled, each rank sends the spilled records of those analyses in the
+  // partitions other ranks own to their owners, which add them to their
+  // spill files.
+  void ExchangeSpilled(const std::vector<size_t>& analyses);
 
   std::vector<const Analysis*> analyses_;
   ScanOptions options_;

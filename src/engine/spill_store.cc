@@ -152,6 +152,12 @@ void SpillStore::Spill(uint32_t analysis, const AnalysisState& state) {
   metrics_.spill_seconds += SecondsSince(start);
 }
 
+void SpillStore::AppendRecord(size_t part, uint32_t analysis, std::string_view bytes) {
+  if (part >= partitions()) throw InternalError("a spill record of a partition out of range");
+  std::lock_guard lock(mutex_);
+  Append(part, analysis, bytes);
+}
+
 void SpillStore::Append(size_t part, uint32_t analysis, std::string_view bytes) {
   RecordHeader header{analysis, 0, bytes.size()};
   const uint64_t needed = sizeof(header) + bytes.size();

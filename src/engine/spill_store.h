@@ -48,13 +48,17 @@ class SpillStore {
 
   size_t partitions() const { return partition_paths_.size(); }
   const std::string& folder() const { return folder_; }
-  bool empty() const { return metrics_.spills == 0; }
+  bool empty() const { return metrics().spilled_bytes == 0; }
 
   // Appends `state`'s entries of every partition to the partition files, a
   // few partitions at a time (so that only a slice of the state is
   // serialized at once). Safe to call from several threads. Throws IoError
   // naming the folder and the bytes it could not write.
   void Spill(uint32_t analysis, const AnalysisState& state);
+
+  // Appends a record read from another store (an MPI rank's, for a
+  // partition this one owns). Safe to call from several threads.
+  void AppendRecord(size_t part, uint32_t analysis, std::string_view bytes);
 
   // fn(analysis, bytes) for every record of partition `part` whose analysis
   // is wanted (wanted(analysis)), in the order they were written.

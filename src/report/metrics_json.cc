@@ -78,6 +78,7 @@ void WriteMetricsJson(const AnalyzeSummary& summary, const AnalyzeOptions& optio
     entry["bytes_sent"] = rank.bytes_sent;
     entry["bytes_received"] = rank.bytes_received;
     entry["peak_rss_bytes"] = rank.peak_rss_bytes;
+    entry["spilled_bytes"] = rank.spilled_bytes;
     entry["cpu_seconds"] = rank.cpu_seconds;
     ranks.push_back(entry);
   }

@@ -121,3 +121,51 @@ TEST(Mpi, BadShardOnOneRankEndsTheJobWithItsError) {
 
 }  // namespace
 }  // namespace borgscope::testing
+
+namespace borgscope::testing {
+namespace {
+
+// Every rank spilling its keyed states (--spill-always), the records of other
+// ranks' partitions sent to them: still the files of one process.
+void ExpectSameFilesWhenRanksSpill(const std::string& trace) {
+  TempDir single_dir;
+  std::string output;
+  ASSERT_EQ(RunBinary("analyze --quiet --no-plots --threads 2 --trace " + trace + " --out " +
+                          single_dir.path().string(),
+                      &output),
+            0)
+      << output;
+  const auto single = ResultFiles(single_dir.path());
+  for (int ranks : {2, 3}) {
+    TempDir out, temp;
+    ASSERT_EQ(
+        RunMpi(ranks,
+               "analyze --quiet --no-plots --threads 1 --spill-always --temp-dir " +
+                   temp.path().string() + " --trace " + trace + " --out " + out.path().string(),
+               &output),
+        0)
+        << output;
+    EXPECT_EQ(ResultFiles(out.path()), single) << ranks << " ranks";
+    auto metrics = nlohmann::json::parse(ReadText(out.path() / "metrics.json"));
+    ASSERT_EQ(metrics["ranks"].size(), static_cast<size_t>(ranks));
+    for (const auto& rank : metrics["ranks"]) {
+      EXPECT_GT(rank["spilled_bytes"].get<uint64_t>(), 0u) << rank["rank"];
+    }
+    EXPECT_EQ(metrics["spill"]["partitions"].get<uint64_t>() % ranks, 0u);
+    EXPECT_TRUE(fs::is_empty(temp.path())) << "spill files left behind";
+  }
+}
+
+TEST(Mpi, SpillingRanksWriteTheSameFilesOnRealShards) {
+  ExpectSameFilesWhenRanksSpill(kSampleDir.string());
+}
+
+TEST(Mpi, SpillingRanksWriteTheSameFilesOnGeneratedTrace) {
+  TempDir dir;
+  const std::string trace = (dir.path() / "trace").string();
+  ASSERT_EQ(RunBinary("gen --quiet --scale 0.01 --seed 4 --out " + trace), 0);
+  ExpectSameFilesWhenRanksSpill(trace);
+}
+
+}  // namespace
+}  // namespace borgscope::testing
