@@ -14,8 +14,8 @@
 #include <map>
 #include <span>
 
-#include "analyses/absorb.h"
 #include "analyses/entity_wire.h"
+#include "engine/absorb.h"
 #include "engine/key_partition.h"
 #include "engine/wire.h"
 #include "trace/schema.h"

@@ -1,6 +1,6 @@
 #include "analyses/machine_capacity.h"
 
-#include "analyses/absorb.h"
+#include "engine/absorb.h"
 #include "engine/key_partition.h"
 
 namespace borgscope {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "analyses/absorb.h"
+#include "engine/absorb.h"
 #include "engine/key_partition.h"
 
 namespace borgscope {

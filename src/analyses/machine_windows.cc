@@ -10,43 +10,14 @@ namespace borgscope {
 
 void MachineWindowsState::Consume(const RowBatch& task_usage) {
   usage_.Consume(task_usage);
-  saw_rows_ = saw_rows_ || task_usage.size > 0;
-}
-
-void MachineWindowsState::Merge(const AnalysisState& other) {
-  const auto& state = static_cast<const MachineWindowsState&>(other);
-  usage_.Merge(state.usage_);
-  saw_rows_ = saw_rows_ || state.saw_rows_;
-}
-
-void MachineWindowsState::Absorb(AnalysisState&& other) {
-  auto& state = static_cast<MachineWindowsState&>(other);
-  usage_.Absorb(std::move(state.usage_));
-  saw_rows_ = saw_rows_ || state.saw_rows_;
-}
-
-void MachineWindowsState::Serialize(WireWriter& out) const { SerializePartitions({&out, 1}); }
-
-void MachineWindowsState::SerializePartitions(std::span<WireWriter> parts) const {
-  usage_.SerializePartitions(parts);
-  for (size_t p = 0; p < parts.size(); ++p) parts[p].Put<uint8_t>(p == 0 && saw_rows_);
-}
-
-void MachineWindowsState::KeepPartition(size_t part, size_t parts) {
-  usage_.KeepPartition(part, parts);
-  if (part != 0) saw_rows_ = false;
-}
-
-void MachineWindowsState::Deserialize(WireReader& in) {
-  usage_.Deserialize(in);
-  saw_rows_ = in.Get<uint8_t>() != 0 || saw_rows_;
+  if (task_usage.size > 0) saw_rows_.value = 1;
 }
 
 const MachineWindowsState& MachineWindowsOf(InputStates inputs) {
   if (inputs.empty() || inputs[0] == nullptr) {
     throw InternalError("the machine-window loads were not handed to the analysis");
   }
-  return static_cast<const MachineWindowsState&>(*inputs[0]);
+  return MachineWindowsState::Of(*inputs[0]);
 }
 
 namespace {

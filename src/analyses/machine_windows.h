@@ -4,33 +4,29 @@
 // and exchanges them once, and each finishes from the same state. Keyed by
 // machine, as q8's and q9's own states are.
 
-#include <span>
 #include <string_view>
+#include <tuple>
 
 #include "analyses/machine_window_usage.h"
 #include "engine/analysis.h"
+#include "engine/state_parts.h"
 
 namespace borgscope {
 
 inline constexpr std::string_view kMachineWindowsInput = "machine_windows";
 
-class MachineWindowsState : public AnalysisState {
+class MachineWindowsState : public StateOf<MachineWindowsState> {
  public:
   void Consume(const RowBatch& task_usage) override;
-  void Merge(const AnalysisState& other) override;
-  void Absorb(AnalysisState&& other) override;
-  void Serialize(WireWriter& out) const override;
-  void Deserialize(WireReader& in) override;
-  void SerializePartitions(std::span<WireWriter> parts) const override;
-  void KeepPartition(size_t part, size_t parts) override;
+  static auto Parts(auto& self) { return std::tie(self.usage_, self.saw_rows_); }
 
   const MachineWindowUsage& usage() const { return usage_; }
   // The trace has task_usage rows. A value of no key: in partition 0 only.
-  bool saw_rows() const { return saw_rows_; }
+  bool saw_rows() const { return saw_rows_.value != 0; }
 
  private:
   MachineWindowUsage usage_;
-  bool saw_rows_ = false;
+  MaxOf<uint8_t> saw_rows_;
 };
 
 // The machine-window state among an analysis's inputs (its first, by

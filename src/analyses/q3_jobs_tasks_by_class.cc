@@ -13,6 +13,7 @@
 
 #include "analyses/class_sets.h"
 #include "engine/registry.h"
+#include "engine/state_parts.h"
 #include "report/format.h"
 #include "report/result_writer.h"
 #include "trace/trace_order.h"
@@ -24,7 +25,7 @@ using ClassEvent = std::pair<int64_t, int64_t>;  // (scheduling_class, event_typ
 
 // Event rows per (class, event type): a fixed array for classes 0..30 and the
 // empty class (bit 31 as in ClassSets), a map for any other class.
-class EventCounts {
+class EventCounts : public UnkeyedPart<EventCounts> {
  public:
   void Add(int64_t klass, int64_t event_type) {
     int slot = klass == kNull ? kNullClassBit : static_cast<int>(klass);
@@ -80,7 +81,7 @@ class EventCounts {
   std::map<ClassEvent, uint64_t> overflow_;
 };
 
-class Q3State : public AnalysisState {
+class Q3State : public StateOf<Q3State> {
  public:
   void Consume(const RowBatch& rows) override {
     if (rows.table == Table::kJobEvents) {
@@ -99,40 +100,9 @@ class Q3State : public AnalysisState {
       }
     }
   }
-  void Merge(const AnalysisState& other_state) override {
-    const auto& other = static_cast<const Q3State&>(other_state);
-    jobs_.Merge(other.jobs_);
-    tasks_.Merge(other.tasks_);
-    job_events_.Merge(other.job_events_);
-    task_events_.Merge(other.task_events_);
-  }
-  void Absorb(AnalysisState&& other_state) override {
-    auto& other = static_cast<Q3State&>(other_state);
-    jobs_.Absorb(std::move(other.jobs_));
-    tasks_.Absorb(std::move(other.tasks_));
-    job_events_.Merge(other.job_events_);
-    task_events_.Merge(other.task_events_);
-  }
-  void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
   // Jobs and tasks by job id; the event counts (no key) in part 0.
-  void SerializePartitions(std::span<WireWriter> parts) const override {
-    jobs_.SerializePartitions(parts);
-    tasks_.SerializePartitions(parts);
-    for (size_t p = 0; p < parts.size(); ++p) {
-      (p == 0 ? job_events_ : EventCounts()).Serialize(parts[p]);
-      (p == 0 ? task_events_ : EventCounts()).Serialize(parts[p]);
-    }
-  }
-  void KeepPartition(size_t part, size_t parts) override {
-    jobs_.KeepPartition(part, parts);
-    tasks_.KeepPartition(part, parts);
-    if (part != 0) job_events_ = task_events_ = EventCounts();
-  }
-  void Deserialize(WireReader& in) override {
-    jobs_.Deserialize(in);
-    tasks_.Deserialize(in);
-    job_events_.Deserialize(in);
-    task_events_.Deserialize(in);
+  static auto Parts(auto& self) {
+    return std::tie(self.jobs_, self.tasks_, self.job_events_, self.task_events_);
   }
 
   ClassSets<int64_t> jobs_;
@@ -206,7 +176,7 @@ class Q3JobsTasksByClass : public KeyedAnalysis {
 
 std::string Q3JobsTasksByClass::FinishPartition(const AnalysisState& partition, InputStates,
                                                 Cluster&) const {
-  const auto& state = static_cast<const Q3State&>(partition);
+  const Q3State& state = Q3State::Of(partition);
   WireWriter out;
   state.jobs_.Tally().Serialize(out);
   state.tasks_.Tally().Serialize(out);

@@ -10,13 +10,14 @@
 
 #include "analyses/outcome_flags.h"
 #include "engine/registry.h"
+#include "engine/state_parts.h"
 #include "report/format.h"
 #include "report/result_writer.h"
 
 namespace borgscope {
 namespace {
 
-class Q4State : public AnalysisState {
+class Q4State : public StateOf<Q4State> {
  public:
   void Consume(const RowBatch& rows) override {
     if (rows.table == Table::kJobEvents) {
@@ -33,29 +34,7 @@ class Q4State : public AnalysisState {
       }
     }
   }
-  void Merge(const AnalysisState& other) override {
-    const auto& state = static_cast<const Q4State&>(other);
-    jobs_.Merge(state.jobs_);
-    tasks_.Merge(state.tasks_);
-  }
-  void Absorb(AnalysisState&& other) override {
-    auto& state = static_cast<Q4State&>(other);
-    jobs_.Absorb(std::move(state.jobs_));
-    tasks_.Absorb(std::move(state.tasks_));
-  }
-  void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
-  void SerializePartitions(std::span<WireWriter> parts) const override {
-    jobs_.SerializePartitions(parts);
-    tasks_.SerializePartitions(parts);
-  }
-  void KeepPartition(size_t part, size_t parts) override {
-    jobs_.KeepPartition(part, parts);
-    tasks_.KeepPartition(part, parts);
-  }
-  void Deserialize(WireReader& in) override {
-    jobs_.Deserialize(in);
-    tasks_.Deserialize(in);
-  }
+  static auto Parts(auto& self) { return std::tie(self.jobs_, self.tasks_); }
 
   OutcomeFlags<int64_t> jobs_;
   OutcomeFlags<TaskKey> tasks_;
@@ -148,7 +127,7 @@ class Q4KilledEvicted : public KeyedAnalysis {
 
 std::string Q4KilledEvicted::FinishPartition(const AnalysisState& partition, InputStates,
                                              Cluster&) const {
-  const auto& state = static_cast<const Q4State&>(partition);
+  const Q4State& state = Q4State::Of(partition);
   WireWriter out;
   EntityOutcomes{state.tasks_.Tally(), state.tasks_.CountsOverall()}.Serialize(out);
   EntityOutcomes{state.jobs_.Tally(), state.jobs_.CountsOverall()}.Serialize(out);

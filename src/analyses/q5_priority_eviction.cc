@@ -9,13 +9,14 @@
 
 #include "analyses/outcome_flags.h"
 #include "engine/registry.h"
+#include "engine/state_parts.h"
 #include "report/format.h"
 #include "report/result_writer.h"
 
 namespace borgscope {
 namespace {
 
-class Q5State : public AnalysisState {
+class Q5State : public StateOf<Q5State> {
  public:
   void Consume(const RowBatch& rows) override {
     using namespace task_events;
@@ -24,18 +25,7 @@ class Q5State : public AnalysisState {
                  rows.Value(kPriority, r), rows.Value(kEventType, r));
     }
   }
-  void Merge(const AnalysisState& other) override {
-    tasks_.Merge(static_cast<const Q5State&>(other).tasks_);
-  }
-  void Absorb(AnalysisState&& other) override {
-    tasks_.Absorb(std::move(static_cast<Q5State&>(other).tasks_));
-  }
-  void Serialize(WireWriter& out) const override { tasks_.Serialize(out); }
-  void SerializePartitions(std::span<WireWriter> parts) const override {
-    tasks_.SerializePartitions(parts);
-  }
-  void KeepPartition(size_t part, size_t parts) override { tasks_.KeepPartition(part, parts); }
-  void Deserialize(WireReader& in) override { tasks_.Deserialize(in); }
+  static auto Parts(auto& self) { return std::tie(self.tasks_); }
 
   OutcomeFlags<TaskKey> tasks_;
 };
@@ -65,7 +55,7 @@ class Q5PriorityEviction : public KeyedAnalysis {
   std::string FinishPartition(const AnalysisState& partition, InputStates,
                               Cluster&) const override {
     WireWriter out;
-    static_cast<const Q5State&>(partition).tasks_.Tally().Serialize(out);
+    Q5State::Of(partition).tasks_.Tally().Serialize(out);
     return out.Take();
   }
   void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override {

@@ -13,9 +13,10 @@
 #include <string>
 #include <tuple>
 
-#include "analyses/absorb.h"
 #include "engine/key_partition.h"
+#include "engine/keyed_parts.h"
 #include "engine/registry.h"
+#include "engine/state_parts.h"
 #include "report/format.h"
 #include "report/result_writer.h"
 
@@ -31,50 +32,22 @@ struct Placement {
   }
 };
 
-class Q6State : public AnalysisState {
+int64_t JobOfPlacement(const Placement& placement) { return placement.job_id; }
+
+class Q6State : public StateOf<Q6State> {
  public:
   void Consume(const RowBatch& rows) override {
     using namespace task_events;
     for (size_t r = 0; r < rows.size; ++r) {
       int64_t machine = rows.Value(kMachineId, r);
       if (machine == kNull) continue;
-      placements_.insert({rows.Value(kJobId, r), rows.Value(kTaskIndex, r), machine});
+      placements_.Insert({rows.Value(kJobId, r), rows.Value(kTaskIndex, r), machine});
     }
   }
-  void Merge(const AnalysisState& other) override {
-    const auto& state = static_cast<const Q6State&>(other);
-    placements_.insert(state.placements_.begin(), state.placements_.end());
-  }
-  void Absorb(AnalysisState&& other) override {
-    AbsorbSet(placements_, std::move(static_cast<Q6State&>(other).placements_));
-  }
-  void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
-  void SerializePartitions(std::span<WireWriter> parts) const override {
-    // By job: a job's placements finish together.
-    SerializeByPartition(
-        placements_, parts, [](const Placement& p) { return p.job_id; },
-        [](WireWriter& out, const Placement& p) {
-          out.Put(p.job_id);
-          out.Put(p.task_index);
-          out.Put(p.machine_id);
-        });
-  }
-  void KeepPartition(size_t part, size_t parts) override {
-    borgscope::KeepPartition(placements_, part, parts, [](const Placement& p) { return p.job_id; });
-  }
-  void Deserialize(WireReader& in) override {
-    const uint64_t n = in.GetCount(24);
-    ReserveForMore(placements_, n);
-    for (uint64_t i = 0; i < n; ++i) {
-      Placement p;
-      p.job_id = in.Get<int64_t>();
-      p.task_index = in.Get<int64_t>();
-      p.machine_id = in.Get<int64_t>();
-      placements_.insert(p);
-    }
-  }
+  static auto Parts(auto& self) { return std::tie(self.placements_); }
 
-  absl::flat_hash_set<Placement> placements_;
+  // By job: a job's placements finish together.
+  KeyedSet<Placement, &JobOfPlacement> placements_;
 };
 
 struct JobSpread {
@@ -148,7 +121,7 @@ class Q6JobMachineSpread : public KeyedAnalysis {
 
 std::string Q6JobMachineSpread::FinishPartition(const AnalysisState& partition, InputStates,
                                                 Cluster&) const {
-  const auto& state = static_cast<const Q6State&>(partition);
+  const Q6State& state = Q6State::Of(partition);
   std::vector<Placement> sorted(state.placements_.begin(), state.placements_.end());
   std::sort(sorted.begin(), sorted.end());
   SpreadCounts counts;

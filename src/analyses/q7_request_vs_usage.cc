@@ -11,14 +11,15 @@
 #include <span>
 #include <string>
 
-#include "analyses/absorb.h"
 #include "analyses/correlation.h"
 #include "analyses/exact_sum.h"
 #include "analyses/machine_capacity.h"
 #include "analyses/rank_across_cluster.h"
 #include "analyses/rank_spilled.h"
+#include "engine/absorb.h"
 #include "engine/key_partition.h"
 #include "engine/registry.h"
+#include "engine/state_parts.h"
 #include "report/format.h"
 #include "report/result_writer.h"
 
@@ -150,7 +151,43 @@ struct TaskWire {
   }
 };
 
-class Q7State : public AnalysisState {
+// Tasks' requests and usage, split by job; on the wire in TaskWire's form.
+class TaskTable {
+ public:
+  TaskResources& operator[](const TaskKey& key) { return tasks_[key]; }
+  void prefetch(const TaskKey& key) const { tasks_.prefetch(key); }
+  auto begin() const { return tasks_.begin(); }
+  auto end() const { return tasks_.end(); }
+
+  void Merge(const TaskTable& other) {
+    for (const auto& [key, theirs] : other.tasks_) MergeResources(tasks_[key], theirs);
+  }
+  void Absorb(TaskTable&& other) { AbsorbMap(tasks_, std::move(other.tasks_), MergeResources); }
+  void SerializePartitions(std::span<WireWriter> parts) const {
+    SerializeByPartition(
+        tasks_, parts, [](const auto& entry) { return entry.first.job_id; },
+        [](WireWriter& out, const auto& entry) { TaskWire::Put(out, entry.first, entry.second); });
+  }
+  void KeepPartition(size_t part, size_t parts) {
+    borgscope::KeepPartition(tasks_, part, parts,
+                             [](const auto& entry) { return entry.first.job_id; });
+  }
+  void Deserialize(WireReader& in) {
+    const uint64_t n = in.GetCount(TaskWire::kSmallestBytes);
+    ReserveForMore(tasks_, n);
+    for (uint64_t i = 0; i < n; ++i) {
+      TaskKey key;
+      key.job_id = in.Get<int64_t>();
+      key.task_index = in.Get<int64_t>();
+      TaskWire::Merge(in, tasks_[key]);
+    }
+  }
+
+ private:
+  absl::flat_hash_map<TaskKey, TaskResources> tasks_;
+};
+
+class Q7State : public StateOf<Q7State> {
  public:
   void Consume(const RowBatch& rows) override {
     if (rows.table == Table::kTaskEvents) {
@@ -185,36 +222,9 @@ class Q7State : public AnalysisState {
       if (memory != kNull) task.usage[1].Add(memory, duration);
     }
   }
-  void Merge(const AnalysisState& other) override {
-    for (const auto& [key, theirs] : static_cast<const Q7State&>(other).tasks_) {
-      MergeResources(tasks_[key], theirs);
-    }
-  }
-  void Absorb(AnalysisState&& other) override {
-    AbsorbMap(tasks_, std::move(static_cast<Q7State&>(other).tasks_), MergeResources);
-  }
-  void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
-  void SerializePartitions(std::span<WireWriter> parts) const override {
-    SerializeByPartition(
-        tasks_, parts, [](const auto& entry) { return entry.first.job_id; },
-        [](WireWriter& out, const auto& entry) { TaskWire::Put(out, entry.first, entry.second); });
-  }
-  void KeepPartition(size_t part, size_t parts) override {
-    borgscope::KeepPartition(tasks_, part, parts,
-                             [](const auto& entry) { return entry.first.job_id; });
-  }
-  void Deserialize(WireReader& in) override {
-    const uint64_t n = in.GetCount(TaskWire::kSmallestBytes);
-    ReserveForMore(tasks_, n);
-    for (uint64_t i = 0; i < n; ++i) {
-      TaskKey key;
-      key.job_id = in.Get<int64_t>();
-      key.task_index = in.Get<int64_t>();
-      TaskWire::Merge(in, tasks_[key]);
-    }
-  }
+  static auto Parts(auto& self) { return std::tie(self.tasks_); }
 
-  absl::flat_hash_map<TaskKey, TaskResources> tasks_;
+  TaskTable tasks_;
 };
 
 struct TaskPoint {
@@ -403,7 +413,7 @@ void FinishSpilledPoints(SpilledItems<TaskPoint>& points, ResourceSummary& mine)
 
 void Q7RequestVsUsage::Collect(const AnalysisState& partition, InputStates,
                                CollectedState& into) const {
-  const auto& state = static_cast<const Q7State&>(partition);
+  const Q7State& state = Q7State::Of(partition);
   auto& collected = static_cast<Q7Collected&>(into);
   for (int resource = 0; resource < 2; ++resource) {
     SpilledItems<TaskPoint>& points = collected.points[resource];

@@ -11,7 +11,6 @@
 #include <span>
 #include <string>
 
-#include "analyses/absorb.h"
 #include "analyses/correlation.h"
 #include "analyses/machine_capacity.h"
 #include "analyses/machine_window_usage.h"
@@ -19,14 +18,18 @@
 #include "analyses/rank_across_cluster.h"
 #include "analyses/rank_spilled.h"
 #include "engine/key_partition.h"
+#include "engine/keyed_parts.h"
 #include "engine/registry.h"
+#include "engine/state_parts.h"
 #include "report/format.h"
 #include "report/result_writer.h"
 
 namespace borgscope {
 namespace {
 
-class Q8State : public AnalysisState {
+int64_t MachineOfWindow(const MachineWindow& key) { return key.machine_id; }
+
+class Q8State : public StateOf<Q8State> {
  public:
   void Consume(const RowBatch& rows) override {
     if (rows.table == Table::kMachineEvents) {
@@ -38,65 +41,22 @@ class Q8State : public AnalysisState {
       if (rows.Value(kEventType, r) != static_cast<int64_t>(EventType::kEvict)) continue;
       int64_t machine = rows.Value(kMachineId, r);
       if (machine == kNull) {
-        ++evictions_without_machine_;
+        ++evictions_without_machine_.value;
       } else {
-        ++evictions_[MachineWindow{machine, WindowOf(rows.Value(kTime, r))}];
+        evictions_.Add(MachineWindow{machine, WindowOf(rows.Value(kTime, r))});
       }
     }
   }
-  void Merge(const AnalysisState& other) override {
-    const auto& state = static_cast<const Q8State&>(other);
-    capacities_.Merge(state.capacities_);
-    for (const auto& [key, count] : state.evictions_) evictions_[key] += count;
-    evictions_without_machine_ += state.evictions_without_machine_;
-  }
-  void Absorb(AnalysisState&& other) override {
-    auto& state = static_cast<Q8State&>(other);
-    capacities_.Merge(state.capacities_);
-    for (const auto& [key, count] : state.evictions_) evictions_[key] += count;
-    evictions_without_machine_ += state.evictions_without_machine_;
-  }
-  void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
-  // By machine: a machine's capacity and evictions finish together (and with
-  // its windows, the input machine_windows, split the same way).
-  void SerializePartitions(std::span<WireWriter> parts) const override {
-    capacities_.SerializePartitions(parts);
-    SerializeByPartition(
-        evictions_, parts, [](const auto& entry) { return entry.first.machine_id; },
-        [](WireWriter& out, const auto& entry) {
-          out.Put(entry.first.machine_id);
-          out.Put(entry.first.window);
-          out.Put(entry.second);
-        });
-    for (size_t p = 0; p < parts.size(); ++p) {
-      parts[p].Put<uint64_t>(p == 0 ? evictions_without_machine_ : 0);
-    }
-  }
-  void KeepPartition(size_t part, size_t parts) override {
-    capacities_.KeepPartition(part, parts);
-    borgscope::KeepPartition(evictions_, part, parts,
-                             [](const auto& entry) { return entry.first.machine_id; });
-    if (part != 0) evictions_without_machine_ = 0;
-  }
-  void Deserialize(WireReader& in) override {
-    capacities_.Deserialize(in);
-    const uint64_t n = in.GetCount(24);
-    ReserveForMore(evictions_, n);
-    for (uint64_t i = 0; i < n; ++i) {
-      MachineWindow key;
-      key.machine_id = in.Get<int64_t>();
-      key.window = in.Get<int64_t>();
-      evictions_[key] += in.Get<uint64_t>();
-    }
-    evictions_without_machine_ += in.Get<uint64_t>();
+  // Machines by machine id, as the input machine_windows.
+  static auto Parts(auto& self) {
+    return std::tie(self.capacities_, self.evictions_, self.evictions_without_machine_);
   }
 
   MachineCapacities capacities_;
-  absl::flat_hash_map<MachineWindow, uint64_t> evictions_;
-  uint64_t evictions_without_machine_ = 0;
+  KeyedCounts<MachineWindow, &MachineOfWindow> evictions_;
+  SumOf<uint64_t> evictions_without_machine_;
 };
 
-// One machine-window's point of the correlation.
 struct WindowPoint {
   double usage;  // load / capacity
   double evictions;
@@ -222,12 +182,13 @@ void FinishSpilledPoints(SpilledItems<WindowPoint>& points, ResourceSummary& min
 
 void Q8UsagePeaksEvictions::Collect(const AnalysisState& partition, InputStates inputs,
                                     CollectedState& into) const {
-  const auto& state = static_cast<const Q8State&>(partition);
+  const Q8State& state = Q8State::Of(partition);
   auto& collected = static_cast<Q8Collected&>(into);
   const MachineWindowUsage& usage = MachineWindowsOf(inputs).usage();
-  collected.total_evictions += state.evictions_without_machine_;
+  const uint64_t without_machine = state.evictions_without_machine_.value;
+  collected.total_evictions += without_machine;
   for (const auto& [key, count] : state.evictions_) collected.total_evictions += count;
-  collected.evictions_without_machine += state.evictions_without_machine_;
+  collected.evictions_without_machine += without_machine;
   for (int resource = 0; resource < 2; ++resource) {
     ResourceSummary& mine = collected.resources[resource];
     SpilledItems<WindowPoint>& points = collected.points[resource];
@@ -236,8 +197,7 @@ void Q8UsagePeaksEvictions::Collect(const AnalysisState& partition, InputStates 
       int64_t capacity = resource == 0 ? state.capacities_.Cpus(key.machine_id)
                                        : state.capacities_.Memory(key.machine_id);
       if (capacity == kNull || capacity <= 0) return;
-      auto it = state.evictions_.find(key);
-      uint64_t window_evictions = it == state.evictions_.end() ? 0 : it->second;
+      const uint64_t window_evictions = state.evictions_.CountOf(key);
       int bucket = MachineWindowUsage::UsageBucket(load.sum[resource], capacity);
       ++mine.bucket_windows[bucket];
       mine.bucket_evictions[bucket] += window_evictions;

@@ -21,7 +21,9 @@
 #include "analyses/machine_windows.h"
 #include "analyses/rank_spilled.h"
 #include "engine/key_partition.h"
+#include "engine/keyed_parts.h"
 #include "engine/registry.h"
+#include "engine/state_parts.h"
 #include "report/format.h"
 #include "report/result_writer.h"
 
@@ -68,7 +70,9 @@ bool EndsRun(uint8_t type) {
   }
 }
 
-class Q9State : public AnalysisState {
+int64_t JobOfEvent(const TaskEvent& event) { return event.job_id; }
+
+class Q9State : public StateOf<Q9State> {
  public:
   void Consume(const RowBatch& rows) override {
     switch (rows.table) {
@@ -84,13 +88,15 @@ class Q9State : public AnalysisState {
     using namespace task_events;
     for (size_t r = 0; r < rows.size; ++r) {
       int64_t time = rows.Value(kTime, r);
-      if (time != kTimeAfterWindow) task_events_end_ = std::max(task_events_end_, time);
+      if (time != kTimeAfterWindow) {
+        task_events_end_.value = std::max(task_events_end_.value, time);
+      }
       auto type = static_cast<uint8_t>(rows.Value(kEventType, r));
       int64_t cpu = rows.Value(kCpuRequest, r), memory = rows.Value(kMemoryRequest, r);
       bool relevant = type == static_cast<uint8_t>(EventType::kSchedule) || EndsRun(type) ||
                       cpu != kNull || memory != kNull;
       if (!relevant) continue;
-      TaskEvent& event = events_.emplace_back();
+      TaskEvent& event = events_.Add();
       event.job_id = rows.Value(kJobId, r);
       event.task_index = rows.Value(kTaskIndex, r);
       event.time = time;
@@ -102,53 +108,16 @@ class Q9State : public AnalysisState {
       event.type = type;
     }
   }
-  void Merge(const AnalysisState& other) override {
-    const auto& state = static_cast<const Q9State&>(other);
-    capacities_.Merge(state.capacities_);
-    updown_.Merge(state.updown_);
-    task_events_end_ = std::max(task_events_end_, state.task_events_end_);
-    events_.insert(events_.end(), state.events_.begin(), state.events_.end());
-  }
-  void Absorb(AnalysisState&& other) override {
-    auto& state = static_cast<Q9State&>(other);
-    capacities_.Merge(state.capacities_);
-    updown_.Merge(state.updown_);
-    task_events_end_ = std::max(task_events_end_, state.task_events_end_);
-    if (state.events_.size() > events_.size()) std::swap(events_, state.events_);
-    events_.insert(events_.end(), state.events_.begin(), state.events_.end());
-  }
-  void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
   // Machines by machine id (as the input machine_windows), tasks by job id;
-  // FinishPartition sends each run to the partition of its machine.
-  void SerializePartitions(std::span<WireWriter> parts) const override {
-    capacities_.SerializePartitions(parts);
-    updown_.SerializePartitions(parts);
-    for (size_t p = 0; p < parts.size(); ++p) {
-      parts[p].Put<int64_t>(p == 0 ? task_events_end_ : 0);
-    }
-    // With one part, the count-prefixed array PutArray writes.
-    SerializeByPartition(
-        events_, parts, [](const TaskEvent& event) { return event.job_id; },
-        [](WireWriter& out, const TaskEvent& event) { out.Put(event); });
-  }
-  void KeepPartition(size_t part, size_t parts) override {
-    capacities_.KeepPartition(part, parts);
-    updown_.KeepPartition(part, parts);
-    if (part != 0) task_events_end_ = 0;
-    borgscope::KeepPartition(events_, part, parts,
-                             [](const TaskEvent& event) { return event.job_id; });
-  }
-  void Deserialize(WireReader& in) override {
-    capacities_.Deserialize(in);
-    updown_.Deserialize(in);
-    task_events_end_ = std::max(task_events_end_, in.Get<int64_t>());
-    in.GetArray(events_);
+  // Collect sends each run to the partition of its machine.
+  static auto Parts(auto& self) {
+    return std::tie(self.capacities_, self.updown_, self.task_events_end_, self.events_);
   }
 
   MachineCapacities capacities_;
   MachineUpDown updown_;
-  int64_t task_events_end_ = 0;
-  std::vector<TaskEvent> events_;  // in no particular order
+  MaxOf<int64_t> task_events_end_;
+  KeyedList<TaskEvent, &JobOfEvent> events_;  // in no particular order
 };
 
 struct Run {
@@ -258,7 +227,7 @@ class Q9Overcommit : public KeyedAnalysis {
 
 // Appends the runs of the partition's tasks to `runs`.
 void CollectRuns(const Q9State& state, SpilledItems<MachineRun>& runs) {
-  std::vector<TaskEvent> events = state.events_;
+  std::vector<TaskEvent> events = state.events_.entries();
   std::sort(events.begin(), events.end());  // by task, then in trace order
   for (size_t first = 0, last; first < events.size(); first = last) {
     for (last = first + 1; last < events.size() && events[last].task() == events[first].task();
@@ -380,10 +349,10 @@ absl::flat_hash_map<int64_t, std::vector<Run>> RunsByMachine(std::vector<Machine
 
 void Q9Overcommit::Collect(const AnalysisState& partition, InputStates inputs,
                            CollectedState& into) const {
-  const auto& state = static_cast<const Q9State&>(partition);
+  const Q9State& state = Q9State::Of(partition);
   auto& collected = static_cast<Q9Collected&>(into);
   const MachineWindowsState& windows = MachineWindowsOf(inputs);
-  collected.task_events_end = std::max(collected.task_events_end, state.task_events_end_);
+  collected.task_events_end = std::max(collected.task_events_end, state.task_events_end_.value);
   collected.saw_usage = collected.saw_usage || windows.saw_rows();
   CollectRuns(state, collected.runs);
   collected.capacities.Merge(state.capacities_);

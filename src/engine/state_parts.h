@@ -1,0 +1,108 @@
+#pragma once
+// An analysis state made of parts (STYLE.md 13): the question lists its parts
+// once, and every operation the engine needs — Merge, Absorb, Serialize,
+// SerializePartitions, KeepPartition, Deserialize — is applied to each part in
+// turn here. A question's state is then its parts and its Consume: no
+// forwarding, and the one cast from AnalysisState is StateOf::Of.
+//
+//   class Q5State : public StateOf<Q5State> {
+//    public:
+//     void Consume(const RowBatch& rows) override { ... tasks_.Add(...) ... }
+//     static auto Parts(auto& self) { return std::tie(self.tasks_); }
+//     OutcomeFlags<TaskKey> tasks_;
+//   };
+//
+// A keyed part (split by key across MPI ranks and spill partitions) has
+// Merge(const P&), SerializePartitions(std::span<WireWriter>) (entries into
+// the part of their key, values of no key into part 0), KeepPartition(part,
+// parts), Deserialize(WireReader&) (adds what SerializePartitions wrote into
+// one part), and may have Absorb(P&&). A value of no key (a total, a maximum)
+// is an UnkeyedPart.
+
+#include <algorithm>
+#include <cstddef>
+#include <span>
+#include <tuple>
+#include <utility>
+
+#include "engine/analysis.h"
+#include "engine/wire.h"
+
+namespace borgscope {
+
+// A part of no key (a total, a maximum), kept in partition 0: Derived has
+// Merge(const Derived&), Serialize(WireWriter&) and Deserialize(WireReader&)
+// (adding into it), and derives from UnkeyedPart<Derived>.
+template <typename Derived>
+struct UnkeyedPart {
+  void SerializePartitions(std::span<WireWriter> parts) const {
+    for (size_t p = 0; p < parts.size(); ++p) {
+      (p == 0 ? static_cast<const Derived&>(*this) : Derived{}).Serialize(parts[p]);
+    }
+  }
+  void KeepPartition(size_t part, size_t /*parts*/) {
+    if (part != 0) static_cast<Derived&>(*this) = Derived{};
+  }
+};
+
+// Scalars of no key: a sum, a maximum.
+template <typename T>
+struct SumOf : UnkeyedPart<SumOf<T>> {
+  T value{};
+  void Merge(const SumOf& other) { value += other.value; }
+  void Serialize(WireWriter& out) const { out.Put(value); }
+  void Deserialize(WireReader& in) { value += in.Get<T>(); }
+};
+template <typename T>
+struct MaxOf : UnkeyedPart<MaxOf<T>> {
+  T value{};
+  void Merge(const MaxOf& other) { value = std::max(value, other.value); }
+  void Serialize(WireWriter& out) const { out.Put(value); }
+  void Deserialize(WireReader& in) { value = std::max(value, in.Get<T>()); }
+};
+
+template <typename Derived>
+class StateOf : public AnalysisState {
+ public:
+  // The state behind an AnalysisState that Derived's analysis made.
+  static const Derived& Of(const AnalysisState& state) {
+    return static_cast<const Derived&>(state);
+  }
+
+  void Merge(const AnalysisState& other) override {
+    EachPair(Self(), Of(other), [](auto& mine, const auto& theirs) { mine.Merge(theirs); });
+  }
+  void Absorb(AnalysisState&& other) override {
+    EachPair(Self(), static_cast<Derived&>(other), [](auto& mine, auto& theirs) {
+      if constexpr (requires { mine.Absorb(std::move(theirs)); }) {
+        mine.Absorb(std::move(theirs));
+      } else {
+        mine.Merge(theirs);
+      }
+    });
+  }
+  void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
+  void SerializePartitions(std::span<WireWriter> parts) const override {
+    std::apply([&](const auto&... part) { (part.SerializePartitions(parts), ...); },
+               Derived::Parts(static_cast<const Derived&>(*this)));
+  }
+  void KeepPartition(size_t part, size_t parts) override {
+    std::apply([&](auto&... each) { (each.KeepPartition(part, parts), ...); },
+               Derived::Parts(Self()));
+  }
+  void Deserialize(WireReader& in) override {
+    std::apply([&](auto&... part) { (part.Deserialize(in), ...); }, Derived::Parts(Self()));
+  }
+
+ private:
+  Derived& Self() { return static_cast<Derived&>(*this); }
+  template <typename Other, typename Fn>
+  static void EachPair(Derived& mine, Other& theirs, Fn fn) {
+    auto a = Derived::Parts(mine);
+    auto b = Derived::Parts(theirs);
+    [&]<size_t... I>(std::index_sequence<I...>) { (fn(std::get<I>(a), std::get<I>(b)), ...); }
+    (std::make_index_sequence<std::tuple_size_v<decltype(a)>>{});
+  }
+};
+
+}  // namespace borgscope
