@@ -417,6 +417,12 @@ void Q7RequestVsUsage::Collect(const AnalysisState& partition, InputStates,
   auto& collected = static_cast<Q7Collected&>(into);
   for (int resource = 0; resource < 2; ++resource) {
     SpilledItems<TaskPoint>& points = collected.points[resource];
+    // Points held in memory are sized once, not by a doubling vector.
+    uint64_t with_both = 0;
+    for (const auto& [key, task] : state.tasks_) {
+      with_both += task.usage[resource].weight > 0 && task.request[resource].value != kNull;
+    }
+    points.ReserveMore(with_both);
     for (const auto& [key, task] : state.tasks_) {
       const Usage& usage = task.usage[resource];
       bool has_usage = usage.weight > 0;

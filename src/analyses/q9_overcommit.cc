@@ -227,12 +227,25 @@ class Q9Overcommit : public KeyedAnalysis {
 
 // Appends the runs of the partition's tasks to `runs`.
 void CollectRuns(const Q9State& state, SpilledItems<MachineRun>& runs) {
-  std::vector<TaskEvent> events = state.events_.entries();
-  std::sort(events.begin(), events.end());  // by task, then in trace order
-  for (size_t first = 0, last; first < events.size(); first = last) {
-    for (last = first + 1; last < events.size() && events[last].task() == events[first].task();
-         ++last) {
+  // The events by task, then in trace order: sorted through 24-byte
+  // references, not copies of the 64-byte events (the state stays as it is).
+  struct Reference {
+    TaskKey task;
+    uint64_t index;
+  };
+  const std::vector<TaskEvent>& all = state.events_.entries();
+  std::vector<Reference> order(all.size());
+  for (size_t i = 0; i < all.size(); ++i) order[i] = {all[i].task(), i};
+  std::sort(order.begin(), order.end(), [&](const Reference& a, const Reference& b) {
+    if (a.task != b.task) return a.task < b.task;
+    return all[a.index].order() < all[b.index].order();
+  });
+  std::vector<TaskEvent> events;  // one task's, in trace order
+  for (size_t first = 0, last; first < order.size(); first = last) {
+    for (last = first + 1; last < order.size() && order[last].task == order[first].task; ++last) {
     }
+    events.clear();
+    for (size_t k = first; k < last; ++k) events.push_back(all[order[k].index]);
     // The events of one task, [first, last), in trace order.
     int64_t request[2] = {0, 0};
     bool running = false;
@@ -244,8 +257,7 @@ void CollectRuns(const Q9State& state, SpilledItems<MachineRun>& runs) {
       runs.Add(MachineRun{machine, run, open});
       running = false;
     };
-    for (size_t e = first; e < last; ++e) {
-      const TaskEvent& event = events[e];
+    for (const TaskEvent& event : events) {
       for (int r = 0; r < 2; ++r) {
         if (event.request[r] != kNull) request[r] = event.request[r];
       }

@@ -114,8 +114,23 @@ void SharedScan::SpillState(size_t i, std::unique_ptr<AnalysisState>& state) {
   if (live_) live_->spilled_bytes = spill_->metrics().spilled_bytes;
 }
 
+void SharedScan::AbsorbKeyed(const std::vector<size_t>& readers,
+                             std::vector<std::unique_ptr<AnalysisState>>& states,
+                             std::vector<double>& seconds) {
+  std::lock_guard lock(keyed_mutex_);
+  for (size_t r = 0; r < readers.size(); ++r) {
+    const size_t i = readers[r];
+    if (!analyses_[i]->SplitsByKey()) continue;
+    const Clock::time_point start = Clock::now();
+    merged_[i]->Absorb(std::move(*states[r]));
+    states[r] = analyses_[i]->NewState(merged_[i].get());
+    merged_dirty_[i] = true;
+    seconds[r] += SecondsSince(start);
+  }
+}
+
 void SharedScan::SpillMerged() {
-  std::lock_guard lock(spill_mutex_);
+  std::lock_guard lock(keyed_mutex_);
   for (size_t i = 0; i < analyses_.size(); ++i) {
     if (!merged_dirty_[i]) continue;
     SpillState(i, merged_[i]);
@@ -194,6 +209,7 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
     ShardCounters counters;
     uint64_t batches = 0;
     uint64_t seen_spill_generation = 0;
+    std::vector<double> absorb_seconds;  // keyed states into the merged ones, after each shard
   };
   tbb::enumerable_thread_specific<ThreadState> thread_states([&] {
     ThreadState state{std::make_unique<ShardReader>(table.table, wanted, options_.skip_bad_rows),
@@ -201,9 +217,11 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
                       {},
                       {},
                       0,
-                      spill_generation_.load()};
+                      spill_generation_.load(),
+                      {}};
     for (size_t i : readers) state.states.push_back(analyses_[i]->NewState(merged_[i].get()));
     state.consume_seconds.assign(readers.size(), 0.0);
+    state.absorb_seconds.assign(readers.size(), 0.0);
     return state;
   });
 
@@ -245,6 +263,10 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
               }
             },
             &live);
+        // Keyed states join the merged state after every shard: a task whose
+        // rows are in every thread's shards is then held once, not once per
+        // thread (and the merge does not grow with the threads).
+        AbsorbKeyed(readers, state.states, state.absorb_seconds);
         state.counters.compressed_bytes += counters.compressed_bytes;
         state.counters.uncompressed_bytes += counters.uncompressed_bytes;
         state.counters.rows += counters.rows;
@@ -276,16 +298,12 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
     for (size_t r = 0; r < readers.size(); ++r) {
       const size_t i = readers[r];
       Clock::time_point merge_start = Clock::now();
-      const bool keyed = analyses_[i]->SplitsByKey();
-      if (keyed && spilled()) {
-        // Under memory pressure: to the spill files, not into a larger state.
-        SpillState(i, state.states[r]);
-      } else {
+      // Keyed states were absorbed after each shard (AbsorbKeyed).
+      if (!analyses_[i]->SplitsByKey()) {
         AnalysisState& target = partials[r] ? *partials[r] : *merged_[i];
         target.Absorb(std::move(*state.states[r]));
-        if (keyed) merged_dirty_[i] = true;
       }
-      analysis_metrics_[i].merge_seconds += SecondsSince(merge_start);
+      analysis_metrics_[i].merge_seconds += SecondsSince(merge_start) + state.absorb_seconds[r];
       analysis_metrics_[i].consume_seconds += state.consume_seconds[r];
     }
   }

@@ -138,6 +138,11 @@ class SharedScan {
   bool ShouldSpill(uint64_t& seen_generation);
   // Writes state `state` of analysis i to the spill files and replaces it by a fresh one.
   void SpillState(size_t i, std::unique_ptr<AnalysisState>& state);
+  // Absorbs the keyed ones of a thread's states (parallel to readers) into
+  // the merged states and replaces them by fresh ones. Thread-safe.
+  void AbsorbKeyed(const std::vector<size_t>& readers,
+                   std::vector<std::unique_ptr<AnalysisState>>& states,
+                   std::vector<double>& seconds);
   // Writes out the keyed merged states that hold anything.
   void SpillMerged();
   // Collective, after the key exchange of `analyses` (indices): when any rank
@@ -156,7 +161,7 @@ class SharedScan {
   std::unique_ptr<SpillStore> spill_;  // null: no limit, or under MPI
   uint64_t spill_trigger_ = 0;         // live heap bytes that start a spill
   std::atomic<uint64_t> spill_generation_{0};
-  std::mutex spill_mutex_;          // guards merged_dirty_ and the merged keyed states
+  std::mutex keyed_mutex_;          // guards merged_dirty_ and the merged keyed states
   std::vector<bool> merged_dirty_;  // keyed merged state holds entries since its last spill
   LiveCounters* live_ = nullptr;    // the table being scanned, for the progress line
 };

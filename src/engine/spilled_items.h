@@ -102,6 +102,10 @@ class SpilledItems {
     buffer_.push_back(item);
     if (buffer_.size() >= chunk_items_) Flush();
   }
+  // Room for `more` items about to be added, when they stay in memory.
+  void ReserveMore(uint64_t more) {
+    if (chunk_items_ == SIZE_MAX) buffer_.reserve(buffer_.size() + more);
+  }
   uint64_t size() const { return written_ + buffer_.size(); }
   bool spilled() const { return written_ > 0; }
   size_t chunk_items() const { return chunk_items_; }
