@@ -11,6 +11,10 @@ CLI::Option* AddTraceOption(CLI::App& command, std::string& trace_dir) {
       ->check(CLI::ExistingDirectory);
 }
 
+CLI::Option* AddThreadsOption(CLI::App& command, int& threads, const std::string& help) {
+  return command.add_option("--threads", threads, help)->check(CLI::Range(0, kMaxThreads));
+}
+
 CLI::Option* AddShardsOption(CLI::App& command, std::string& shards) {
   return command.add_option("--shards", shards,
                             "Shard range of the sharded tables, e.g. 0-19 (default: all)");
