@@ -2,6 +2,9 @@
 
 #include <vector>
 
+#include "errors.h"
+#include "stream/http_server.h"
+
 namespace borgscope::cli {
 
 CLI::Option* AddTraceOption(CLI::App& command, std::string& trace_dir) {
@@ -38,6 +41,16 @@ CLI::Option* AddMetricsAddressOption(CLI::App& command, std::string& address) {
   return command
       .add_option("--metrics-addr", address,
                   "host:port of /metrics and the dashboard (port 0 picks a free one)")
+      ->check(
+          [](const std::string& text) {
+            try {
+              ParseListenAddress(text);
+              return std::string();
+            } catch (const UsageError& error) {
+              return std::string(error.what());
+            }
+          },
+          "HOST:PORT")
       ->capture_default_str();
 }
 
