@@ -201,6 +201,7 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
   RequireSomeTable(options.trace_dir);
   Cluster& cluster = options.cluster ? *options.cluster : SingleProcess();
   if (cluster.rank() != 0) return RunChecked(options);
+  CreateAnalyses(options.only);  // an unknown --only id: a usage error before --out is made
   StagedOutput output(options.out_dir);
   AnalyzeOptions staged = options;
   staged.out_dir = output.staging().string();

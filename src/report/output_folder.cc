@@ -42,7 +42,7 @@ StagedOutput::StagedOutput(fs::path out_dir) : out_dir_(std::move(out_dir)) {
   if (fs::exists(status) && !fs::is_directory(status)) {
     throw IoError(fmt::format("--out {} is not a folder", out_dir_.string()));
   }
-  fs::create_directories(out_dir_, ec);
+  created_out_dir_ = fs::create_directories(out_dir_, ec);
   if (ec) {
     throw IoError(
         fmt::format("cannot create output folder {}: {}", out_dir_.string(), ec.message()));
@@ -59,6 +59,8 @@ StagedOutput::~StagedOutput() {
   if (committed_) return;
   std::error_code ignored;
   fs::remove_all(staging_, ignored);
+  // A run that failed leaves no empty --out folder that it made.
+  if (created_out_dir_) fs::remove(out_dir_, ignored);
 }
 
 void StagedOutput::Commit() {

@@ -21,7 +21,8 @@ class StagedOutput {
   // --out (a file, a folder that cannot be created or written) fails before
   // any shard is read. Throws IoError naming the path.
   explicit StagedOutput(std::filesystem::path out_dir);
-  // Removes the staging folder unless Commit() ran.
+  // Removes the staging folder unless Commit() ran, and out_dir too when
+  // this object created it and it is empty.
   ~StagedOutput();
   StagedOutput(const StagedOutput&) = delete;
   StagedOutput& operator=(const StagedOutput&) = delete;
@@ -37,6 +38,7 @@ class StagedOutput {
  private:
   std::filesystem::path out_dir_;
   std::filesystem::path staging_;
+  bool created_out_dir_ = false;
   bool committed_ = false;
 };
 

@@ -289,6 +289,22 @@ TEST(AnalyzeCli, TraceFolderWithoutAnyTableIsAnError) {
   EXPECT_FALSE(fs::exists(out.path() / "o"));
 }
 
+// Usage errors come before the output folder is made.
+TEST(AnalyzeCli, UsageErrorsLeaveNoOutputFolder) {
+  FixtureTrace trace;
+  trace.AddShard(Table::kMachineEvents, kMachines);
+  TempDir out;
+  std::string output;
+  for (std::string only : {"q99", "q1,q3"}) {
+    EXPECT_EQ(RunBinary("analyze --quiet --only " + only + " --trace " + trace.root() + " --out " +
+                            (out.path() / "o").string(),
+                        &output),
+              2)
+        << output;
+    EXPECT_FALSE(fs::exists(out.path() / "o")) << only;
+  }
+}
+
 // A run that fails while writing (here: a file size limit, as a full disk
 // would) says why and where, and leaves the previous results as they were.
 TEST(AnalyzeCli, FailedWriteLeavesThePreviousResults) {

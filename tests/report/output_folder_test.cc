@@ -38,8 +38,15 @@ TEST(StagedOutput, NothingMovesUntilCommit) {
     EXPECT_EQ(output.staging(), out / StagingName());
     EXPECT_TRUE(fs::is_directory(output.staging()));
     WriteBytes(output.staging() / "q1" / "a.csv", "new\n");
-  }  // not committed: the staging folder goes, out stays empty
-  EXPECT_TRUE(fs::is_empty(out));
+  }  // not committed: the staging folder goes, and the out folder it made
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_TRUE(fs::exists(out.parent_path()));
+  WriteBytes(out / "q1" / "a.csv", "old\n");
+  {
+    StagedOutput output(out);
+    WriteBytes(output.staging() / "q1" / "a.csv", "new\n");
+  }  // an out folder that was there stays, as it was
+  EXPECT_EQ(ResultFiles(out), (std::map<std::string, std::string>{{"q1/a.csv", "old\n"}}));
 }
 
 TEST(StagedOutput, CommitReplacesFoldersWholeAndFiles) {
