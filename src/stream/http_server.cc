@@ -79,13 +79,17 @@ StreamHttpServer::StreamHttpServer(const StreamProcessor& processor, const std::
   host_ = listen.host;
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a
   // second stream would listen on the same port without an error.
-  server_->set_socket_options([](socket_t socket) {
+  // The socket is remembered for the backlog below (the last one httplib
+  // made is the one it bound).
+  socket_t listening = -1;
+  server_->set_socket_options([&listening](socket_t socket) {
     int yes = 1;
     setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listening = socket;
   });
   server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
   server_->set_read_timeout(kReadTimeoutSeconds, 0);
-  server_->set_keep_alive_timeout(kReadTimeoutSeconds);
+  server_->set_keep_alive_timeout(kKeepAliveSeconds);
 
   server_->Get("/metrics", [&processor, cache = metrics_cache_.get()](const httplib::Request&,
                                                                       httplib::Response& response) {
@@ -131,6 +135,11 @@ StreamHttpServer::StreamHttpServer(const StreamProcessor& processor, const std::
     throw IoError(fmt::format("cannot listen on {} (--metrics-addr): {}", address,
                               error != 0 ? std::strerror(error) : "bind failed"));
   }
+  // httplib listens with a backlog of 5: a burst of connections (or a few
+  // stalled ones while the listen loop starts) then waits for SYN
+  // retransmits, a second or more each. Linux lets listen() raise it.
+  ::listen(listening, SOMAXCONN);
+  server_->set_socket_options([](socket_t) {});  // `listening` goes out of scope
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // httplib's stop() does nothing before the listen loop runs, and the loop
   // would then run on: a server destroyed right away must not hang.

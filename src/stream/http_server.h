@@ -29,14 +29,18 @@ class StreamHttpServer {
  public:
   static constexpr int kWorkers = 128;
   static constexpr int kReadTimeoutSeconds = 2;
+  // A stalled client holds a worker for both: the read that times out, and
+  // httplib's wait for a next request on the connection.
+  static constexpr int kKeepAliveSeconds = 2;
   static constexpr int kMetricsMaxAgeMillis = 250;
 
   // Binds `address` (ParseListenAddress) and starts serving. Throws
   // UsageError on a bad address and IoError when it cannot bind, also when
   // another process listens on the port (no SO_REUSEPORT: two streams never
-  // share a port). Slow or stalled clients cannot starve /metrics: requests
-  // must arrive within kReadTimeoutSeconds, on a pool of kWorkers threads,
-  // and /metrics is rendered at most every kMetricsMaxAgeMillis.
+  // share a port). Slow or stalled clients cannot starve /metrics: a
+  // request must arrive within kReadTimeoutSeconds, a pool of kWorkers
+  // threads serves, the listen backlog is SOMAXCONN, and /metrics is
+  // rendered at most every kMetricsMaxAgeMillis.
   StreamHttpServer(const StreamProcessor& processor, const std::string& address);
   ~StreamHttpServer();
   StreamHttpServer(const StreamHttpServer&) = delete;
