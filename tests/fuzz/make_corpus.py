@@ -137,6 +137,15 @@ def main():
         write(gzip_dir, one + b"\0" * 8)  # zero padding, as some tape copies have
         write(gzip_dir, gzip_member(text, name=b"part-00000-of-00001.csv", comment=b"c",
                                     extra=b"AB\2\0xy", hcrc=True))
+    # Lines crossing ShardReader's 256 KB window edges: ~600 KB of real
+    # lines of each sample table (compressed, a few KB), in one member and
+    # split into two members in the middle of a line.
+    for table in ("machine_events", "job_events", "task_events"):
+        block = b"\n".join(lines[table]) + b"\n"
+        text = block * (600 * 1024 // len(block) + 1)
+        write(gzip_dir, gzip_member(text))
+        cut = len(text) // 2 + 7
+        write(gzip_dir, gzip_member(text[:cut]) + gzip_member(text[cut:]))
     # A line longer than ShardReader's window (256 KB), compressed small.
     write(gzip_dir, gzip_member(b"1," * 140000 + b"\n"))
     return 0
