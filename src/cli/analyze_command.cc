@@ -102,8 +102,7 @@ void RegisterAnalyzeCommand(CLI::App& app, CommandRunner& run) {
   command->add_option("--only", arguments->only, "Analyses to run, e.g. q1,q3 (default: all)")
       ->delimiter(',');
   AddShardsOption(*command, arguments->shards);
-  command->add_option("--threads", arguments->threads, "Threads (default: all cores)")
-      ->check(CLI::NonNegativeNumber);
+  AddThreadsOption(*command, arguments->threads, "Threads (default: all cores)");
   command
       ->add_option("--on-error", arguments->on_error,
                    "Bad rows: fail (stop with the error) or skip (count and report them)")

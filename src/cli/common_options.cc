@@ -2,6 +2,9 @@
 
 #include <vector>
 
+#include "errors.h"
+#include "stream/http_server.h"
+
 namespace borgscope::cli {
 
 CLI::Option* AddTraceOption(CLI::App& command, std::string& trace_dir) {
@@ -9,6 +12,10 @@ CLI::Option* AddTraceOption(CLI::App& command, std::string& trace_dir) {
       .add_option("--trace", trace_dir, "Trace folder holding <table>/part-NNNNN-of-MMMMM.csv.gz")
       ->required()
       ->check(CLI::ExistingDirectory);
+}
+
+CLI::Option* AddThreadsOption(CLI::App& command, int& threads, const std::string& help) {
+  return command.add_option("--threads", threads, help)->check(CLI::Range(0, kMaxThreads));
 }
 
 CLI::Option* AddShardsOption(CLI::App& command, std::string& shards) {
@@ -34,6 +41,16 @@ CLI::Option* AddMetricsAddressOption(CLI::App& command, std::string& address) {
   return command
       .add_option("--metrics-addr", address,
                   "host:port of /metrics and the dashboard (port 0 picks a free one)")
+      ->check(
+          [](const std::string& text) {
+            try {
+              ParseListenAddress(text);
+              return std::string();
+            } catch (const UsageError& error) {
+              return std::string(error.what());
+            }
+          },
+          "HOST:PORT")
       ->capture_default_str();
 }
 

@@ -10,6 +10,12 @@ namespace borgscope::cli {
 
 // --trace DIR (required, must exist).
 CLI::Option* AddTraceOption(CLI::App& command, std::string& trace_dir);
+// The most threads --threads accepts: oneTBB crashes on arenas of ~70000
+// threads, and more threads than this never helps on any machine we run on.
+constexpr int kMaxThreads = 1024;
+
+// --threads N (0 = all cores, at most kMaxThreads; more is a usage error).
+CLI::Option* AddThreadsOption(CLI::App& command, int& threads, const std::string& help);
 // --shards A-B.
 CLI::Option* AddShardsOption(CLI::App& command, std::string& shards);
 // --brokers host:port[,...] (required).

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/common_options.h"
 #include "gen/trace_generator.h"
 
 namespace borgscope::cli {
@@ -60,9 +61,8 @@ void RegisterGenCommand(CLI::App& app, CommandRunner& run) {
                    "Size: 1.0 is about 1 GB of CSV (0.01 is a quick test)")
       ->capture_default_str()
       ->check(CLI::Range(1e-6, 1000.0));
-  command->add_option("--threads", options->gen.threads, "Threads (0 = all cores)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+  AddThreadsOption(*command, options->gen.threads, "Threads (0 = all cores)")
+      ->capture_default_str();
   command->add_flag("--force", options->gen.overwrite, "Replace the shards of an earlier trace");
   command->add_flag("-q,--quiet", options->quiet, "No progress and no summary");
   command->callback([&run, options] { run = [options] { return RunGen(*options); }; });

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 
 #include "cli/commands.h"
 #include "engine/allocator_tuning.h"
@@ -60,6 +61,10 @@ int main(int argc, char** argv) {
   } catch (const DataError& e) {
     return Fail(kExitDataError, "error: ", e.what());
   } catch (const IoError& e) {
+    return Fail(kExitDataError, "error: ", e.what());
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A file-system refusal that no layer turned into an IoError is still the
+    // file system's (its message names the path), not a bug of ours.
     return Fail(kExitDataError, "error: ", e.what());
   } catch (const std::exception& e) {
     return Fail(kExitInternalError, "internal error: ", e.what());

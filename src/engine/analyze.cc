@@ -19,6 +19,7 @@
 #include "engine/wire.h"
 #include "errors.h"
 #include "report/metrics_json.h"
+#include "report/output_folder.h"
 #include "report/plot.h"
 #include "report/report_html.h"
 #include "report/result_writer.h"
@@ -84,14 +85,28 @@ std::vector<std::string> FinishSpilled(const KeyedAnalysis& analysis, size_t ind
   return summaries;
 }
 
-}  // namespace
+// A trace folder must exist and hold at least one table: a wrong path is an
+// error, not a run in which every question is skipped.
+void RequireSomeTable(const std::string& trace_dir) {
+  if (!std::filesystem::is_directory(trace_dir)) {
+    throw UsageError(fmt::format("trace folder {} does not exist", trace_dir));
+  }
+  std::string looked_for;
+  for (Table table : kAllTables) {
+    std::error_code ignored;
+    if (std::filesystem::exists(std::filesystem::path(trace_dir) / TableName(table), ignored)) {
+      return;
+    }
+    looked_for += fmt::format("{}{}/", looked_for.empty() ? "" : ", ", TableName(table));
+  }
+  throw DataError(
+      fmt::format("no table in trace folder {} (looked for {})", trace_dir, looked_for));
+}
 
-AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
+// RunAnalyze once the trace and the output folder are checked.
+AnalyzeSummary RunChecked(const AnalyzeOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = ProcessCpuSeconds();
-  if (!std::filesystem::is_directory(options.trace_dir)) {
-    throw UsageError(fmt::format("trace folder {} does not exist", options.trace_dir));
-  }
   AnalyzeSummary summary;
   std::vector<std::unique_ptr<Analysis>> candidates = CreateAnalyses(options.only);
 
@@ -257,6 +272,22 @@ AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
   WriteMetricsJson(summary, options, std::filesystem::path(options.out_dir) / "metrics.json");
   WriteReportHtml(summary, options, std::filesystem::path(options.out_dir) / "report.html");
   summary.wrote_outputs = true;
+  return summary;
+}
+
+}  // namespace
+
+AnalyzeSummary RunAnalyze(const AnalyzeOptions& options) {
+  RequireSomeTable(options.trace_dir);
+  Cluster& cluster = options.cluster ? *options.cluster : SingleProcess();
+  if (cluster.rank() != 0) return RunChecked(options);
+  CreateAnalyses(options.only);  // an unknown --only id: a usage error before --out is made
+  StagedOutput output(options.out_dir);
+  AnalyzeOptions staged = options;
+  staged.out_dir = output.staging().string();
+  staged.display_out_dir = options.out_dir;
+  AnalyzeSummary summary = RunChecked(staged);
+  output.Commit();
   return summary;
 }
 

@@ -19,6 +19,9 @@ struct AnalyzeOptions {
   ScanOptions scan;
   bool plots = true;           // draw each analysis's plots with gnuplot (report/plot.h)
   Cluster* cluster = nullptr;  // the MPI job this run is part of; null: one process
+  // The --out the user named, shown in report.html, while out_dir is the
+  // staging folder inside it that RunAnalyze writes to; empty: out_dir.
+  std::string display_out_dir;
 };
 
 struct SkippedAnalysis {
@@ -49,7 +52,11 @@ struct AnalyzeSummary {
 };
 
 // Throws UsageError (e.g. an analysis named in `only` whose table is missing),
-// DataError and IoError.
+// DataError (also for a trace folder without any table) and IoError (also for
+// an --out that cannot be created or written, before any shard is read).
+// Rank 0 writes into a staging folder inside out_dir and moves the results
+// into place at the end (report/output_folder.h): a failed run leaves the
+// previous results.
 AnalyzeSummary RunAnalyze(const AnalyzeOptions& options);
 
 }  // namespace borgscope

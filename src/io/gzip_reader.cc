@@ -13,13 +13,20 @@ namespace {
 
 std::string_view InflateErrorName(int code) {
   switch (code) {
-    case ISAL_INVALID_BLOCK: return "invalid deflate block";
-    case ISAL_INVALID_SYMBOL: return "invalid deflate symbol";
-    case ISAL_INVALID_LOOKBACK: return "invalid lookback distance";
-    case ISAL_INVALID_WRAPPER: return "not a gzip header";
-    case ISAL_UNSUPPORTED_METHOD: return "unsupported compression method";
-    case ISAL_INCORRECT_CHECKSUM: return "checksum mismatch";
-    default: return "inflate error";
+    case ISAL_INVALID_BLOCK:
+      return "invalid deflate block";
+    case ISAL_INVALID_SYMBOL:
+      return "invalid deflate symbol";
+    case ISAL_INVALID_LOOKBACK:
+      return "invalid lookback distance";
+    case ISAL_INVALID_WRAPPER:
+      return "not a gzip header";
+    case ISAL_UNSUPPORTED_METHOD:
+      return "unsupported compression method";
+    case ISAL_INCORRECT_CHECKSUM:
+      return "checksum mismatch";
+    default:
+      return "inflate error";
   }
 }
 
@@ -67,7 +74,32 @@ bool GzipReader::FillInput() {
   return n > 0;
 }
 
+void GzipReader::TopUpInput(size_t count) {
+  if (state_->avail_in >= count || file_eof_) return;
+  const size_t kept = state_->avail_in;
+  std::memmove(input_.get(), state_->next_in, kept);
+  const size_t n = std::fread(input_.get() + kept, 1, kInputBufferSize - kept, file_);
+  if (n < kInputBufferSize - kept) {
+    if (std::ferror(file_)) {
+      throw IoError(fmt::format("cannot read {}: {}", path_, std::strerror(errno)));
+    }
+    file_eof_ = true;
+  }
+  compressed_bytes_read_ += n;
+  state_->next_in = input_.get();
+  state_->avail_in = static_cast<uint32_t>(kept + n);
+}
+
 void GzipReader::StartMember() {
+  // ISA-L ignores the reserved FLG bits (5-7) of a gzip header; zlib and
+  // gzip -t reject them (RFC 1952: "must be zero"), and so do we.
+  TopUpInput(4);
+  const uint8_t* header = state_->next_in;
+  if (state_->avail_in >= 4 && header[0] == 0x1f && header[1] == 0x8b && (header[3] & 0xe0) != 0) {
+    throw DataError(fmt::format(
+        "{}: corrupt gzip data (reserved flag bits set in a gzip header) near compressed byte {}",
+        path_, compressed_bytes_read_ - state_->avail_in));
+  }
   // A reset forgets the input position; the rest of the buffer belongs to the
   // next member, so keep it.
   uint8_t* next_in = state_->next_in;
@@ -105,9 +137,10 @@ size_t GzipReader::Read(char* out, size_t capacity) {
     if (state_->block_state == ISAL_BLOCK_FINISH) {
       in_member_ = false;
     } else if (state_->avail_in == 0 && state_->avail_out > 0 && !FillInput()) {
-      throw DataError(fmt::format("{}: truncated gzip data (file ends inside a member after {} "
-                                  "uncompressed bytes)",
-                                  path_, uncompressed_bytes_ + produced));
+      throw DataError(
+          fmt::format("{}: truncated gzip data (file ends inside a member after {} "
+                      "uncompressed bytes)",
+                      path_, uncompressed_bytes_ + produced));
     }
   }
   uncompressed_bytes_ += produced;

@@ -43,6 +43,9 @@ class GzipReader {
 
  private:
   bool FillInput();
+  // Moves the unread input to the buffer's start and reads more, so that at
+  // least `count` bytes are available unless the file ends first.
+  void TopUpInput(size_t count);
   void StartMember();
 
   std::string path_;
@@ -51,7 +54,7 @@ class GzipReader {
   std::unique_ptr<uint8_t[]> input_;
   bool file_eof_ = false;
   bool in_member_ = false;  // inside a gzip member whose end we have not seen
-  bool finished_ = true;  // until Open()
+  bool finished_ = true;    // until Open()
   uint64_t compressed_bytes_read_ = 0;
   uint64_t uncompressed_bytes_ = 0;
 };

@@ -55,32 +55,50 @@ std::optional<TableShards> DiscoverShards(const std::string& trace_dir, Table ta
                                           const ShardRange& range) {
   fs::path folder = fs::path(trace_dir) / std::string(TableName(table));
   std::error_code ec;
-  if (!fs::is_directory(folder, ec)) return std::nullopt;
+  const fs::file_status status = fs::status(folder, ec);
+  if (!fs::exists(status)) return std::nullopt;
+  if (!fs::is_directory(status)) {
+    throw DataError(
+        fmt::format("{}: not a folder (a table is a folder of shards)", folder.string()));
+  }
 
   TableShards result{table, {}};
   uint32_t declared_count = 0;
-  for (const fs::directory_entry& entry : fs::directory_iterator(folder)) {
+  fs::directory_iterator entries(folder, ec);
+  for (; !ec && entries != fs::directory_iterator(); entries.increment(ec)) {
+    const fs::directory_entry& entry = *entries;
     std::string name = entry.path().filename().string();
     ShardFile shard;
     if (!ParseShardFileName(name, shard.index, shard.count)) continue;
+    if (shard.index >= shard.count) {
+      throw DataError(fmt::format("{}: impossible shard name: index {} is not below the count {}",
+                                  entry.path().string(), shard.index, shard.count));
+    }
+    if (!entry.is_regular_file(ec) || ec) {
+      throw DataError(fmt::format("{}: not a regular file{}", entry.path().string(),
+                                  ec ? ": " + ec.message() : ""));
+    }
     if (declared_count != 0 && shard.count != declared_count) {
       throw DataError(fmt::format("{}: shards disagree on the shard count ({} and {})",
                                   folder.string(), declared_count, shard.count));
     }
     declared_count = shard.count;
     shard.path = entry.path().string();
-    shard.compressed_bytes = entry.file_size();
+    shard.compressed_bytes = entry.file_size(ec);
+    if (ec) throw IoError(fmt::format("cannot read {}: {}", shard.path, ec.message()));
     result.shards.push_back(std::move(shard));
   }
+  if (ec) throw IoError(fmt::format("cannot list {}: {}", folder.string(), ec.message()));
   if (declared_count == 0) {
-    throw DataError(fmt::format("{}: no shard files (part-NNNNN-of-MMMMM.csv.gz)",
-                                folder.string()));
+    throw DataError(
+        fmt::format("{}: no shard files (part-NNNNN-of-MMMMM.csv.gz)", folder.string()));
   }
   // A single-shard table (machine_events) is the whole table for any range:
   // the range selects slices of time, and machines are needed for all of them.
   const ShardRange all;
   const ShardRange& wanted = declared_count == 1 ? all : range;
-  std::erase_if(result.shards, [&](const ShardFile& shard) { return !wanted.Contains(shard.index); });
+  std::erase_if(result.shards,
+                [&](const ShardFile& shard) { return !wanted.Contains(shard.index); });
   std::sort(result.shards.begin(), result.shards.end(),
             [](const ShardFile& a, const ShardFile& b) { return a.index < b.index; });
   if (result.shards.empty()) {

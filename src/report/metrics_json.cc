@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "errors.h"
+#include "report/output_folder.h"
 
 namespace borgscope {
 
@@ -84,10 +85,7 @@ void WriteMetricsJson(const AnalyzeSummary& summary, const AnalyzeOptions& optio
   }
   json["ranks"] = ranks;
 
-  std::ofstream file(path, std::ios::trunc);
-  file << json.dump(2) << '\n';
-  file.close();
-  if (!file) throw IoError(fmt::format("cannot write {}", path.string()));
+  WriteFileOrThrow(path, json.dump(2) + '\n');
 }
 
 }  // namespace borgscope

@@ -1,6 +1,7 @@
 #include "report/plot.h"
 
 #include <fmt/core.h>
+#include <sys/statvfs.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 
 #include "engine/analyze.h"
 #include "errors.h"
+#include "report/output_folder.h"
 
 namespace borgscope {
 namespace {
@@ -376,13 +378,10 @@ std::vector<std::vector<std::string>> RenderPlots(const std::vector<PlotJob>& jo
   for (const PlotJob& job : jobs) {
     std::string script = PlotScript(job.spec, job.directory);
     std::filesystem::path gp = job.directory / (job.spec.name + ".gp");
-    std::ofstream file(gp, std::ios::binary | std::ios::trunc);
-    file << script;
-    file.close();
-    if (!file) throw IoError(fmt::format("cannot write {}: {}", gp.string(), std::strerror(errno)));
-    commands.push_back(
-        fmt::format("cd {}\nload {}\n", Quote(std::filesystem::absolute(job.directory).string()),
-                    Quote(gp.filename().string())));
+    WriteFileOrThrow(gp, script);
+    commands.push_back(fmt::format("cd {}\nload {}\n",
+                                   Quote(std::filesystem::absolute(job.directory).string()),
+                                   Quote(gp.filename().string())));
     files.push_back({job.spec.name + ".gp", job.spec.name + ".png", job.spec.name + ".svg"});
     // An image left by an earlier run must not pass for this run's.
     for (size_t f = 1; f < files.back().size(); ++f) {
@@ -394,9 +393,8 @@ std::vector<std::vector<std::string>> RenderPlots(const std::vector<PlotJob>& jo
   // slightly differently (border and grid state survive `reset session`), and
   // the images must not depend on which analyses ran. Processes run in parallel.
   std::vector<GnuplotResult> results(jobs.size());
-  tbb::parallel_for(size_t{0}, jobs.size(), [&](size_t i) {
-    results[i] = RunGnuplot(options.gnuplot, commands[i]);
-  });
+  tbb::parallel_for(size_t{0}, jobs.size(),
+                    [&](size_t i) { results[i] = RunGnuplot(options.gnuplot, commands[i]); });
   for (size_t i = 0; i < jobs.size(); ++i) {
     const std::filesystem::path gp = jobs[i].directory / files[i][0];
     if (results[i].exit_status != 0) {
@@ -408,6 +406,11 @@ std::vector<std::vector<std::string>> RenderPlots(const std::vector<PlotJob>& jo
       std::filesystem::path path = jobs[i].directory / files[i][f];
       std::error_code ec;
       if (std::filesystem::file_size(path, ec) == 0 || ec) {
+        // A full disk is the disk's fault, not gnuplot's.
+        struct statvfs space {};
+        if (statvfs(jobs[i].directory.c_str(), &space) == 0 && space.f_bavail == 0) {
+          throw IoError(fmt::format("cannot write {}: {}", path.string(), std::strerror(ENOSPC)));
+        }
         throw IoError(fmt::format("{} wrote no {} (its output: {})", options.gnuplot, path.string(),
                                   OutputTail(results[i].output, 6)));
       }

@@ -14,6 +14,7 @@
 #include "engine/progress.h"
 #include "engine/registry.h"
 #include "errors.h"
+#include "report/output_folder.h"
 #include "report/plot.h"
 
 namespace borgscope {
@@ -183,7 +184,8 @@ std::string RunHeader(const AnalyzeSummary& summary, const AnalyzeOptions& optio
       "<dt>Generated</dt><dd>{:%Y-%m-%d %H:%M:%S} UTC</dd>\n"
       "<dt>Run time</dt><dd>{} s (plots {} s); {} rows, {} of CSV; peak memory {}</dd>\n"
       "<dt>Threads</dt><dd>{}</dd>\n<dt>Bad rows</dt><dd>{} ({})</dd>\n",
-      HtmlEscape(options.trace_dir), HtmlEscape(options.out_dir),
+      HtmlEscape(options.trace_dir),
+      HtmlEscape(options.display_out_dir.empty() ? options.out_dir : options.display_out_dir),
       fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())),
       Seconds(summary.seconds), Seconds(summary.plot_seconds), rows,
       HumanBytes(static_cast<double>(bytes)),
@@ -277,10 +279,7 @@ std::string ReportHtml(const AnalyzeSummary& summary, const AnalyzeOptions& opti
 void WriteReportHtml(const AnalyzeSummary& summary, const AnalyzeOptions& options,
                      const std::filesystem::path& path) {
   std::string html = ReportHtml(summary, options);
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file.write(html.data(), static_cast<std::streamsize>(html.size()));
-  file.close();
-  if (!file) throw IoError(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
+  WriteFileOrThrow(path, html);
 }
 
 }  // namespace borgscope

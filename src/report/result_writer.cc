@@ -2,18 +2,15 @@
 
 #include <fmt/core.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-
 #include "errors.h"
+#include "report/output_folder.h"
 
 namespace borgscope {
 
 void CsvTable::AddRow(std::vector<std::string> row) {
   if (row.size() != header_.size()) {
-    throw InternalError(fmt::format("CSV row has {} fields, header has {}", row.size(),
-                                    header_.size()));
+    throw InternalError(
+        fmt::format("CSV row has {} fields, header has {}", row.size(), header_.size()));
   }
   rows_.push_back(std::move(row));
 }
@@ -40,11 +37,7 @@ ResultWriter::ResultWriter(const std::filesystem::path& out_dir, std::string_vie
 }
 
 void ResultWriter::WriteText(std::string_view file_name, std::string_view text) {
-  std::filesystem::path path = directory_ / std::string(file_name);
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file.write(text.data(), static_cast<std::streamsize>(text.size()));
-  file.close();
-  if (!file) throw IoError(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
+  WriteFileOrThrow(directory_ / std::string(file_name), text);
   files_written_.emplace_back(file_name);
 }
 

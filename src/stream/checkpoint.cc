@@ -7,8 +7,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "engine/wire.h"
 #include "errors.h"
@@ -88,11 +86,28 @@ void WriteCheckpoint(const std::string& dir, const Checkpoint& checkpoint) {
 
 std::optional<Checkpoint> ReadCheckpoint(const std::string& dir) {
   const std::string path = CheckpointPath(dir);
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return std::nullopt;
-  std::stringstream buffer;
-  buffer << file.rdbuf();
-  const std::string bytes = buffer.str();
+  // Only a checkpoint that is not there is "none": one that exists and cannot
+  // be read would otherwise be overwritten by counts started from zero.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return std::nullopt;
+  const auto unreadable = [&path](int error) {
+    return IoError(fmt::format("cannot read checkpoint {}: {}", path, std::strerror(error)));
+  };
+  if (fd < 0) throw unreadable(errno);
+  std::string bytes;
+  char buffer[64 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      throw unreadable(error);
+    }
+    if (n == 0) break;
+    bytes.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
   const auto damaged = [&path](std::string_view why) {
     return DataError(
         fmt::format("checkpoint {} is damaged ({}); move it away to start afresh", path, why));

@@ -27,7 +27,8 @@ std::string CheckpointPath(const std::string& dir);
 
 void WriteCheckpoint(const std::string& dir, const Checkpoint& checkpoint);
 
-// nullopt when there is none; DataError when it is damaged.
+// nullopt when there is none; DataError when it is damaged; IoError naming
+// it when it exists but cannot be read (permissions, a folder in its place).
 std::optional<Checkpoint> ReadCheckpoint(const std::string& dir);
 
 }  // namespace borgscope

@@ -2,6 +2,15 @@
 
 #include <fmt/core.h>
 #include <httplib.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <string_view>
+#include <thread>
 
 #include "errors.h"
 #include "stream/dashboard_assets.h"
@@ -31,24 +40,72 @@ void ServeAsset(const DashboardAsset* asset, httplib::Response& response) {
 
 }  // namespace
 
-StreamHttpServer::StreamHttpServer(const StreamProcessor& processor, const std::string& address)
-    : server_(std::make_unique<httplib::Server>()) {
-  const size_t colon = address.rfind(':');
-  if (colon == std::string::npos)
-    throw UsageError("--metrics-addr expects host:port, got " + address);
-  host_ = address.substr(0, colon);
-  int port = 0;
-  try {
-    port = std::stoi(address.substr(colon + 1));
-  } catch (const std::exception&) {
-    throw UsageError("--metrics-addr expects host:port, got " + address);
+ListenAddress ParseListenAddress(const std::string& text) {
+  const auto bad = [&text] {
+    return UsageError(fmt::format(
+        "--metrics-addr expects host:port with a port from 0 to 65535 (0: any free one), got '{}'",
+        text));
+  };
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos) throw bad();
+  ListenAddress address;
+  address.host = text.substr(0, colon);
+  if (address.host.size() >= 2 && address.host.front() == '[' && address.host.back() == ']') {
+    address.host = address.host.substr(1, address.host.size() - 2);
   }
+  const std::string_view port = std::string_view(text).substr(colon + 1);
+  const char* end = port.data() + port.size();
+  const auto [parsed_end, error] = std::from_chars(port.data(), end, address.port);
+  if (address.host.empty() || port.empty() || port.size() > 5 || parsed_end != end ||
+      error != std::errc() || port.front() < '0' || port.front() > '9' || address.port > 65535) {
+    throw bad();
+  }
+  return address;
+}
 
-  server_->Get("/metrics", [&processor](const httplib::Request&, httplib::Response& response) {
+// The last /metrics page and when it was rendered: a scrape within
+// kMetricsMaxAgeMillis of the last one takes neither the processor's lock
+// nor the rendering time.
+struct StreamHttpServer::MetricsCache {
+  std::mutex mutex;
+  std::string text;
+  std::chrono::steady_clock::time_point rendered;
+};
+
+StreamHttpServer::StreamHttpServer(const StreamProcessor& processor, const std::string& address)
+    : metrics_cache_(std::make_unique<MetricsCache>()),
+      server_(std::make_unique<httplib::Server>()) {
+  const ListenAddress listen = ParseListenAddress(address);
+  host_ = listen.host;
+  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a
+  // second stream would listen on the same port without an error.
+  // The socket is remembered for the backlog below (the last one httplib
+  // made is the one it bound).
+  socket_t listening = -1;
+  server_->set_socket_options([&listening](socket_t socket) {
+    int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listening = socket;
+  });
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
+  server_->set_read_timeout(kReadTimeoutSeconds, 0);
+  server_->set_keep_alive_timeout(kKeepAliveSeconds);
+
+  server_->Get("/metrics", [&processor, cache = metrics_cache_.get()](const httplib::Request&,
+                                                                      httplib::Response& response) {
     std::string text;
-    processor.Read([&text](const StreamState& state, const LiveStats& stats) {
-      text = RenderPrometheus(state, stats);
-    });
+    {
+      std::lock_guard lock(cache->mutex);
+      const auto now = std::chrono::steady_clock::now();
+      if (cache->text.empty() ||
+          now - cache->rendered > std::chrono::milliseconds(kMetricsMaxAgeMillis)) {
+        processor.Read([cache](const StreamState& state, const LiveStats& stats) {
+          cache->text = RenderPrometheus(state, stats);
+        });
+        cache->rendered = now;
+      }
+      text = cache->text;
+    }
     response.set_content(text, kPrometheusContentType);
   });
   server_->Get("/api/counts", [&processor](const httplib::Request&, httplib::Response& response) {
@@ -67,13 +124,26 @@ StreamHttpServer::StreamHttpServer(const StreamProcessor& processor, const std::
                  ServeAsset(FindAsset(request.matches[1].str()), response);
                });
 
-  if (port == 0) {
+  errno = 0;
+  if (listen.port == 0) {
     port_ = server_->bind_to_any_port(host_.c_str());
   } else {
-    port_ = server_->bind_to_port(host_.c_str(), port) ? port : -1;
+    port_ = server_->bind_to_port(host_.c_str(), listen.port) ? listen.port : -1;
   }
-  if (port_ <= 0) throw IoError(fmt::format("cannot listen on {}", address));
+  if (port_ <= 0) {
+    const int error = errno;
+    throw IoError(fmt::format("cannot listen on {} (--metrics-addr): {}", address,
+                              error != 0 ? std::strerror(error) : "bind failed"));
+  }
+  // httplib listens with a backlog of 5: a burst of connections (or a few
+  // stalled ones while the listen loop starts) then waits for SYN
+  // retransmits, a second or more each. Linux lets listen() raise it.
+  ::listen(listening, SOMAXCONN);
+  server_->set_socket_options([](socket_t) {});  // `listening` goes out of scope
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // httplib's stop() does nothing before the listen loop runs, and the loop
+  // would then run on: a server destroyed right away must not hang.
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 StreamHttpServer::~StreamHttpServer() {

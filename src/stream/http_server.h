@@ -16,10 +16,31 @@ namespace borgscope {
 
 class StreamProcessor;
 
+struct ListenAddress {
+  std::string host;  // without the brackets of "[::1]"
+  int port = 0;      // 0: any free port
+};
+
+// "host:port" or "[ipv6]:port"; the port is digits only, 0 to 65535 (0 picks
+// a free one). Throws UsageError naming --metrics-addr and the text.
+ListenAddress ParseListenAddress(const std::string& text);
+
 class StreamHttpServer {
  public:
-  // Binds `address` ("host:port"; port 0 picks a free one) and starts serving.
-  // Throws UsageError on a bad address and IoError when it cannot bind.
+  static constexpr int kWorkers = 128;
+  static constexpr int kReadTimeoutSeconds = 2;
+  // A stalled client holds a worker for both: the read that times out, and
+  // httplib's wait for a next request on the connection.
+  static constexpr int kKeepAliveSeconds = 2;
+  static constexpr int kMetricsMaxAgeMillis = 250;
+
+  // Binds `address` (ParseListenAddress) and starts serving. Throws
+  // UsageError on a bad address and IoError when it cannot bind, also when
+  // another process listens on the port (no SO_REUSEPORT: two streams never
+  // share a port). Slow or stalled clients cannot starve /metrics: a
+  // request must arrive within kReadTimeoutSeconds, a pool of kWorkers
+  // threads serves, the listen backlog is SOMAXCONN, and /metrics is
+  // rendered at most every kMetricsMaxAgeMillis.
   StreamHttpServer(const StreamProcessor& processor, const std::string& address);
   ~StreamHttpServer();
   StreamHttpServer(const StreamHttpServer&) = delete;
@@ -30,6 +51,8 @@ class StreamHttpServer {
   std::string url() const;
 
  private:
+  struct MetricsCache;
+  std::unique_ptr<MetricsCache> metrics_cache_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::string host_;

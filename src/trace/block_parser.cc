@@ -9,21 +9,38 @@ namespace {
 
 constexpr size_t kRowTextLimit = 200;
 
+// Control bytes (NUL, newline, escape, ...) as \xNN: a quoted field or row is
+// shown whole, on one line, and a NUL cannot end the message early.
+std::string EscapeControlBytes(std::string_view text) {
+  std::string escaped;
+  escaped.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      escaped += fmt::format("\\x{:02x}", c);
+    } else {
+      escaped += static_cast<char>(c);
+    }
+  }
+  return escaped;
+}
+
 }  // namespace
 
 std::string BadRow::Describe(const TableSpec& spec) const {
   switch (problem) {
     case RowProblem::kTooFewColumns:
     case RowProblem::kTooManyColumns:
-      return fmt::format("line {}: expected {} columns, found {}: '{}'", line,
-                         spec.columns.size(), column, row_text);
-    case RowProblem::kField: break;
+      return fmt::format("line {}: expected {} columns, found {}: '{}'", line, spec.columns.size(),
+                         column, EscapeControlBytes(row_text));
+    case RowProblem::kField:
+      break;
   }
   std::string_view name = column >= 0 && column < static_cast<int>(spec.columns.size())
                               ? spec.columns[column].name
                               : std::string_view("?");
   return fmt::format("line {}, column {} ({}): {}: '{}' in row '{}'", line, column, name,
-                     FieldStatusMessage(field_status), field_text, row_text);
+                     FieldStatusMessage(field_status), EscapeControlBytes(field_text),
+                     EscapeControlBytes(row_text));
 }
 
 void ClearBatch(RowBatch& batch, Table table, uint32_t shard) {
@@ -33,9 +50,7 @@ void ClearBatch(RowBatch& batch, Table table, uint32_t shard) {
 }
 
 BlockParser::BlockParser(Table table, ColumnMask wanted)
-    : spec_(Spec(table)),
-      wanted_(wanted),
-      column_count_(static_cast<int>(spec_.columns.size())) {}
+    : spec_(Spec(table)), wanted_(wanted), column_count_(static_cast<int>(spec_.columns.size())) {}
 
 void BlockParser::EnsureCapacity(RowBatch& batch, size_t rows) {
   if (batch.line.size() >= rows) return;
@@ -73,8 +88,8 @@ bool BlockParser::DecodeRow(const char* row_begin, const uint32_t* delimiters, c
             value = value * 10 + static_cast<uint64_t>(*p - '0');
             ++p;
           }
-          if (p == field_end &&
-              (column.type == ColumnType::kInteger || value <= static_cast<uint64_t>(column.enum_max))) {
+          if (p == field_end && (column.type == ColumnType::kInteger ||
+                                 value <= static_cast<uint64_t>(column.enum_max))) {
             batch.values[c][row] = static_cast<int64_t>(value);
             decoded = true;
           }
@@ -117,7 +132,8 @@ bool BlockParser::HandleBadRow(BadRow&& bad, const char* row_begin, const char* 
     return false;
   }
   ++policy.skipped;
-  if (policy.examples.size() < BadRowPolicy::kExamplesKept) policy.examples.push_back(std::move(bad));
+  if (policy.examples.size() < BadRowPolicy::kExamplesKept)
+    policy.examples.push_back(std::move(bad));
   return true;
 }
 
@@ -143,8 +159,8 @@ uint64_t BlockParser::Parse(const char* begin, const char* end, uint64_t first_l
     BadRow bad;
     bool good;
     if (columns != column_count_) {
-      bad.problem = columns < column_count_ ? RowProblem::kTooFewColumns
-                                            : RowProblem::kTooManyColumns;
+      bad.problem =
+          columns < column_count_ ? RowProblem::kTooFewColumns : RowProblem::kTooManyColumns;
       bad.column = columns;
       good = false;
     } else {
@@ -177,7 +193,8 @@ uint64_t BlockParser::ParsePlain(const char* begin, const char* end, uint64_t fi
     fields.clear();
     for (size_t start = 0;;) {
       size_t comma = row.find(',', start);
-      fields.push_back(row.substr(start, comma == std::string_view::npos ? row.npos : comma - start));
+      fields.push_back(
+          row.substr(start, comma == std::string_view::npos ? row.npos : comma - start));
       if (comma == std::string_view::npos) break;
       start = comma + 1;
     }
@@ -185,8 +202,9 @@ uint64_t BlockParser::ParsePlain(const char* begin, const char* end, uint64_t fi
     BadRow bad;
     bool good = true;
     if (fields.size() != static_cast<size_t>(column_count_)) {
-      bad.problem = fields.size() < static_cast<size_t>(column_count_) ? RowProblem::kTooFewColumns
-                                                                        : RowProblem::kTooManyColumns;
+      bad.problem = fields.size() < static_cast<size_t>(column_count_)
+                        ? RowProblem::kTooFewColumns
+                        : RowProblem::kTooManyColumns;
       bad.column = static_cast<int>(fields.size());
       good = false;
     }

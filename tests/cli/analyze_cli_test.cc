@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <vector>
 
 #include "test_support.h"
 
@@ -204,6 +206,142 @@ TEST(AnalyzeCli, ShardRangeSelectsShards) {
             0)
       << output;
   EXPECT_EQ(RunBinary("analyze --shards 9-3 --trace " + trace.root(), &output), 2);
+}
+
+}  // namespace
+}  // namespace borgscope::testing
+
+namespace borgscope::testing {
+namespace {
+
+// A trace whose only shard is truncated: a run that read it would fail with
+// "truncated gzip data", so an error about --out shows the check came first.
+void AddTruncatedShard(FixtureTrace& trace) {
+  trace.AddShard(Table::kMachineEvents, kMachines);
+  fs::path shard = fs::path(trace.root()) / "machine_events" / ShardFileName(0, 1);
+  std::string bytes = ReadText(shard);
+  WriteBytes(shard, bytes.substr(0, bytes.size() - 4));
+}
+
+// The command prefix that runs a program as user nobody (setpriv, util-linux):
+// the tests run as root, whom permissions do not stop.
+std::string AsNobody() { return "setpriv --reuid=65534 --regid=65534 --clear-groups "; }
+
+TEST(AnalyzeCli, BadOutIsAnIoErrorBeforeAnyShardIsRead) {
+  FixtureTrace trace;
+  AddTruncatedShard(trace);
+  TempDir dir;
+  const fs::path file = dir.path() / "file";
+  WriteBytes(file, "x");
+  std::string output;
+  EXPECT_EQ(
+      RunBinary("analyze --quiet --no-plots --trace " + trace.root() + " --out " + file.string(),
+                &output),
+      1);
+  EXPECT_EQ(output, "borgscope: error: --out " + file.string() + " is not a folder\n");
+  EXPECT_EQ(RunBinary("analyze --quiet --no-plots --trace " + trace.root() + " --out " +
+                          (file / "out").string(),
+                      &output),
+            1);
+  EXPECT_EQ(output, "borgscope: error: cannot create output folder " + (file / "out").string() +
+                        ": Not a directory\n");
+  // A folder that exists but cannot be written.
+  ASSERT_EQ(RunCommand("command -v setpriv"), 0) << "setpriv (util-linux) is needed";
+  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec);
+  EXPECT_EQ(RunCommand(AsNobody() + kBinary + " analyze --quiet --no-plots --trace " +
+                           trace.root() + " --out " + dir.path().string(),
+                       &output),
+            1);
+  EXPECT_EQ(output, "borgscope: error: cannot write in output folder " + dir.path().string() +
+                        ": Permission denied\n");
+}
+
+TEST(AnalyzeCli, UnreadableTableFolderIsAnErrorNamingIt) {
+  FixtureTrace trace;
+  trace.AddShard(Table::kMachineEvents, kMachines);
+  trace.AddShard(Table::kJobEvents, kJobs);
+  const fs::path jobs = fs::path(trace.root()) / "job_events";
+  fs::permissions(jobs, fs::perms::none);
+  TempDir out;
+  fs::permissions(out.path(), fs::perms::all);
+  ASSERT_EQ(RunCommand("command -v setpriv"), 0) << "setpriv (util-linux) is needed";
+  std::string output;
+  EXPECT_EQ(RunCommand(AsNobody() + kBinary + " analyze --quiet --no-plots --trace " +
+                           trace.root() + " --out " + (out.path() / "o").string(),
+                       &output),
+            1);
+  EXPECT_EQ(output, "borgscope: error: cannot list " + jobs.string() + ": Permission denied\n");
+  fs::permissions(jobs, fs::perms::owner_all);
+}
+
+TEST(AnalyzeCli, TraceFolderWithoutAnyTableIsAnError) {
+  TempDir trace, out;
+  WriteBytes(trace.path() / "README", "not a table\n");
+  std::string output;
+  EXPECT_EQ(RunBinary("analyze --quiet --trace " + trace.path().string() + " --out " +
+                          (out.path() / "o").string(),
+                      &output),
+            1);
+  EXPECT_EQ(output, "borgscope: error: no table in trace folder " + trace.path().string() +
+                        " (looked for machine_events/, machine_attributes/, job_events/, "
+                        "task_events/, task_constraints/, task_usage/)\n");
+  EXPECT_FALSE(fs::exists(out.path() / "o"));
+}
+
+// Usage errors come before the output folder is made.
+TEST(AnalyzeCli, UsageErrorsLeaveNoOutputFolder) {
+  FixtureTrace trace;
+  trace.AddShard(Table::kMachineEvents, kMachines);
+  TempDir out;
+  std::string output;
+  for (std::string only : {"q99", "q1,q3"}) {
+    EXPECT_EQ(RunBinary("analyze --quiet --only " + only + " --trace " + trace.root() + " --out " +
+                            (out.path() / "o").string(),
+                        &output),
+              2)
+        << output;
+    EXPECT_FALSE(fs::exists(out.path() / "o")) << only;
+  }
+}
+
+// A run that fails while writing (here: a file size limit, as a full disk
+// would) says why and where, and leaves the previous results as they were.
+TEST(AnalyzeCli, FailedWriteLeavesThePreviousResults) {
+  FixtureTrace trace;
+  trace.AddShard(Table::kMachineEvents, kMachines);
+  trace.AddShard(Table::kJobEvents, kJobs);
+  TempDir out;
+  const std::string command = kBinary + " analyze --quiet --no-plots --trace " + trace.root() +
+                              " --out " + out.path().string();
+  std::string output;
+  ASSERT_EQ(RunCommand(command, &output), 0) << output;
+  const auto before = ResultFiles(out.path());
+  const std::string report = ReadText(out.path() / "report.html");
+  ASSERT_TRUE(before.count("q1/machines_by_cpu.csv"));
+  ASSERT_GT(report.size(), 1024u);
+
+  // 1 KB at most per file; SIGXFSZ ignored, so a write fails with EFBIG.
+  EXPECT_EQ(RunCommand("ulimit -f 1; trap '' XFSZ; exec " + command, &output), 1);
+  EXPECT_EQ(
+      output.rfind("borgscope: error: cannot write " + out.path().string() + "/.borgscope-staging-",
+                   0),
+      0u)
+      << output;
+  EXPECT_NE(output.find(": File too large\n"), std::string::npos) << output;
+  EXPECT_EQ(ResultFiles(out.path()), before);
+  EXPECT_EQ(ReadText(out.path() / "report.html"), report);
+
+  // A second run replaces the results whole: a file only the old run wrote goes.
+  WriteBytes(out.path() / "q1" / "stale.csv", "old\n");
+  ASSERT_EQ(RunCommand(command, &output), 0) << output;
+  EXPECT_EQ(ResultFiles(out.path()), before);
+  std::vector<std::string> entries;
+  for (const auto& entry : fs::directory_iterator(out.path())) {
+    entries.push_back(entry.path().filename().string());
+  }
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries, (std::vector<std::string>{"metrics.json", "q1", "q2", "report.html"}));
 }
 
 }  // namespace

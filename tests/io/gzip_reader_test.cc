@@ -27,7 +27,8 @@ std::string GzipBytes(std::string_view text) {
 
 std::string SomeLines(int count) {
   std::string text;
-  for (int i = 0; i < count; ++i) text += std::to_string(i * 7919) + ",,row " + std::to_string(i) + "\n";
+  for (int i = 0; i < count; ++i)
+    text += std::to_string(i * 7919) + ",,row " + std::to_string(i) + "\n";
   return text;
 }
 
@@ -61,7 +62,8 @@ TEST(GzipReader, EmptyFileIsAnError) {
     InflateAll(dir.path() / "zero.gz");
     FAIL() << "no error";
   } catch (const DataError& e) {
-    EXPECT_EQ(std::string(e.what()), (dir.path() / "zero.gz").string() + ": empty file, not gzip data");
+    EXPECT_EQ(std::string(e.what()),
+              (dir.path() / "zero.gz").string() + ": empty file, not gzip data");
   }
 }
 
@@ -105,6 +107,39 @@ TEST(GzipReader, CorruptDataIsAnError) {
   // A good member followed by garbage.
   WriteBytes(dir.path() / "g.gz", bytes + "garbage");
   EXPECT_THROW(InflateAll(dir.path() / "g.gz"), DataError);
+}
+
+// RFC 1952: FLG bits 5-7 are reserved and must be zero; zlib and gzip -t
+// reject a header with any of them set, in the first member or a later one.
+TEST(GzipReader, ReservedHeaderFlagsAreAnError) {
+  TempDir dir;
+  const std::string first = GzipBytes(SomeLines(20000)), second = GzipBytes("a,b\n");
+  const fs::path path = dir.path() / "r.gz";
+  for (char bit : {'\x20', '\x40', '\x80'}) {
+    SCOPED_TRACE(static_cast<int>(static_cast<unsigned char>(bit)));
+    std::string flagged = second;
+    flagged[3] |= bit;
+    WriteBytes(path, flagged);
+    try {
+      InflateAll(path);
+      FAIL() << "no error";
+    } catch (const DataError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                path.string() +
+                    ": corrupt gzip data (reserved flag bits set in a gzip header) "
+                    "near compressed byte 0");
+    }
+    // A second member, starting anywhere in the 128 KB input buffer.
+    WriteBytes(path, first + flagged);
+    try {
+      InflateAll(path);
+      FAIL() << "no error";
+    } catch (const DataError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                path.string() + ": corrupt gzip data (reserved flag bits set in a gzip header) " +
+                    "near compressed byte " + std::to_string(first.size()));
+    }
+  }
 }
 
 TEST(GzipReader, MissingFileIsAnIoError) {

@@ -71,8 +71,8 @@ TEST(DiscoverShards, GapIsAnError) {
     DiscoverShards(dir.path().string(), Table::kJobEvents, ShardRange{});
     FAIL() << "no error";
   } catch (const DataError& e) {
-    EXPECT_EQ(std::string(e.what()),
-              (dir.path() / "job_events").string() + ": shard part-00002-of-00500.csv.gz is missing");
+    EXPECT_EQ(std::string(e.what()), (dir.path() / "job_events").string() +
+                                         ": shard part-00002-of-00500.csv.gz is missing");
   }
 }
 
@@ -97,6 +97,49 @@ TEST(DiscoverShards, InconsistentCountsAndEmptyFolder) {
   fs::create_directories(dir.path() / "task_constraints");
   EXPECT_THROW(DiscoverShards(dir.path().string(), Table::kTaskConstraints, ShardRange{}),
                DataError);
+}
+
+// The message of the error DiscoverShards throws for `table` under `dir`.
+template <typename Error>
+std::string DiscoveryError(const fs::path& dir, Table table) {
+  try {
+    DiscoverShards(dir.string(), table, ShardRange{});
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "(no error)";
+}
+
+TEST(DiscoverShards, IndexNotBelowTheCountIsAnErrorNamingTheFile) {
+  TempDir dir;
+  Touch(dir.path() / "job_events" / "part-00007-of-00005.csv.gz");
+  EXPECT_EQ(DiscoveryError<DataError>(dir.path(), Table::kJobEvents),
+            (dir.path() / "job_events" / "part-00007-of-00005.csv.gz").string() +
+                ": impossible shard name: index 7 is not below the count 5");
+  Touch(dir.path() / "machine_events" / "part-00000-of-00000.csv.gz");
+  EXPECT_EQ(DiscoveryError<DataError>(dir.path(), Table::kMachineEvents),
+            (dir.path() / "machine_events" / "part-00000-of-00000.csv.gz").string() +
+                ": impossible shard name: index 0 is not below the count 0");
+  Touch(dir.path() / "task_events" / "part-00005-of-00005.csv.gz");
+  Touch(dir.path() / "task_events" / "part-00004-of-00005.csv.gz");
+  EXPECT_EQ(DiscoveryError<DataError>(dir.path(), Table::kTaskEvents),
+            (dir.path() / "task_events" / "part-00005-of-00005.csv.gz").string() +
+                ": impossible shard name: index 5 is not below the count 5");
+}
+
+TEST(DiscoverShards, FolderNamedLikeAShardIsAnErrorNamingIt) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "job_events" / ShardFileName(0, 1));
+  EXPECT_EQ(DiscoveryError<DataError>(dir.path(), Table::kJobEvents),
+            (dir.path() / "job_events" / ShardFileName(0, 1)).string() + ": not a regular file");
+}
+
+TEST(DiscoverShards, TableThatIsAFileIsAnError) {
+  TempDir dir;
+  Touch(dir.path() / "job_events");
+  EXPECT_EQ(
+      DiscoveryError<DataError>(dir.path(), Table::kJobEvents),
+      (dir.path() / "job_events").string() + ": not a folder (a table is a folder of shards)");
 }
 
 }  // namespace

@@ -5,8 +5,11 @@
 #include "stream/stream_state.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <numeric>
 #include <random>
 
@@ -172,6 +175,48 @@ TEST(StreamStateTest, WindowParsing) {
   EXPECT_THROW(ParseWindowMicros("0h"), UsageError);
   EXPECT_THROW(ParseWindowMicros("1w"), UsageError);
   EXPECT_THROW(ParseWindowMicros(""), UsageError);
+}
+
+// A checkpoint that exists but cannot be read is an error naming it, never
+// "no checkpoint" (the stream would count from zero and overwrite it).
+TEST(CheckpointTest, UnreadableCheckpointIsAnIoError) {
+  testing::TempDir dir;
+  const std::string path = CheckpointPath(dir.path().string());
+  std::filesystem::create_directories(path);  // a folder where the file should be
+  try {
+    ReadCheckpoint(dir.path().string());
+    FAIL() << "no error";
+  } catch (const IoError& error) {
+    EXPECT_EQ(std::string(error.what()), "cannot read checkpoint " + path + ": Is a directory");
+  }
+  std::filesystem::remove(path);
+
+  // Permission denied: read by user nobody in a child process (we run as root).
+  WriteCheckpoint(dir.path().string(), Checkpoint{"state", {}});
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    int code = 3;
+    if (setresgid(65534, 65534, 65534) == 0 && setresuid(65534, 65534, 65534) == 0) {
+      try {
+        ReadCheckpoint(dir.path().string());
+        code = 1;  // read as if allowed, or seen as absent
+      } catch (const IoError& error) {
+        code = std::string(error.what()) == "cannot read checkpoint " + path + ": Permission denied"
+                   ? 0
+                   : 2;
+      } catch (...) {
+        code = 2;
+      }
+    }
+    _exit(code);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: no error, 2: another error, 3: cannot become nobody";
 }
 
 TEST(CheckpointTest, RoundTripsAndDetectsDamage) {

@@ -42,9 +42,9 @@ TEST(BlockParser, DecodesWantedColumnsOnly) {
   EXPECT_EQ(batch.line[0], 1u);
   EXPECT_EQ(batch.line[1], 2u);
   EXPECT_EQ(batch.Value(kTime, 1), 5611824441);
-  EXPECT_EQ(batch.Value(kJobId, 1), 6251812952);   // above 2^32
+  EXPECT_EQ(batch.Value(kJobId, 1), 6251812952);  // above 2^32
   EXPECT_EQ(batch.Value(kMachineId, 1), 6486632288);
-  EXPECT_EQ(batch.Value(kCpuRequest, 0), kNull);   // empty optional
+  EXPECT_EQ(batch.Value(kCpuRequest, 0), kNull);  // empty optional
   EXPECT_EQ(batch.Value(kCpuRequest, 1), 125'000'000'000);
   EXPECT_EQ(batch.Value(kMemoryRequest, 1), 38'150'000);  // 3.815e-05
   EXPECT_EQ(batch.text[kUser][0], "70s3v5qRyCO=");
@@ -105,6 +105,12 @@ TEST(BlockParser, EachKindOfBadRowWithItsPosition) {
       {"negative id", "0,,-1,0,,1,u,0,0,,,,", ColumnBit(kJobId),
        "line 2, column 2 (job_id): not a number: '-1' in row '0,,-1,0,,1,u,0,0,,,,'"},
       {"empty line", "", ColumnBit(kTime), "line 2: expected 13 columns, found 1: ''"},
+      // Control bytes are escaped: a NUL printed raw ended the message there.
+      {"NUL in a number", std::string("0,,1") + '\0' + "2,0,,0,u,0,0,,,,", ColumnBit(kJobId),
+       "line 2, column 2 (job_id): not a number: '1\\x002' in row "
+       "'0,,1\\x002,0,,0,u,0,0,,,,'"},
+      {"escape and tab in a row", "0,,1,0,,0,u\x1b[2J\t,0,0,,,", ColumnBit(kTime),
+       "line 2: expected 13 columns, found 12: '0,,1,0,,0,u\\x1b[2J\\x09,0,0,,,'"},
   };
   for (const BadRowCase& c : cases) {
     for (bool plain : {false, true}) {
@@ -149,10 +155,27 @@ void ExpectSameBatches(const RowBatch& a, const RowBatch& b, ColumnMask wanted, 
 // random column masks, give the same batches and the same errors both ways.
 TEST(BlockParser, FusedEqualsPlainOnRandomRows) {
   std::mt19937_64 random(42);
-  const std::vector<std::string> pieces = {
-      "",   "0",   "1",     "8",  "9",     "12",   "0.5",  "3.815e-05", "1e3",  "-1", "x",
-      "18446744073709551615", "9223372036854775807", "00000000000000000000007", "2", "1.",
-      ".5", "1e", "abc=",  "+3", "0.0000000000005"};
+  const std::vector<std::string> pieces = {"",
+                                           "0",
+                                           "1",
+                                           "8",
+                                           "9",
+                                           "12",
+                                           "0.5",
+                                           "3.815e-05",
+                                           "1e3",
+                                           "-1",
+                                           "x",
+                                           "18446744073709551615",
+                                           "9223372036854775807",
+                                           "00000000000000000000007",
+                                           "2",
+                                           "1.",
+                                           ".5",
+                                           "1e",
+                                           "abc=",
+                                           "+3",
+                                           "0.0000000000005"};
   const TableSpec& spec = Spec(Table::kTaskEvents);
   for (int round = 0; round < 300; ++round) {
     std::string text;

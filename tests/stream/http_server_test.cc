@@ -1,0 +1,115 @@
+// The stream's HTTP endpoint: --metrics-addr parsed strictly, a port in use
+// is an error, and clients that never finish a request cannot starve /metrics.
+
+#include "stream/http_server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <vector>
+
+#include "errors.h"
+#include "stream/stream_processor.h"
+#include "stream_test_support.h"
+
+namespace borgscope::testing {
+namespace {
+
+TEST(ParseListenAddress, HostAndPort) {
+  ListenAddress address = ParseListenAddress("127.0.0.1:9464");
+  EXPECT_EQ(address.host, "127.0.0.1");
+  EXPECT_EQ(address.port, 9464);
+  address = ParseListenAddress("[::1]:0");
+  EXPECT_EQ(address.host, "::1");
+  EXPECT_EQ(address.port, 0);
+  EXPECT_EQ(ParseListenAddress("localhost:65535").port, 65535);
+}
+
+TEST(ParseListenAddress, AnythingElseIsAUsageError) {
+  for (const char* text : {"9464", "94x64", "127.0.0.1:99999", "127.0.0.1:65536", "127.0.0.1:94x64",
+                           "127.0.0.1:", ":9464", "127.0.0.1:-1", "127.0.0.1:+80", "127.0.0.1: 80",
+                           "127.0.0.1:009464", "[]:80"}) {
+    try {
+      ParseListenAddress(text);
+      ADD_FAILURE() << "no error for " << text;
+    } catch (const UsageError& error) {
+      EXPECT_EQ(std::string(error.what()),
+                std::string("--metrics-addr expects host:port with a port from 0 to 65535 (0: any "
+                            "free one), got '") +
+                    text + "'");
+    }
+  }
+}
+
+// A processor that is never run: the server only reads its (empty) state.
+StreamOptions IdleStreamOptions() {
+  StreamOptions options;
+  options.brokers = "127.0.0.1:1";
+  return options;
+}
+
+TEST(StreamHttpServer, PortInUseIsAnErrorNamingIt) {
+  StreamProcessor processor(IdleStreamOptions());
+  StreamHttpServer first(processor, "127.0.0.1:0");
+  const std::string address = "127.0.0.1:" + std::to_string(first.port());
+  try {
+    StreamHttpServer second(processor, address);
+    FAIL() << "a second server listens on " << address;
+  } catch (const IoError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "cannot listen on " + address + " (--metrics-addr): Address already in use");
+  }
+}
+
+// Clients that open a connection and send half a request header, then wait.
+std::vector<int> StalledClients(int port, int count) {
+  std::vector<int> sockets;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int i = 0; i < count; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
+    const char kPartial[] = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+    EXPECT_EQ(send(fd, kPartial, sizeof(kPartial) - 1, 0), ssize_t{sizeof(kPartial) - 1});
+    sockets.push_back(fd);
+  }
+  return sockets;
+}
+
+TEST(StreamHttpServer, StalledClientsDoNotStarveMetrics) {
+  StreamProcessor processor(IdleStreamOptions());
+  StreamHttpServer server(processor, "127.0.0.1:0");
+  std::vector<int> stalled = StalledClients(server.port(), 64);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // all of them accepted
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<std::string> page = HttpGet(server.port(), "/metrics");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->find("borgscope_events_total"), std::string::npos);
+  EXPECT_LT(seconds, 1.0);
+  for (int fd : stalled) close(fd);
+
+  // Twice as many stalled clients as workers: each holds a worker until its
+  // read times out and the keep-alive wait ends; /metrics answers after at
+  // most two such rounds (httplib's defaults: 8 workers, 5 s + 5 s each).
+  stalled = StalledClients(server.port(), 2 * StreamHttpServer::kWorkers);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto again = std::chrono::steady_clock::now();
+  page = HttpGet(server.port(), "/metrics");
+  ASSERT_TRUE(page);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - again).count(),
+            2.0 * (StreamHttpServer::kReadTimeoutSeconds + StreamHttpServer::kKeepAliveSeconds) +
+                3);  // + scheduling on a busy machine
+  for (int fd : stalled) close(fd);
+}
+
+}  // namespace
+}  // namespace borgscope::testing
