@@ -23,7 +23,7 @@
 namespace borgscope {
 
 enum class RowProblem : uint8_t {
-  kField,           // see field_status
+  kField,  // see field_status
   kTooFewColumns,
   kTooManyColumns,
 };
@@ -44,8 +44,8 @@ struct BadRowPolicy {
   static constexpr size_t kExamplesKept = 5;
   bool skip = false;
   uint64_t skipped = 0;
-  std::vector<BadRow> examples;    // the first few skipped rows
-  std::optional<BadRow> fatal;     // set when !skip and a bad row was met
+  std::vector<BadRow> examples;  // the first few skipped rows
+  std::optional<BadRow> fatal;   // set when !skip and a bad row was met
 };
 
 class BlockParser {
@@ -73,8 +73,7 @@ class BlockParser {
   // [field_begin(f), field_end(f)); returns false and fills `bad` when one is bad.
   bool DecodeRow(const char* row_begin, const uint32_t* delimiters, const char* block,
                  const char* row_end, size_t row, RowBatch& batch, BadRow& bad);
-  bool HandleBadRow(BadRow&& bad, const char* row_begin, const char* row_end,
-                    BadRowPolicy& policy);
+  bool HandleBadRow(BadRow&& bad, const char* row_begin, const char* row_end, BadRowPolicy& policy);
 
   const TableSpec& spec_;
   ColumnMask wanted_;

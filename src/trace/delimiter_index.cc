@@ -33,12 +33,11 @@ void DelimiterIndex::Build(const char* begin, const char* end) {
   for (; i + 32 <= length; i += 32) {
     __m128i low = _mm_loadu_si128(reinterpret_cast<const __m128i*>(begin + i));
     __m128i high = _mm_loadu_si128(reinterpret_cast<const __m128i*>(begin + i + 16));
-    uint32_t mask =
-        static_cast<uint32_t>(_mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(low, comma), _mm_cmpeq_epi8(low, newline)))) |
-        static_cast<uint32_t>(_mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(high, comma), _mm_cmpeq_epi8(high, newline))))
-            << 16;
+    uint32_t mask = static_cast<uint32_t>(_mm_movemask_epi8(
+                        _mm_or_si128(_mm_cmpeq_epi8(low, comma), _mm_cmpeq_epi8(low, newline)))) |
+                    static_cast<uint32_t>(_mm_movemask_epi8(
+                        _mm_or_si128(_mm_cmpeq_epi8(high, comma), _mm_cmpeq_epi8(high, newline))))
+                        << 16;
     while (mask != 0) {
       *out++ = static_cast<uint32_t>(i) + static_cast<uint32_t>(__builtin_ctz(mask));
       mask &= mask - 1;

@@ -32,11 +32,16 @@ inline bool IsDigit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 
 std::string_view FieldStatusMessage(FieldStatus status) {
   switch (status) {
-    case FieldStatus::kOk: return "ok";
-    case FieldStatus::kEmptyMandatory: return "empty mandatory field";
-    case FieldStatus::kBadNumber: return "not a number";
-    case FieldStatus::kOutOfRange: return "number out of range";
-    case FieldStatus::kBadEnum: return "value outside the column's enum";
+    case FieldStatus::kOk:
+      return "ok";
+    case FieldStatus::kEmptyMandatory:
+      return "empty mandatory field";
+    case FieldStatus::kBadNumber:
+      return "not a number";
+    case FieldStatus::kOutOfRange:
+      return "number out of range";
+    case FieldStatus::kBadEnum:
+      return "value outside the column's enum";
   }
   return "unknown";
 }
@@ -101,7 +106,7 @@ FieldStatus ParseFixed(std::string_view text, int64_t& out) {
     exponent += exp_negative ? -exp_value : exp_value;
   }
   if (p != end) return FieldStatus::kBadNumber;
-  if (round_up) ++mantissa;  // 19 nines + 1 still fits in uint64_t
+  if (round_up) ++mantissa;               // 19 nines + 1 still fits in uint64_t
   int shift = exponent + kFixedDecimals;  // scaled = mantissa * 10^shift
   uint64_t scaled = 0;
   if (mantissa == 0) {
@@ -129,8 +134,10 @@ FieldStatus ParseField(const ColumnSpec& spec, std::string_view text, int64_t& o
     return spec.mandatory ? FieldStatus::kEmptyMandatory : FieldStatus::kOk;
   }
   switch (spec.type) {
-    case ColumnType::kInteger: return ParseUnsigned(text, out);
-    case ColumnType::kFloat: return ParseFixed(text, out);
+    case ColumnType::kInteger:
+      return ParseUnsigned(text, out);
+    case ColumnType::kFloat:
+      return ParseFixed(text, out);
     case ColumnType::kEnum:
     case ColumnType::kBoolean: {
       FieldStatus status = ParseUnsigned(text, out);
@@ -140,7 +147,9 @@ FieldStatus ParseField(const ColumnSpec& spec, std::string_view text, int64_t& o
       return out <= max ? FieldStatus::kOk : FieldStatus::kBadEnum;
     }
     case ColumnType::kStringHash:
-    case ColumnType::kStringHashOrInteger: out = kNull; return FieldStatus::kOk;
+    case ColumnType::kStringHashOrInteger:
+      out = kNull;
+      return FieldStatus::kOk;
   }
   return FieldStatus::kOk;
 }

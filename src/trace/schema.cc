@@ -7,9 +7,9 @@ using enum ColumnType;
 
 // From ../shared/data/clusterdata-2011-2-schema.csv (Google's schema.csv).
 constexpr ColumnSpec kMachineEventsColumns[] = {
-    {"time", kInteger, true},          {"machine_id", kInteger, true},
-    {"event_type", kEnum, true, 2},    {"platform_id", kStringHash, false},
-    {"cpus", kFloat, false},           {"memory", kFloat, false},
+    {"time", kInteger, true},       {"machine_id", kInteger, true},
+    {"event_type", kEnum, true, 2}, {"platform_id", kStringHash, false},
+    {"cpus", kFloat, false},        {"memory", kFloat, false},
 };
 constexpr ColumnSpec kMachineAttributesColumns[] = {
     {"time", kInteger, true},
@@ -19,10 +19,10 @@ constexpr ColumnSpec kMachineAttributesColumns[] = {
     {"attribute_deleted", kBoolean, true},
 };
 constexpr ColumnSpec kJobEventsColumns[] = {
-    {"time", kInteger, true},           {"missing_info", kEnum, false, 2},
-    {"job_id", kInteger, true},         {"event_type", kEnum, true, 8},
-    {"user", kStringHash, false},       {"scheduling_class", kInteger, false},
-    {"job_name", kStringHash, false},   {"logical_job_name", kStringHash, false},
+    {"time", kInteger, true},         {"missing_info", kEnum, false, 2},
+    {"job_id", kInteger, true},       {"event_type", kEnum, true, 8},
+    {"user", kStringHash, false},     {"scheduling_class", kInteger, false},
+    {"job_name", kStringHash, false}, {"logical_job_name", kStringHash, false},
 };
 constexpr ColumnSpec kTaskEventsColumns[] = {
     {"time", kInteger, true},
@@ -80,8 +80,8 @@ constexpr TableSpec kSpecs[kTableCount] = {
 };
 
 constexpr std::string_view kEventTypeNames[kEventTypeCount] = {
-    "SUBMIT", "SCHEDULE", "EVICT", "FAIL", "FINISH", "KILL", "LOST", "UPDATE_PENDING",
-    "UPDATE_RUNNING"};
+    "SUBMIT", "SCHEDULE", "EVICT",          "FAIL",          "FINISH",
+    "KILL",   "LOST",     "UPDATE_PENDING", "UPDATE_RUNNING"};
 
 }  // namespace
 

@@ -103,10 +103,9 @@ inline constexpr int kTime = 0, kJobId = 1, kTaskIndex = 2, kComparisonOperator 
 namespace task_usage {
 inline constexpr int kStartTime = 0, kEndTime = 1, kJobId = 2, kTaskIndex = 3, kMachineId = 4,
                      kCpuRate = 5, kCanonicalMemoryUsage = 6, kAssignedMemory = 7,
-                     kUnmappedPageCache = 8, kTotalPageCache = 9, kMaxMemory = 10,
-                     kDiskIoTime = 11, kLocalDiskSpace = 12, kMaxCpuRate = 13,
-                     kMaxDiskIoTime = 14, kCpi = 15, kMai = 16, kSamplePortion = 17,
-                     kAggregationType = 18, kSampledCpuUsage = 19;
+                     kUnmappedPageCache = 8, kTotalPageCache = 9, kMaxMemory = 10, kDiskIoTime = 11,
+                     kLocalDiskSpace = 12, kMaxCpuRate = 13, kMaxDiskIoTime = 14, kCpi = 15,
+                     kMai = 16, kSamplePortion = 17, kAggregationType = 18, kSampledCpuUsage = 19;
 }
 
 }  // namespace borgscope

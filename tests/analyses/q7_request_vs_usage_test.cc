@@ -24,12 +24,9 @@ constexpr char kTaskEvents[] =
 // 0.2 (the second row's memory is empty; the third row has end = start and
 // does not count). B 0.6/0.1, C 0.3/0.3, D 0.2/0.05, E 0.9/0.9.
 constexpr char kTaskUsage[] =
-    "600000000,900000000,1,0,7,0.1,0.2" USAGE_TAIL
-    "900000000,1000000000,1,0,7,0.4," USAGE_TAIL
-    "1000000000,1000000000,1,0,7,9,9" USAGE_TAIL
-    "600000000,900000000,1,1,7,0.6,0.1" USAGE_TAIL
-    "600000000,900000000,2,0,7,0.3,0.3" USAGE_TAIL
-    "600000000,900000000,3,0,7,0.2,0.05" USAGE_TAIL
+    "600000000,900000000,1,0,7,0.1,0.2" USAGE_TAIL "900000000,1000000000,1,0,7,0.4," USAGE_TAIL
+    "1000000000,1000000000,1,0,7,9,9" USAGE_TAIL "600000000,900000000,1,1,7,0.6,0.1" USAGE_TAIL
+    "600000000,900000000,2,0,7,0.3,0.3" USAGE_TAIL "600000000,900000000,3,0,7,0.2,0.05" USAGE_TAIL
     "600000000,900000000,4,0,7,0.9,0.9" USAGE_TAIL;
 
 // cpu: tasks A (0.25), B and C (0.5, tied: both rank 2), D (1); n = 4:
@@ -58,8 +55,7 @@ TEST(Q7RequestVsUsage, HandCountedFixture) {
             "memory,7,0.5,0.5,1,0.5,0.1,0.1\n");
   std::string finding = run.Csv("q7/finding.txt");
   EXPECT_NE(finding.find("cpu: over 4 tasks"), std::string::npos) << finding;
-  EXPECT_NE(finding.find("1 tasks had usage but no request. memory"), std::string::npos)
-      << finding;
+  EXPECT_NE(finding.find("1 tasks had usage but no request. memory"), std::string::npos) << finding;
   EXPECT_NE(finding.find("2 tasks had usage but no request."), std::string::npos) << finding;
 }
 

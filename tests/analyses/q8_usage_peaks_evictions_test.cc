@@ -8,8 +8,7 @@ namespace {
 #define USAGE_TAIL ",,,,,,,,,,,,,\n"
 
 // m1 0.5/0.5, m2 1/1, m3 never has a capacity, m4 has cpu 0 (both left out).
-constexpr char kMachineEvents[] =
-    "0,1,0,P,0.5,0.5\n0,2,0,P,1,1\n0,3,0,P,,\n0,4,0,P,0,0\n";
+constexpr char kMachineEvents[] = "0,1,0,P,0.5,0.5\n0,2,0,P,1,1\n0,3,0,P,,\n0,4,0,P,0,0\n";
 
 // Window 2 = [600 s, 900 s), window 3 = [900 s, 1200 s).
 //  m1 w2: cpu (0.25 x 300 s + 0.3 x 100 s) / 300 s = 0.35 -> 70% of 0.5 -> bucket 70;
@@ -19,12 +18,9 @@ constexpr char kMachineEvents[] =
 //         ends in w3); no memory value: no memory window.
 //  m3, m4: no usable capacity.
 constexpr char kTaskUsage[] =
-    "600000000,900000000,1,0,1,0.25,0.1" USAGE_TAIL
-    "700000000,800000000,1,1,1,0.3," USAGE_TAIL
-    "900000000,1200000000,1,0,1,0.6,0.6" USAGE_TAIL
-    "650000000,950000000,2,0,2,0.05," USAGE_TAIL
-    "600000000,900000000,3,0,3,0.5,0.5" USAGE_TAIL
-    "600000000,900000000,4,0,4,0.5,0.5" USAGE_TAIL;
+    "600000000,900000000,1,0,1,0.25,0.1" USAGE_TAIL "700000000,800000000,1,1,1,0.3," USAGE_TAIL
+    "900000000,1200000000,1,0,1,0.6,0.6" USAGE_TAIL "650000000,950000000,2,0,2,0.05," USAGE_TAIL
+    "600000000,900000000,3,0,3,0.5,0.5" USAGE_TAIL "600000000,900000000,4,0,4,0.5,0.5" USAGE_TAIL;
 
 // EVICTs: m1 w2 x2, m1 w3 x1, m2 w2 x1 counted; m2 at 2000 s (a window
 // without usage), one without machine, one on m3: not counted.

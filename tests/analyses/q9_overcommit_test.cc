@@ -48,10 +48,9 @@ TEST(Q9Overcommit, HandCountedFixtureWithoutTaskUsage) {
   trace.AddShard(Table::kMachineEvents, kMachineEvents);
   trace.AddShard(Table::kTaskEvents, kTaskEvents);
   AnalysisRun run(trace.root(), {"q9"});
-  EXPECT_EQ(run.Csv("q9/overcommit.csv"),
-            std::string(kHeader) +
-                "cpu,2,1,0.07936507937,,6300000000,500000000,,\n"
-                "memory,2,0,0,,6300000000,0,,\n");
+  EXPECT_EQ(run.Csv("q9/overcommit.csv"), std::string(kHeader) +
+                                              "cpu,2,1,0.07936507937,,6300000000,500000000,,\n"
+                                              "memory,2,0,0,,6300000000,0,,\n");
 }
 
 // With task_usage: m1's window [900 s, 1200 s) averages 0.6 > 0.5 (over);
@@ -60,14 +59,12 @@ TEST(Q9Overcommit, WindowColumnsFromTaskUsage) {
   FixtureTrace trace;
   trace.AddShard(Table::kMachineEvents, kMachineEvents);
   trace.AddShard(Table::kTaskEvents, kTaskEvents);
-  trace.AddShard(Table::kTaskUsage,
-                 "900000000,1200000000,1,0,1,0.6," USAGE_TAIL
-                 "900000000,1200000000,2,0,2,0.5," USAGE_TAIL);
+  trace.AddShard(Table::kTaskUsage, "900000000,1200000000,1,0,1,0.6," USAGE_TAIL
+                                    "900000000,1200000000,2,0,2,0.5," USAGE_TAIL);
   AnalysisRun run(trace.root(), {"q9"});
-  EXPECT_EQ(run.Csv("q9/overcommit.csv"),
-            std::string(kHeader) +
-                "cpu,2,1,0.07936507937,0.5,6300000000,500000000,2,1\n"
-                "memory,2,0,0,,6300000000,0,0,0\n");
+  EXPECT_EQ(run.Csv("q9/overcommit.csv"), std::string(kHeader) +
+                                              "cpu,2,1,0.07936507937,0.5,6300000000,500000000,2,1\n"
+                                              "memory,2,0,0,,6300000000,0,0,0\n");
 }
 
 }  // namespace

@@ -41,7 +41,8 @@ TEST(ParseFixed, RoundsBeyondTwelveDecimals) {
 
 TEST(ParseFixed, RejectsBadText) {
   int64_t value = 0;
-  for (std::string_view bad : {"", "abc", "1.2.3", "1e", "e5", "-", ".", "1,5", "0x10", " 1", "1 "}) {
+  for (std::string_view bad :
+       {"", "abc", "1.2.3", "1e", "e5", "-", ".", "1,5", "0x10", " 1", "1 "}) {
     EXPECT_EQ(ParseFixed(bad, value), FieldStatus::kBadNumber) << "'" << bad << "'";
   }
   EXPECT_EQ(ParseFixed("1e10", value), FieldStatus::kOutOfRange);  // 1e22 units
@@ -68,8 +69,7 @@ TEST(ParseField, PerColumnType) {
   // Optional empty -> kNull; mandatory empty -> error.
   EXPECT_EQ(ParseField(task.columns[task_events::kMachineId], "", value), FieldStatus::kOk);
   EXPECT_EQ(value, kNull);
-  EXPECT_EQ(ParseField(task.columns[task_events::kJobId], "", value),
-            FieldStatus::kEmptyMandatory);
+  EXPECT_EQ(ParseField(task.columns[task_events::kJobId], "", value), FieldStatus::kEmptyMandatory);
   // Enums: event_type 0..8.
   EXPECT_EQ(ParseField(task.columns[task_events::kEventType], "8", value), FieldStatus::kOk);
   EXPECT_EQ(value, 8);
