@@ -10,7 +10,7 @@ PACKAGES=(
   gnuplot-nox python3 libcurl4-openssl-dev libssl-dev
   librdkafka-dev libcpp-httplib-dev prometheus chromium kcat
   libopenmpi-dev openmpi-bin
-  clang-14 libclang-rt-14-dev zlib1g-dev
+  clang-14 libclang-rt-14-dev zlib1g-dev clang-format
 )
 
 SUDO=""

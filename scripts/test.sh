@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's second command: install dependencies, build with warnings as
-# errors and run the whole test suite; then again with AddressSanitizer and
+# The README's second command: install dependencies, check formatting, build
+# with warnings as errors and run the whole test suite; then again with AddressSanitizer and
 # UndefinedBehaviorSanitizer; and the fuzz targets for a short while each.
 #   bash scripts/test.sh            (both builds and the fuzz targets)
 #   BORGSCOPE_SANITIZE=0 bash scripts/test.sh   (skip the sanitizer build)
@@ -11,6 +11,9 @@ cd "$(dirname "$0")/.."
 JOBS="$(nproc)"
 
 bash scripts/setup.sh
+
+echo "== Formatting (clang-format)"
+bash scripts/check_format.sh
 
 echo "== Release build, -Werror, tests"
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DBORGSCOPE_WERROR=ON
