@@ -29,8 +29,7 @@ class MachineWindowsInput : public KeyedAnalysis {
         kMachineWindowsInput, "Machine-window loads (input of q8 and q9)",
         "How loaded is each machine in each 5-minute window?",
         "Per machine and window [k 300 s, (k+1) 300 s), the exact sum of rate x (end_time - "
-        "start_time) of the task_usage rows whose start_time falls in it, per resource.",
-        MergeKind::kHolistic};
+        "start_time) of the task_usage rows whose start_time falls in it, per resource."};
     return info;
   }
   std::vector<TableColumns> Needs() const override {

@@ -68,8 +68,7 @@ class Q10CapacityEvictions : public Analysis {
         "whole trace (0 included); per distinct capacity value: machines, evictions, "
         "evictions per machine. Pearson and Spearman (average ranks) of capacity vs evictions "
         "over machines. EVICT rows without a machine, or on machines not in machine_events, "
-        "are not counted.",
-        MergeKind::kHolistic};
+        "are not counted."};
     return info;
   }
   std::vector<TableColumns> Needs() const override {

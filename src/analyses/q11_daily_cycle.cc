@@ -95,8 +95,7 @@ class Q11DailyCycle : public Analysis {
         "Per local hour of day of a task_usage row's start_time, hour = floor(19 + (t/1e6 - "
         "600)/3600) mod 24 (the trace window starts at 19:00 local time): rows (samples), and "
         "the plain mean of the non-empty cpu_rate and canonical_memory_usage values. All 24 "
-        "hours are written; an hour without values has empty means.",
-        MergeKind::kAlgebraic};
+        "hours are written; an hour without values has empty means."};
     return info;
   }
   std::vector<TableColumns> Needs() const override {

@@ -40,8 +40,7 @@ class Q1MachinesByCpu : public Analysis {
         "Each distinct machine_id of machine_events is counted once, with its last non-empty "
         "cpus and memory in trace order (time, then shard, then line). Capacities are "
         "normalized to the largest machine (1.0). Machines whose capacity is never given are "
-        "listed with an empty value. share = machines / all machines.",
-        MergeKind::kHolistic};
+        "listed with an empty value. share = machines / all machines."};
     return info;
   }
   std::vector<TableColumns> Needs() const override {

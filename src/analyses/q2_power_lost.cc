@@ -80,8 +80,7 @@ class Q2PowerLost : public Analysis {
         "machines of cpus x (trace_end - first ADD); lost = sum over offline periods of length "
         "x cpus, cpus being the machine's last non-empty value. A machine whose last event is a "
         "REMOVE is removed for good; lost_percent_incl_removed counts it offline until "
-        "trace_end. CPU-microseconds are exact sums.",
-        MergeKind::kHolistic};
+        "trace_end. CPU-microseconds are exact sums."};
     return info;
   }
   std::vector<TableColumns> Needs() const override {

@@ -139,8 +139,7 @@ class Q3JobsTasksByClass : public KeyedAnalysis {
         "Distinct job_id values of job_events and distinct tasks (job_id, task_index) of "
         "task_events per scheduling_class written on their rows; share = count / all "
         "distinct jobs (tasks). events_by_class_and_type counts rows (events) per table, "
-        "class and event type: the batch twin of the stream's borgscope_events_total.",
-        MergeKind::kHolistic};
+        "class and event type: the batch twin of the stream's borgscope_events_total."};
     return info;
   }
   std::vector<TableColumns> Needs() const override {

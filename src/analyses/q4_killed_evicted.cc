@@ -87,8 +87,7 @@ class Q4KilledEvicted : public KeyedAnalysis {
         "then all): distinct tasks (job_id, task_index) of task_events, and how many of them "
         "have at least one EVICT / KILL / FAIL / LOST / FINISH row; evict_events counts EVICT "
         "rows. 'all' counts each distinct task once (not the sum of the classes). The same for "
-        "jobs of job_events. probability = evicted_tasks / tasks.",
-        MergeKind::kHolistic};
+        "jobs of job_events. probability = evicted_tasks / tasks."};
     return info;
   }
   std::vector<TableColumns> Needs() const override {

@@ -40,8 +40,7 @@ class Q5PriorityEviction : public KeyedAnalysis {
         "that priority; evicted_tasks: those with at least one EVICT row of that priority; "
         "probability = evicted_tasks / tasks; evict_events: EVICT rows of that priority; "
         "evict_events_per_task = evict_events / tasks. A task whose priority changes counts "
-        "under each priority it had.",
-        MergeKind::kHolistic};
+        "under each priority it had."};
     return info;
   }
   std::vector<TableColumns> Needs() const override {

@@ -92,8 +92,7 @@ class Q6JobMachineSpread : public KeyedAnalysis {
         ">= 2 placed tasks (jobs_multi_task): one_machine = all their placed tasks used one "
         "single machine; all_distinct = no machine was used by two of their tasks (the "
         "tasks' machine sets are disjoint). machines_per_job: distinct machines per job with "
-        "placed tasks.",
-        MergeKind::kHolistic};
+        "placed tasks."};
     return info;
   }
   std::vector<TableColumns> Needs() const override {

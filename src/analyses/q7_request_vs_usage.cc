@@ -327,8 +327,7 @@ class Q7RequestVsUsage : public KeyedAnalysis {
         "Only tasks with both a request and usage count. Pearson, and Spearman with average "
         "ranks for ties, of request vs usage (and vs peak: the _max columns). Deciles by "
         "request rank: decile = 1 + floor(10 (r - 1) / n), tied requests taking the lowest rank "
-        "r; empty deciles are not written.",
-        MergeKind::kHolistic};
+        "r; empty deciles are not written."};
     return info;
   }
   std::vector<TableColumns> Needs() const override {

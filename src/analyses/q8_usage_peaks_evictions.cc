@@ -120,8 +120,7 @@ class Q8UsagePeaksEvictions : public KeyedAnalysis {
         "those rows, relative to the machine's capacity (last non-empty, as in q1; machines "
         "with no or zero capacity left out). Its evictions = EVICT rows of task_events on that "
         "machine with a timestamp in the window. Buckets: floor(10 x usage) x 10%, capped at "
-        "100 (= >= 100%). Pearson and Spearman of usage vs evictions over all machine-windows.",
-        MergeKind::kHolistic};
+        "100 (= >= 100%). Pearson and Spearman of usage vs evictions over all machine-windows."};
     return info;
   }
   std::vector<TableColumns> Needs() const override {

@@ -184,8 +184,7 @@ class Q9Overcommit : public KeyedAnalysis {
         "requests of the running tasks is strictly greater than the capacity (last non-empty, "
         "as in q1), computed exactly with an event sweep. Machines counted: capacity > 0 and "
         "some up time. The window columns count q8's machine-windows whose usage is strictly "
-        "above capacity (empty without task_usage).",
-        MergeKind::kHolistic};
+        "above capacity (empty without task_usage)."};
     return info;
   }
   std::vector<TableColumns> Needs() const override {

@@ -36,9 +36,6 @@ namespace borgscope {
 
 class ResultWriter;
 
-// How a state merges (STYLE.md 3): holistic state is what MPI partitions by key.
-enum class MergeKind { kDistributive, kAlgebraic, kHolistic };
-
 struct TableColumns {
   Table table;
   ColumnMask columns;
@@ -51,7 +48,6 @@ struct AnalysisInfo {
   std::string_view title;       // "Machines by CPU capacity"
   std::string_view question;    // the question, as a user asks it
   std::string_view definition;  // the exact definition used
-  MergeKind merge_kind;
 };
 
 class AnalysisState {
