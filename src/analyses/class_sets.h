@@ -5,9 +5,6 @@
 // 0..30 (never seen in the real trace) go to a small overflow set.
 // Merge: holistic (bits OR-ed per entity); split by job across MPI ranks.
 
-#include <absl/container/flat_hash_map.h>
-#include <absl/container/flat_hash_set.h>
-
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -15,8 +12,7 @@
 #include <span>
 
 #include "analyses/entity_wire.h"
-#include "engine/absorb.h"
-#include "engine/key_partition.h"
+#include "engine/keyed_parts.h"
 #include "engine/wire.h"
 #include "trace/schema.h"
 #include "trace/trace_order.h"
@@ -58,50 +54,29 @@ class ClassSets {
     } else if (klass >= 0 && klass < kNullClassBit) {
       bits |= 1u << klass;
     } else {
-      overflow_.insert({entity, klass});
+      overflow_.Insert({entity, klass});
     }
   }
   void Merge(const ClassSets& other) {
-    for (const auto& [entity, bits] : other.classes_) classes_[entity] |= bits;
-    overflow_.insert(other.overflow_.begin(), other.overflow_.end());
+    classes_.Merge(other.classes_);
+    overflow_.Merge(other.overflow_);
   }
   void Absorb(ClassSets&& other) {
-    AbsorbMap(classes_, std::move(other.classes_),
-              [](uint32_t& mine, uint32_t theirs) { mine |= theirs; });
-    AbsorbSet(overflow_, std::move(other.overflow_));
+    classes_.Absorb(std::move(other.classes_));
+    overflow_.Absorb(std::move(other.overflow_));
   }
   void Serialize(WireWriter& out) const { SerializePartitions({&out, 1}); }
   void SerializePartitions(std::span<WireWriter> parts) const {
-    SerializeByPartition(
-        classes_, parts, [](const auto& entry) { return JobOf(entry.first); },
-        [](WireWriter& out, const auto& entry) {
-          PutEntity(out, entry.first);
-          out.Put(entry.second);
-        });
-    SerializeByPartition(
-        overflow_, parts, [](const auto& entry) { return JobOf(entry.first); },
-        [](WireWriter& out, const auto& entry) {
-          PutEntity(out, entry.first);
-          out.Put(entry.second);
-        });
+    classes_.SerializePartitions(parts);
+    overflow_.SerializePartitions(parts);
   }
   void KeepPartition(size_t part, size_t parts) {
-    borgscope::KeepPartition(classes_, part, parts,
-                             [](const auto& entry) { return JobOf(entry.first); });
-    borgscope::KeepPartition(overflow_, part, parts,
-                             [](const auto& entry) { return JobOf(entry.first); });
+    classes_.KeepPartition(part, parts);
+    overflow_.KeepPartition(part, parts);
   }
   void Deserialize(WireReader& in) {
-    const uint64_t n = in.GetCount(sizeof(Entity) + 4);
-    ReserveForMore(classes_, n);
-    for (uint64_t i = 0; i < n; ++i) {
-      Entity entity = GetEntity<Entity>(in);
-      classes_[entity] |= in.Get<uint32_t>();
-    }
-    for (uint64_t i = 0, overflow = in.GetCount(sizeof(Entity) + 8); i < overflow; ++i) {
-      Entity entity = GetEntity<Entity>(in);
-      overflow_.insert({entity, in.Get<int64_t>()});
-    }
+    classes_.Deserialize(in);
+    overflow_.Deserialize(in);
   }
 
   ClassTally Tally() const {
@@ -114,13 +89,18 @@ class ClassSets {
     for (int bit = 0; bit < 32; ++bit) {
       if (per_bit[bit] != 0) tally.by_class[bit == kNullClassBit ? kNull : bit] = per_bit[bit];
     }
-    for (const auto& [entity, klass] : overflow_) ++tally.by_class[klass];
+    for (const auto& entry : overflow_) ++tally.by_class[entry.key.group];
     return tally;
   }
 
  private:
-  absl::flat_hash_map<Entity, uint32_t> classes_;
-  absl::flat_hash_set<std::pair<Entity, int64_t>> overflow_;
+  struct ClassBitsSpec {
+    static int64_t IdOf(const Entity& entity) { return JobOf(entity); }
+    static void Combine(uint32_t& mine, uint32_t theirs) { mine |= theirs; }
+  };
+  static int64_t JobOfEntityClass(const EntityGroup<Entity>& key) { return JobOf(key.entity); }
+  KeyedTable<Entity, uint32_t, ClassBitsSpec> classes_;
+  KeyedSet<EntityGroup<Entity>, &JobOfEntityClass> overflow_;  // group: the class
 };
 
 }  // namespace borgscope

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "engine/wire.h"
 #include "trace/trace_order.h"
@@ -26,6 +27,18 @@ Entity GetEntity(WireReader& in) {
     return in.Get<int64_t>();
   }
 }
+
+// An entity and a group written on its rows (a class, a priority): a key.
+template <typename Entity>
+struct EntityGroup {
+  Entity entity{};
+  int64_t group = 0;
+  friend bool operator==(const EntityGroup&, const EntityGroup&) = default;
+  template <typename H>
+  friend H AbslHashValue(H state, const EntityGroup& key) {
+    return H::combine(std::move(state), key.entity, key.group);
+  }
+};
 
 inline int64_t JobOf(int64_t job) { return job; }
 inline int64_t JobOf(const TaskKey& task) { return task.job_id; }

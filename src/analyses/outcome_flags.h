@@ -11,8 +11,7 @@
 #include <span>
 
 #include "analyses/entity_wire.h"
-#include "engine/absorb.h"
-#include "engine/key_partition.h"
+#include "engine/keyed_table.h"
 #include "engine/wire.h"
 #include "trace/schema.h"
 #include "trace/trace_order.h"
@@ -113,24 +112,17 @@ class OutcomeFlags {
     if (event_type == static_cast<int64_t>(EventType::kEvict)) ++evict_events_[group];
   }
   void Merge(const OutcomeFlags& other) {
-    for (const auto& [key, flags] : other.flags_) flags_[key] |= flags;
+    flags_.Merge(other.flags_);
     for (const auto& [group, count] : other.evict_events_) evict_events_[group] += count;
   }
   void Absorb(OutcomeFlags&& other) {
-    AbsorbMap(flags_, std::move(other.flags_),
-              [](uint8_t& mine, uint8_t theirs) { mine |= theirs; });
+    flags_.Absorb(std::move(other.flags_));
     for (const auto& [group, count] : other.evict_events_) evict_events_[group] += count;
   }
   void Serialize(WireWriter& out) const { SerializePartitions({&out, 1}); }
   // By the entity's job; the EVICT row counts (no key) in part 0.
   void SerializePartitions(std::span<WireWriter> parts) const {
-    SerializeByPartition(
-        flags_, parts, [](const auto& entry) { return JobOf(entry.first.first); },
-        [](WireWriter& out, const auto& entry) {
-          PutEntity(out, entry.first.first);
-          out.Put(entry.first.second);
-          out.Put(entry.second);
-        });
+    flags_.SerializePartitions(parts);
     for (size_t p = 0; p < parts.size(); ++p) {
       parts[p].Put<uint64_t>(p == 0 ? evict_events_.size() : 0);
       if (p != 0) continue;
@@ -141,18 +133,11 @@ class OutcomeFlags {
     }
   }
   void KeepPartition(size_t part, size_t parts) {
-    borgscope::KeepPartition(flags_, part, parts,
-                             [](const auto& entry) { return JobOf(entry.first.first); });
+    flags_.KeepPartition(part, parts);
     if (part != 0) evict_events_.clear();
   }
   void Deserialize(WireReader& in) {
-    const uint64_t n = in.GetCount(sizeof(Entity) + 9);
-    ReserveForMore(flags_, n);
-    for (uint64_t i = 0; i < n; ++i) {
-      Entity entity = GetEntity<Entity>(in);
-      int64_t group = in.Get<int64_t>();
-      flags_[{entity, group}] |= in.Get<uint8_t>();
-    }
+    flags_.Deserialize(in);
     for (uint64_t i = 0, groups = in.GetCount(16); i < groups; ++i) {
       int64_t group = in.Get<int64_t>();
       evict_events_[group] += in.Get<uint64_t>();
@@ -162,21 +147,25 @@ class OutcomeFlags {
   // Per group (an entity counts in each group written on its rows).
   OutcomeTally Tally() const {
     OutcomeTally tally;
-    for (const auto& [key, flags] : flags_) tally.by_group[key.second].Add(flags);
+    for (const auto& [key, flags] : flags_) tally.by_group[key.group].Add(flags);
     tally.evict_events.insert(evict_events_.begin(), evict_events_.end());
     return tally;
   }
   // Over all groups, each entity once (its flags OR-ed).
   OutcomeCounts CountsOverall() const {
     absl::flat_hash_map<Entity, uint8_t> merged;
-    for (const auto& [key, flags] : flags_) merged[key.first] |= flags;
+    for (const auto& [key, flags] : flags_) merged[key.entity] |= flags;
     OutcomeCounts counts;
     for (const auto& [entity, flags] : merged) counts.Add(flags);
     return counts;
   }
 
  private:
-  absl::flat_hash_map<std::pair<Entity, int64_t>, uint8_t> flags_;
+  struct FlagsSpec {
+    static int64_t IdOf(const EntityGroup<Entity>& key) { return JobOf(key.entity); }
+    static void Combine(uint8_t& mine, uint8_t theirs) { mine |= theirs; }
+  };
+  KeyedTable<EntityGroup<Entity>, uint8_t, FlagsSpec> flags_;
   absl::flat_hash_map<int64_t, uint64_t> evict_events_;
 };
 

@@ -121,7 +121,9 @@ class Q6JobMachineSpread : public KeyedAnalysis {
 std::string Q6JobMachineSpread::FinishPartition(const AnalysisState& partition, InputStates,
                                                 Cluster&) const {
   const Q6State& state = Q6State::Of(partition);
-  std::vector<Placement> sorted(state.placements_.begin(), state.placements_.end());
+  std::vector<Placement> sorted;
+  sorted.reserve(state.placements_.size());
+  for (const auto& entry : state.placements_) sorted.push_back(entry.key);
   std::sort(sorted.begin(), sorted.end());
   SpreadCounts counts;
   size_t i = 0;

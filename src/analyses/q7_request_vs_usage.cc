@@ -16,8 +16,7 @@
 #include "analyses/machine_capacity.h"
 #include "analyses/rank_across_cluster.h"
 #include "analyses/rank_spilled.h"
-#include "engine/absorb.h"
-#include "engine/key_partition.h"
+#include "engine/keyed_table.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "report/format.h"
@@ -74,12 +73,12 @@ struct TaskWire {
   static constexpr uint8_t kRequest[2] = {kCpuRequest, kMemoryRequest};
   static constexpr uint8_t kUsage[2] = {kCpuUsage, kMemoryUsage};
   static constexpr uint8_t kSumIn64Bits[2] = {kCpuSumIn64Bits, kMemorySumIn64Bits};
-  static constexpr size_t kSmallestBytes = 2 * sizeof(int64_t) + 1;
 
   static bool HasUsage(const Usage& usage) { return usage.weight != 0; }
   static bool FitsIn64Bits(__int128 sum) { return sum == static_cast<int64_t>(sum); }
 
-  static void Put(WireWriter& out, const TaskKey& key, const TaskResources& task) {
+  // What follows the key.
+  static void Put(WireWriter& out, const TaskResources& task) {
     const LastValue(&request)[2] = task.request;
     const Usage(&usage)[2] = task.usage;
     uint8_t flags = 0;
@@ -94,8 +93,6 @@ struct TaskWire {
       flags |= kMemoryRequestAtCpus;
     if ((flags & kCpuUsage) && (flags & kMemoryUsage) && usage[0].weight == usage[1].weight)
       flags |= kMemoryWeightIsCpus;
-    out.Put(key.job_id);
-    out.Put(key.task_index);
     out.Put(flags);
     for (int resource = 0; resource < 2; ++resource) {
       if (!(flags & kRequest[resource])) continue;
@@ -152,40 +149,16 @@ struct TaskWire {
 };
 
 // Tasks' requests and usage, split by job; on the wire in TaskWire's form.
-class TaskTable {
- public:
-  TaskResources& operator[](const TaskKey& key) { return tasks_[key]; }
-  void prefetch(const TaskKey& key) const { tasks_.prefetch(key); }
-  auto begin() const { return tasks_.begin(); }
-  auto end() const { return tasks_.end(); }
-
-  void Merge(const TaskTable& other) {
-    for (const auto& [key, theirs] : other.tasks_) MergeResources(tasks_[key], theirs);
+struct TaskResourcesSpec {
+  static int64_t IdOf(const TaskKey& key) { return key.job_id; }
+  static void Combine(TaskResources& mine, const TaskResources& theirs) {
+    MergeResources(mine, theirs);
   }
-  void Absorb(TaskTable&& other) { AbsorbMap(tasks_, std::move(other.tasks_), MergeResources); }
-  void SerializePartitions(std::span<WireWriter> parts) const {
-    SerializeByPartition(
-        tasks_, parts, [](const auto& entry) { return entry.first.job_id; },
-        [](WireWriter& out, const auto& entry) { TaskWire::Put(out, entry.first, entry.second); });
-  }
-  void KeepPartition(size_t part, size_t parts) {
-    borgscope::KeepPartition(tasks_, part, parts,
-                             [](const auto& entry) { return entry.first.job_id; });
-  }
-  void Deserialize(WireReader& in) {
-    const uint64_t n = in.GetCount(TaskWire::kSmallestBytes);
-    ReserveForMore(tasks_, n);
-    for (uint64_t i = 0; i < n; ++i) {
-      TaskKey key;
-      key.job_id = in.Get<int64_t>();
-      key.task_index = in.Get<int64_t>();
-      TaskWire::Merge(in, tasks_[key]);
-    }
-  }
-
- private:
-  absl::flat_hash_map<TaskKey, TaskResources> tasks_;
+  static void PutValue(WireWriter& out, const TaskResources& task) { TaskWire::Put(out, task); }
+  static void MergeValue(WireReader& in, TaskResources& into) { TaskWire::Merge(in, into); }
+  static constexpr size_t kSmallestValueBytes = 1;
 };
+using TaskTable = KeyedTable<TaskKey, TaskResources, TaskResourcesSpec>;
 
 class Q7State : public StateOf<Q7State> {
  public:

@@ -232,7 +232,7 @@ void CollectRuns(const Q9State& state, SpilledItems<MachineRun>& runs) {
     TaskKey task;
     uint64_t index;
   };
-  const std::vector<TaskEvent>& all = state.events_.entries();
+  const auto& all = state.events_.entries();
   std::vector<Reference> order(all.size());
   for (size_t i = 0; i < all.size(); ++i) order[i] = {all[i].task(), i};
   std::sort(order.begin(), order.end(), [&](const Reference& a, const Reference& b) {

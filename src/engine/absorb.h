@@ -31,11 +31,4 @@ void ReserveForMore(Map& map, size_t more) {
   if (map.size() + more > map.capacity() - map.capacity() / 8) map.reserve(map.size() + more);
 }
 
-template <typename Set>
-void AbsorbSet(Set& into, Set&& from) {
-  if (from.size() > into.size()) std::swap(into, from);
-  into.insert(from.begin(), from.end());
-  from.clear();
-}
-
 }  // namespace borgscope

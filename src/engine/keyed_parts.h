@@ -3,12 +3,9 @@
 // plain structs: written on the wire as their bytes, split by
 // PartitionOf(IdOf(entry)) — a job or machine id — as the MPI exchange and
 // the spill files split every keyed state.
-//   KeyedSet<Entry, IdOf>         distinct entries
-//   KeyedCounts<Key, IdOf>        a count per key, summed
-//   KeyedList<Entry, IdOf>        entries in no order, all kept (a flat array)
-
-#include <absl/container/flat_hash_map.h>
-#include <absl/container/flat_hash_set.h>
+//   KeyedSet<Entry, IdOf>         distinct entries (a KeyedTable of no value)
+//   KeyedCounts<Key, IdOf>        a count per key, summed (a KeyedTable)
+//   KeyedList<Entry, IdOf>        entries in no order, all kept (chunks)
 
 #include <cstdint>
 #include <span>
@@ -16,83 +13,46 @@
 #include <utility>
 #include <vector>
 
-#include "engine/absorb.h"
+#include "engine/chunked_vector.h"
 #include "engine/key_partition.h"
+#include "engine/keyed_table.h"
 #include "engine/wire.h"
 
 namespace borgscope {
 
-template <typename Entry, auto IdOf>
-requires std::has_unique_object_representations_v<Entry>
-class KeyedSet {
- public:
-  void Insert(const Entry& entry) { entries_.insert(entry); }
-  void Merge(const KeyedSet& other) {
-    entries_.insert(other.entries_.begin(), other.entries_.end());
-  }
-  void Absorb(KeyedSet&& other) { AbsorbSet(entries_, std::move(other.entries_)); }
-  void SerializePartitions(std::span<WireWriter> parts) const {
-    SerializeByPartition(entries_, parts, IdOf,
-                         [](WireWriter& out, const Entry& entry) { out.Put(entry); });
-  }
-  void KeepPartition(size_t part, size_t parts) {
-    borgscope::KeepPartition(entries_, part, parts, IdOf);
-  }
-  void Deserialize(WireReader& in) {
-    const uint64_t n = in.GetCount(sizeof(Entry));
-    ReserveForMore(entries_, n);
-    for (uint64_t i = 0; i < n; ++i) entries_.insert(in.Get<Entry>());
-  }
-  auto begin() const { return entries_.begin(); }
-  auto end() const { return entries_.end(); }
-  size_t size() const { return entries_.size(); }
+// The Spec of a table whose key's partition is IdOf(key).
+template <auto IdOfKey>
+struct PartitionedBy {
+  static int64_t IdOf(const auto& key) { return IdOfKey(key); }
+};
 
- private:
-  absl::flat_hash_set<Entry> entries_;
+struct NoValue {};
+
+template <auto IdOfKey>
+struct SetSpec : PartitionedBy<IdOfKey> {
+  static void Combine(NoValue&, const NoValue&) {}
+};
+
+template <typename Entry, auto IdOf>
+class KeyedSet : public KeyedTable<Entry, NoValue, SetSpec<IdOf>> {
+ public:
+  void Insert(const Entry& entry) { (*this)[entry]; }
+};
+
+template <auto IdOfKey>
+struct CountsSpec : PartitionedBy<IdOfKey> {
+  static void Combine(uint64_t& mine, uint64_t theirs) { mine += theirs; }
 };
 
 template <typename Key, auto IdOf>
-requires std::has_unique_object_representations_v<Key>
-class KeyedCounts {
+class KeyedCounts : public KeyedTable<Key, uint64_t, CountsSpec<IdOf>> {
  public:
-  void Add(const Key& key, uint64_t count = 1) { counts_[key] += count; }
-  void Merge(const KeyedCounts& other) {
-    for (const auto& [key, count] : other.counts_) counts_[key] += count;
-  }
-  void Absorb(KeyedCounts&& other) {
-    AbsorbMap(counts_, std::move(other.counts_),
-              [](uint64_t& mine, uint64_t theirs) { mine += theirs; });
-  }
-  void SerializePartitions(std::span<WireWriter> parts) const {
-    SerializeByPartition(
-        counts_, parts, [](const auto& entry) { return IdOf(entry.first); },
-        [](WireWriter& out, const auto& entry) {
-          out.Put(entry.first);
-          out.Put(entry.second);
-        });
-  }
-  void KeepPartition(size_t part, size_t parts) {
-    borgscope::KeepPartition(counts_, part, parts,
-                             [](const auto& entry) { return IdOf(entry.first); });
-  }
-  void Deserialize(WireReader& in) {
-    const uint64_t n = in.GetCount(sizeof(Key) + sizeof(uint64_t));
-    ReserveForMore(counts_, n);
-    for (uint64_t i = 0; i < n; ++i) {
-      const auto key = in.Get<Key>();
-      counts_[key] += in.Get<uint64_t>();
-    }
-  }
+  void Add(const Key& key, uint64_t count = 1) { (*this)[key] += count; }
   // The count of `key` (0 when absent).
   uint64_t CountOf(const Key& key) const {
-    auto it = counts_.find(key);
-    return it == counts_.end() ? 0 : it->second;
+    const uint64_t* count = this->Find(key);
+    return count == nullptr ? 0 : *count;
   }
-  auto begin() const { return counts_.begin(); }
-  auto end() const { return counts_.end(); }
-
- private:
-  absl::flat_hash_map<Key, uint64_t> counts_;
 };
 
 template <typename Entry, auto IdOf>
@@ -101,12 +61,12 @@ class KeyedList {
  public:
   Entry& Add() { return entries_.emplace_back(); }
   void Merge(const KeyedList& other) {
-    entries_.insert(entries_.end(), other.entries_.begin(), other.entries_.end());
+    for (const Entry& entry : other.entries_) entries_.push_back(entry);
   }
   void Absorb(KeyedList&& other) {
     if (other.entries_.size() > entries_.size()) std::swap(entries_, other.entries_);
-    entries_.insert(entries_.end(), other.entries_.begin(), other.entries_.end());
-    other.entries_ = {};
+    Merge(other);
+    other.entries_.clear();
   }
   // With one part, the count-prefixed array PutArray writes.
   void SerializePartitions(std::span<WireWriter> parts) const {
@@ -114,13 +74,19 @@ class KeyedList {
                          [](WireWriter& out, const Entry& entry) { out.Put(entry); });
   }
   void KeepPartition(size_t part, size_t parts) {
-    borgscope::KeepPartition(entries_, part, parts, IdOf);
+    ChunkedVector<Entry> kept;
+    for (const Entry& entry : entries_) {
+      if (PartitionOf(IdOf(entry), parts) == part) kept.push_back(entry);
+    }
+    entries_ = std::move(kept);
   }
-  void Deserialize(WireReader& in) { in.GetArray(entries_); }
-  const std::vector<Entry>& entries() const { return entries_; }
+  void Deserialize(WireReader& in) {
+    for (uint64_t n = in.GetCount(sizeof(Entry)); n > 0; --n) entries_.push_back(in.Get<Entry>());
+  }
+  const ChunkedVector<Entry>& entries() const { return entries_; }
 
  private:
-  std::vector<Entry> entries_;
+  ChunkedVector<Entry> entries_;
 };
 
 }  // namespace borgscope

@@ -1,0 +1,186 @@
+#pragma once
+// The engine's keyed table: a fixed-size value per key, combined when two
+// tables meet. It is a keyed part of a state (engine/state_parts.h): the
+// engine merges it, splits it by PartitionOf(Spec::IdOf(key)) for MPI ranks
+// and spill files, and reads it back; a question writes only Spec.
+//
+//   struct Spec {
+//     static int64_t IdOf(const Key&);                  // job or machine id: the key's partition
+//     static void Combine(Value& mine, const Value& theirs);  // commutative
+//     // Optional, for a wire form other than the value's bytes:
+//     static void PutValue(WireWriter&, const Value&);
+//     static void MergeValue(WireReader&, Value& into);  // reads one and combines it
+//     static constexpr size_t kSmallestValueBytes;
+//   };
+//
+// Layout: entries (key and value) sit once in a ChunkedVector, in the order
+// they came; the hash index holds only a 4-byte entry number per slot, so a
+// table takes its entries' bytes plus ~5-10 bytes per key, and growing the
+// index copies numbers, not entries (a hash map of whole entries holds three
+// times its entries at the moment it doubles).
+
+#include <absl/container/flat_hash_set.h>
+#include <absl/hash/hash.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include "engine/absorb.h"
+#include "engine/chunked_vector.h"
+#include "engine/key_partition.h"
+#include "engine/wire.h"
+
+namespace borgscope {
+
+template <typename Key, typename Value, typename Spec>
+requires std::has_unique_object_representations_v<Key>
+class KeyedTable {
+ public:
+  struct Entry {
+    Key key{};
+    [[no_unique_address]] Value value{};
+  };
+
+  KeyedTable() = default;
+  // A moved-from table is a valid table (its index must keep pointing at
+  // entries of its own), so moves swap.
+  KeyedTable(KeyedTable&& other) : KeyedTable() { swap(other); }
+  KeyedTable& operator=(KeyedTable&& other) {
+    swap(other);
+    return *this;
+  }
+  void swap(KeyedTable& other) {
+    std::swap(entries_, other.entries_);
+    index_.swap(other.index_);  // with their functors, which point at the entries
+  }
+  KeyedTable(const KeyedTable& other) { Merge(other); }
+  KeyedTable& operator=(const KeyedTable& other) {
+    if (this != &other) {
+      clear();
+      Merge(other);
+    }
+    return *this;
+  }
+
+  // The value of `key`, value-initialized when the key is new.
+  Value& operator[](const Key& key) {
+    const EntryId id = *index_.lazy_emplace(key, [&](const auto& construct) {
+      if (entries_->size() == std::numeric_limits<uint32_t>::max()) {
+        throw std::length_error("keyed table: more than 2^32 - 1 keys in one table");
+      }
+      entries_->push_back(Entry{key, Value{}});
+      construct(EntryId{static_cast<uint32_t>(entries_->size() - 1)});
+    });
+    return (*entries_)[id.number].value;
+  }
+  // The value of `key`, or null when absent.
+  const Value* Find(const Key& key) const {
+    auto it = index_.find(key);
+    return it == index_.end() ? nullptr : &(*entries_)[it->number].value;
+  }
+  // Brings the index slots of `key` into the cache ahead of operator[].
+  void prefetch(const Key& key) const { index_.prefetch(key); }
+
+  size_t size() const { return entries_->size(); }
+  bool empty() const { return entries_->empty(); }
+  void clear() {
+    index_.clear();
+    entries_->clear();
+  }
+  // Entries in the order their keys came.
+  auto begin() const { return std::as_const(*entries_).begin(); }
+  auto end() const { return std::as_const(*entries_).end(); }
+
+  void Merge(const KeyedTable& other) {
+    ReserveForMore(index_, other.size());
+    for (const Entry& entry : other) Spec::Combine((*this)[entry.key], entry.value);
+  }
+  // Keeps the larger table's storage; combines the smaller one into it.
+  void Absorb(KeyedTable&& other) {
+    if (other.size() > size()) swap(other);
+    Merge(other);
+    other.clear();
+  }
+  void SerializePartitions(std::span<WireWriter> parts) const {
+    SerializeByPartition(
+        *entries_, parts, [](const Entry& entry) { return Spec::IdOf(entry.key); },
+        [](WireWriter& out, const Entry& entry) {
+          out.Put(entry.key);
+          PutValue(out, entry.value);
+        });
+  }
+  void Serialize(WireWriter& out) const { SerializePartitions({&out, 1}); }
+  // Keeps the entries of key partition `part`, in a table of their size.
+  void KeepPartition(size_t part, size_t parts) {
+    KeyedTable kept;
+    for (const Entry& entry : *this) {
+      if (PartitionOf(Spec::IdOf(entry.key), parts) == part) kept[entry.key] = entry.value;
+    }
+    *this = std::move(kept);
+  }
+  // Adds what SerializePartitions wrote into one part.
+  void Deserialize(WireReader& in) {
+    const uint64_t n = in.GetCount(sizeof(Key) + SmallestValueBytes());
+    ReserveForMore(index_, n);
+    for (uint64_t i = 0; i < n; ++i) {
+      const auto key = in.Get<Key>();
+      MergeValue(in, (*this)[key]);
+    }
+  }
+
+ private:
+  struct EntryId {
+    uint32_t number;
+  };
+  using Entries = ChunkedVector<Entry>;
+  // Hash and equality of entry numbers by their entries' keys, and of keys
+  // themselves (heterogeneous lookup: a key is found without an entry).
+  struct IndexHash {
+    using is_transparent = void;
+    const Entries* entries;
+    size_t operator()(EntryId id) const { return absl::Hash<Key>{}((*entries)[id.number].key); }
+    size_t operator()(const Key& key) const { return absl::Hash<Key>{}(key); }
+  };
+  struct IndexEq {
+    using is_transparent = void;
+    const Entries* entries;
+    bool operator()(EntryId a, EntryId b) const { return a.number == b.number; }
+    bool operator()(EntryId a, const Key& key) const { return (*entries)[a.number].key == key; }
+    bool operator()(const Key& key, EntryId a) const { return (*entries)[a.number].key == key; }
+  };
+
+  static void PutValue(WireWriter& out, const Value& value) {
+    if constexpr (requires { Spec::PutValue(out, value); }) {
+      Spec::PutValue(out, value);
+    } else if constexpr (!std::is_empty_v<Value>) {
+      out.Put(value);
+    }
+  }
+  static void MergeValue(WireReader& in, Value& into) {
+    if constexpr (requires { Spec::MergeValue(in, into); }) {
+      Spec::MergeValue(in, into);
+    } else if constexpr (!std::is_empty_v<Value>) {
+      Spec::Combine(into, in.Get<Value>());
+    }
+  }
+  static constexpr size_t SmallestValueBytes() {
+    if constexpr (requires { Spec::kSmallestValueBytes; }) {
+      return Spec::kSmallestValueBytes;
+    } else {
+      return std::is_empty_v<Value> ? 0 : sizeof(Value);
+    }
+  }
+
+  // On the heap so that the index's functors point at it across moves.
+  std::unique_ptr<Entries> entries_ = std::make_unique<Entries>();
+  absl::flat_hash_set<EntryId, IndexHash, IndexEq> index_{0, IndexHash{entries_.get()},
+                                                          IndexEq{entries_.get()}};
+};
+
+}  // namespace borgscope
