@@ -182,12 +182,18 @@ AnalyzeSummary RunChecked(const AnalyzeOptions& options) {
   if (writes) std::filesystem::create_directories(options.out_dir);
   RankScanMetrics own = scan.rank_metrics();
   // The merged state of a runnable input analysis, by id.
-  auto input_state = [&](std::string_view id) -> const AnalysisState* {
+  auto input_index = [&](std::string_view id) -> size_t {
     for (size_t j = 0; j < runnable.size(); ++j) {
-      if (runnable[j]->Info().id == id) return &scan.merged(j);
+      if (runnable[j]->Info().id == id) return j;
     }
     throw InternalError(fmt::format("input {} of an analysis did not run", id));
   };
+  auto input_state = [&](std::string_view id) { return &scan.merged(input_index(id)); };
+  // Readers of each input not finished yet: the input is freed after the last.
+  std::vector<std::atomic<size_t>> readers_left(runnable.size());
+  for (const auto& analysis : runnable) {
+    for (std::string_view id : analysis->InputIds()) ++readers_left[input_index(id)];
+  }
   // Finishes analysis i; returns its metrics when this rank writes them.
   auto finish = [&](size_t i) -> std::optional<AnalysisRunMetrics> {
     // Inputs write nothing: the analyses that read them finish from them.
@@ -222,6 +228,11 @@ AnalyzeSummary RunChecked(const AnalyzeOptions& options) {
       if (writes) analysis.FinishSummaries(std::move(summaries), *writer);
     } else {
       runnable[i]->Finish(scan.merged(i), inputs, *writer);
+    }
+    scan.ReleaseMerged(i);
+    for (std::string_view id : runnable[i]->InputIds()) {
+      const size_t input = input_index(id);
+      if (--readers_left[input] == 0) scan.ReleaseMerged(input);
     }
     if (!writes) return std::nullopt;
     AnalysisRunMetrics metrics;

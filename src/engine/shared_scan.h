@@ -99,6 +99,9 @@ class SharedScan {
   // The state of analyses[i] merged over everything read (under MPI, for a
   // keyed analysis: over this rank's partition of the keys).
   const AnalysisState& merged(size_t i) const { return *merged_[i]; }
+  // Frees merged(i) once it is finished (it becomes an empty state): the
+  // finish of later analyses gets its memory.
+  void ReleaseMerged(size_t i) { merged_[i] = analyses_[i]->NewState(nullptr); }
   const AnalysisScanMetrics& analysis_metrics(size_t i) const { return analysis_metrics_[i]; }
   const RankScanMetrics& rank_metrics() const { return rank_metrics_; }
 
