@@ -22,8 +22,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Batches a thread consumes between two looks at the heap (LiveHeapBytes
-// locks malloc's arenas: cheap, but not free).
+// Batches a thread consumes between two looks at the heap (reading the
+// resident set and LiveHeapBytes are cheap, but not free).
 constexpr uint64_t kBatchesPerSpillCheck = 4;
 // Share of the heap left under the limit at which keyed states spill. The
 // rest is headroom for what grows between two checks (a hash map that
@@ -101,7 +101,11 @@ CollectBudget SharedScan::collect_budget() const {
 bool SharedScan::ShouldSpill(uint64_t& seen_generation) {
   uint64_t generation = spill_generation_.load(std::memory_order_relaxed);
   if (seen_generation == generation) {
-    if (LiveHeapBytes() < spill_trigger_ && !options_.spill.always) return false;
+    // The resident set bounds what the heap holds in memory, and reading it
+    // is cheap; LiveHeapBytes walks malloc's free lists (many, with chunked
+    // keyed tables), so it is asked only once the resident set is that high.
+    const bool below = CurrentRssBytes() < spill_trigger_ || LiveHeapBytes() < spill_trigger_;
+    if (below && !options_.spill.always) return false;
     generation = spill_generation_.fetch_add(1) + 1;
   }
   seen_generation = generation;
