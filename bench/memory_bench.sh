@@ -29,7 +29,7 @@ run() {
 
 tasks=$("$bin" analyze --quiet --no-plots --only q3 --trace "$trace" --out "$work/q3" &&
   awk -F, 'NR > 1 { n += $2 } END { print n }' "$work/q3/q3/tasks_by_class.csv")
-echo "gen --scale $scale: $(du -sh "$trace" | cut -f1) of gzip, $tasks distinct tasks; $threads threads, best of $runs"
+echo "gen --scale $scale: $(du -shL "$trace" | cut -f1) of gzip, $tasks distinct tasks; $threads threads, best of $runs"
 echo
 echo "| run | seconds | peak RSS | bytes per task | spilled |"
 echo "|---|---|---|---|---|"
