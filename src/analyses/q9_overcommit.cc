@@ -233,6 +233,14 @@ void CollectRuns(const Q9State& state, SpilledItems<MachineRun>& runs) {
     uint64_t index;
   };
   const auto& all = state.events_.entries();
+  // A run starts at each SCHEDULE onto a machine: room for them once (a
+  // doubling vector would hold up to three times the runs as it grows).
+  uint64_t schedules = 0;
+  for (const TaskEvent& event : all) {
+    schedules +=
+        event.type == static_cast<uint8_t>(EventType::kSchedule) && event.machine_id != kNull;
+  }
+  runs.ReserveMore(schedules);
   std::vector<Reference> order(all.size());
   for (size_t i = 0; i < all.size(); ++i) order[i] = {all[i].task(), i};
   std::sort(order.begin(), order.end(), [&](const Reference& a, const Reference& b) {
