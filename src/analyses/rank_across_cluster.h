@@ -41,57 +41,53 @@ uint64_t OrderedBits(Value value) {
 // Below this many items std::sort (the plain path) is as fast.
 inline constexpr size_t kRadixSortMinItems = 4096;
 
-// Sorts items by value (no NaN; equal values in any order). Fast path: a
-// least-significant-byte-first radix sort of (ordered bits, position) pairs,
-// skipping the bytes all values share, then one permutation of the items -
-// ~4x std::sort on a million points (bench/correlation_bench.cc).
+// Sorts [begin, end) by the byte of OrderedBits at `shift` and below, in
+// place: an MSD radix sort (American flag sort) that moves each item straight
+// to its byte's bucket, then sorts each bucket by the next byte.
+template <typename T, typename KeyOf>
+void RadixSortInPlace(T* begin, T* end, KeyOf key_of, int shift) {
+  const size_t n = static_cast<size_t>(end - begin);
+  if (n < kRadixSortMinItems || shift < 0) {
+    std::sort(begin, end, [&](const T& a, const T& b) { return key_of(a) < key_of(b); });
+    return;
+  }
+  auto digit = [&](const T& item) { return (key_of(item) >> shift) & 0xff; };
+  std::array<size_t, 256> counts{};
+  for (const T* item = begin; item != end; ++item) ++counts[digit(*item)];
+  if (counts[digit(*begin)] == n) return RadixSortInPlace(begin, end, key_of, shift - 8);
+  std::array<size_t, 256> heads{}, tails{};
+  for (size_t b = 0, offset = 0; b < 256; ++b) {
+    heads[b] = offset;
+    offset += counts[b];
+    tails[b] = offset;
+  }
+  for (size_t b = 0; b < 256; ++b) {
+    while (heads[b] < tails[b]) {
+      T item = std::move(begin[heads[b]]);
+      for (size_t d = digit(item); d != b; d = digit(item)) std::swap(item, begin[heads[d]++]);
+      begin[heads[b]++] = std::move(item);
+    }
+  }
+  for (size_t b = 0, first = 0; b < 256; first += counts[b], ++b) {
+    if (counts[b] > 1)
+      RadixSortInPlace(begin + first, begin + first + counts[b], key_of, shift - 8);
+  }
+}
+
+// Sorts items by value (no NaN; equal values in any order). Fast path: an
+// in-place radix sort by the value's ordered bits (no memory beside the
+// items: they are most of a finish's memory); plain path: std::sort, below
+// kRadixSortMinItems.
 template <typename T, typename ValueOf>
 void SortByValue(std::vector<T>& items, ValueOf value_of) {
-  const size_t n = items.size();
-  if (n < kRadixSortMinItems) {
+  if (items.size() < kRadixSortMinItems) {
     std::sort(items.begin(), items.end(),
               [&](const T& a, const T& b) { return value_of(a) < value_of(b); });
     return;
   }
-  struct Entry {
-    uint64_t key;
-    uint64_t position;
-  };
-  std::vector<Entry> entries(n), scratch(n);
-  std::vector<std::array<size_t, 256>> counts(8, std::array<size_t, 256>{});
-  for (size_t i = 0; i < n; ++i) {
-    const uint64_t key = OrderedBits(value_of(items[i]));
-    entries[i] = {key, i};
-    for (int byte = 0; byte < 8; ++byte) ++counts[byte][(key >> (8 * byte)) & 0xff];
-  }
-  for (int byte = 0; byte < 8; ++byte) {
-    std::array<size_t, 256>& count = counts[byte];
-    if (count[(entries[0].key >> (8 * byte)) & 0xff] == n) continue;  // all share it
-    size_t offset = 0;
-    for (size_t& c : count) offset += std::exchange(c, offset);  // counts -> starts
-    for (const Entry& entry : entries) scratch[count[(entry.key >> (8 * byte)) & 0xff]++] = entry;
-    entries.swap(scratch);
-  }
-  std::vector<Entry>().swap(scratch);
-  // items[i] = old items[entries[i].position], in place along the cycles of
-  // the permutation (no second copy of the items); a done slot's key is
-  // marked, the keys being no longer needed.
-  constexpr uint64_t kPlaced = UINT64_MAX;
-  for (size_t start = 0; start < n; ++start) {
-    if (entries[start].key == kPlaced) continue;
-    T first = std::move(items[start]);
-    size_t at = start;
-    for (;;) {
-      entries[at].key = kPlaced;
-      const size_t from = entries[at].position;
-      if (from == start) {
-        items[at] = std::move(first);
-        break;
-      }
-      items[at] = std::move(items[from]);
-      at = from;
-    }
-  }
+  RadixSortInPlace(
+      items.data(), items.data() + items.size(),
+      [&](const T& item) { return OrderedBits(value_of(item)); }, 56);
 }
 
 // Merges the sorted runs items[bounds[i], bounds[i + 1]) (bounds from 0 to

@@ -88,6 +88,19 @@ TEST(RankAcrossCluster, RadixSortOrdersAsStdSort) {
   EXPECT_EQ(sorted_values(integer, true), sorted_values(integer, false));
 }
 
+// Values that share their top bytes and crowd a few buckets: the radix sort
+// skips shared bytes and sorts large buckets by the next byte, recursively.
+TEST(RankAcrossCluster, RadixSortRecursesIntoLargeBuckets) {
+  std::mt19937_64 random(9);
+  std::vector<int64_t> values;
+  for (int i = 0; i < 100'000; ++i) values.push_back(static_cast<int64_t>(random() % (1 << 20)));
+  for (int i = 0; i < 20'000; ++i) values.push_back(12345);  // one large tie group
+  std::vector<int64_t> expected = values;
+  std::sort(expected.begin(), expected.end());
+  rank_detail::SortByValue(values, [](int64_t v) { return v; });
+  EXPECT_EQ(values, expected);
+}
+
 // Points on random ranks (`on_first_rank_only`: all on rank 0), most of them
 // tied at 0, as q8's evictions are.
 void ExpectPositionsCounted(int ranks, bool on_first_rank_only) {
