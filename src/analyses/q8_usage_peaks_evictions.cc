@@ -141,6 +141,10 @@ class Q8UsagePeaksEvictions : public KeyedAnalysis {
   void Collect(const AnalysisState& partition, InputStates inputs,
                CollectedState& collected) const override;
   std::string FinishCollected(CollectedState& collected, Cluster& cluster) const override;
+  // In memory: one resource's points at a time (at the end they are most of
+  // q8's memory), with the same sums as Collect and FinishCollected.
+  std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
+                              Cluster& cluster) const override;
   void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     PlotSpec spec{.name = "evictions_by_usage",
@@ -179,75 +183,105 @@ void FinishSpilledPoints(SpilledItems<WindowPoint>& points, ResourceSummary& min
       [](const WindowPoint&) {});
 }
 
-void Q8UsagePeaksEvictions::Collect(const AnalysisState& partition, InputStates inputs,
-                                    CollectedState& into) const {
-  const Q8State& state = Q8State::Of(partition);
-  auto& collected = static_cast<Q8Collected&>(into);
-  const MachineWindowUsage& usage = MachineWindowsOf(inputs).usage();
+// Adds one partition's evictions into the totals.
+void CollectTotals(const Q8State& state, Q8Collected& collected) {
   const uint64_t without_machine = state.evictions_without_machine_.value;
   collected.total_evictions += without_machine;
   for (const auto& [key, count] : state.evictions_) collected.total_evictions += count;
   collected.evictions_without_machine += without_machine;
-  auto capacity_of = [&](int resource, int64_t machine) {
+}
+
+// Adds one partition's machine-windows of `resource`: buckets and points.
+void CollectResource(const Q8State& state, const MachineWindowUsage& usage, int resource,
+                     Q8Collected& collected) {
+  auto capacity_of = [&](int64_t machine) {
     return resource == 0 ? state.capacities_.Cpus(machine) : state.capacities_.Memory(machine);
   };
-  auto counted = [&](int resource, const MachineWindow& key, const WindowLoad& load) {
-    const int64_t capacity = capacity_of(resource, key.machine_id);
+  auto counted = [&](const MachineWindow& key, const WindowLoad& load) {
+    const int64_t capacity = capacity_of(key.machine_id);
     return load.present[resource] && capacity != kNull && capacity > 0;
   };
+  ResourceSummary& mine = collected.resources[resource];
+  SpilledItems<WindowPoint>& points = collected.points[resource];
+  // Points held in memory are sized once (~4.5 M per resource at scale 8:
+  // a doubling vector would hold up to twice that).
+  uint64_t windows = 0;
+  usage.ForEachWindow(
+      [&](const MachineWindow& key, const WindowLoad& load) { windows += counted(key, load); });
+  points.ReserveMore(windows);
+  usage.ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
+    if (!counted(key, load)) return;
+    const int64_t capacity = capacity_of(key.machine_id);
+    const uint64_t window_evictions = state.evictions_.CountOf(key);
+    int bucket = MachineWindowUsage::UsageBucket(load.sum[resource], capacity);
+    ++mine.bucket_windows[bucket];
+    mine.bucket_evictions[bucket] += window_evictions;
+    mine.counted += window_evictions;
+    points.Add(
+        {static_cast<double>(static_cast<long double>(load.sum[resource]) / kWindowUs / capacity),
+         static_cast<double>(window_evictions), 0});
+  });
+}
+
+// The correlations of one resource's collected points (collective), which
+// are freed.
+void FinishResource(Q8Collected& collected, int resource, Cluster& cluster) {
+  ResourceSummary& mine = collected.resources[resource];
+  if (collected.points[resource].spilled()) {
+    FinishSpilledPoints(collected.points[resource], mine);
+    return;
+  }
+  std::vector<WindowPoint> points = std::move(collected.points[resource].in_memory());
+  mine.windows = points.size();
+  mine.pearson = PearsonSumsAcrossRanks<WindowPoint>(
+      points, [](const WindowPoint& p) { return p.usage; },
+      [](const WindowPoint& p) { return p.evictions; }, cluster);
+  // Spearman: the points move between ranks, sorted by usage, then by evictions.
+  RankAcrossCluster(
+      points, [](const WindowPoint& p) { return p.usage; },
+      [](WindowPoint& p, uint64_t first, uint64_t last, uint64_t) { p.usage_rank = first + last; },
+      cluster);
+  mine.ranks = RankSumsAgainst(
+      points, &WindowPoint::usage_rank, [](const WindowPoint& p) { return p.evictions; }, cluster);
+}
+
+void PutTotals(const Q8Collected& collected, WireWriter& out) {
+  out.Put(collected.total_evictions);
+  out.Put(collected.evictions_without_machine);
+}
+
+void Q8UsagePeaksEvictions::Collect(const AnalysisState& partition, InputStates inputs,
+                                    CollectedState& into) const {
+  const Q8State& state = Q8State::Of(partition);
+  auto& collected = static_cast<Q8Collected&>(into);
+  CollectTotals(state, collected);
   for (int resource = 0; resource < 2; ++resource) {
-    ResourceSummary& mine = collected.resources[resource];
-    SpilledItems<WindowPoint>& points = collected.points[resource];
-    // Points held in memory are sized once (~4.5 M per resource at scale 8:
-    // a doubling vector would hold up to twice that).
-    uint64_t windows = 0;
-    usage.ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
-      windows += counted(resource, key, load);
-    });
-    points.ReserveMore(windows);
-    usage.ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
-      if (!counted(resource, key, load)) return;
-      const int64_t capacity = capacity_of(resource, key.machine_id);
-      const uint64_t window_evictions = state.evictions_.CountOf(key);
-      int bucket = MachineWindowUsage::UsageBucket(load.sum[resource], capacity);
-      ++mine.bucket_windows[bucket];
-      mine.bucket_evictions[bucket] += window_evictions;
-      mine.counted += window_evictions;
-      points.Add(
-          {static_cast<double>(static_cast<long double>(load.sum[resource]) / kWindowUs / capacity),
-           static_cast<double>(window_evictions), 0});
-    });
+    CollectResource(state, MachineWindowsOf(inputs).usage(), resource, collected);
   }
 }
 
 std::string Q8UsagePeaksEvictions::FinishCollected(CollectedState& into, Cluster& cluster) const {
   auto& collected = static_cast<Q8Collected&>(into);
   WireWriter out;
-  out.Put(collected.total_evictions);
-  out.Put(collected.evictions_without_machine);
+  PutTotals(collected, out);
   for (int resource = 0; resource < 2; ++resource) {
-    ResourceSummary& mine = collected.resources[resource];
-    if (collected.points[resource].spilled()) {
-      FinishSpilledPoints(collected.points[resource], mine);
-      mine.Put(out);
-      continue;
-    }
-    std::vector<WindowPoint> points = std::move(collected.points[resource].in_memory());
-    mine.windows = points.size();
-    mine.pearson = PearsonSumsAcrossRanks<WindowPoint>(
-        points, [](const WindowPoint& p) { return p.usage; },
-        [](const WindowPoint& p) { return p.evictions; }, cluster);
-    // Spearman: the points move between ranks, sorted by usage, then by evictions.
-    RankAcrossCluster(
-        points, [](const WindowPoint& p) { return p.usage; },
-        [](WindowPoint& p, uint64_t first, uint64_t last, uint64_t) {
-          p.usage_rank = first + last;
-        },
-        cluster);
-    mine.ranks = RankSumsAgainst(
-        points, &WindowPoint::usage_rank, [](const WindowPoint& p) { return p.evictions; },
-        cluster);
-    mine.Put(out);
+    FinishResource(collected, resource, cluster);
+    collected.resources[resource].Put(out);
+  }
+  return out.Take();
+}
+
+std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partition,
+                                                   InputStates inputs, Cluster& cluster) const {
+  const Q8State& state = Q8State::Of(partition);
+  Q8Collected collected{CollectBudget{}};
+  CollectTotals(state, collected);
+  WireWriter out;
+  PutTotals(collected, out);
+  for (int resource = 0; resource < 2; ++resource) {
+    CollectResource(state, MachineWindowsOf(inputs).usage(), resource, collected);
+    FinishResource(collected, resource, cluster);
+    collected.resources[resource].Put(out);
   }
   return out.Take();
 }
