@@ -23,6 +23,7 @@
 #include "engine/analysis.h"
 #include "engine/cluster.h"
 #include "engine/key_exchange.h"
+#include "engine/memory_budget.h"
 #include "engine/shard_reader.h"
 #include "engine/spill_store.h"
 #include "io/shards.h"
@@ -101,7 +102,12 @@ class SharedScan {
   const AnalysisState& merged(size_t i) const { return *merged_[i]; }
   // Frees merged(i) once it is finished (it becomes an empty state): the
   // finish of later analyses gets its memory.
-  void ReleaseMerged(size_t i) { merged_[i] = analyses_[i]->NewState(nullptr); }
+  void ReleaseMerged(size_t i) {
+    merged_[i] = analyses_[i]->NewState(nullptr);
+    // Its chunks are scattered among live ones: malloc would keep their
+    // pages while later finishes ask for large blocks, so they go back now.
+    ReturnFreedMemory();
+  }
   const AnalysisScanMetrics& analysis_metrics(size_t i) const { return analysis_metrics_[i]; }
   const RankScanMetrics& rank_metrics() const { return rank_metrics_; }
 
