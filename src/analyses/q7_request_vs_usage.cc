@@ -280,7 +280,8 @@ struct ResourceSummary {
 struct Q7Collected : CollectedState {
   explicit Q7Collected(const CollectBudget& budget) {
     if (budget.memory_bytes == UINT64_MAX) return;
-    // Both resources' chunks, each sorted beside its 16-byte sort entries.
+    // Both resources' chunks, 16 bytes a point to spare for what comes
+    // beside a chunk (the ranked copy's chunk, the k-way merge's buffers).
     const size_t chunk = budget.memory_bytes / 2 / (sizeof(TaskPoint) + 16);
     for (auto& resource : points) resource = SpilledItems<TaskPoint>(chunk, budget.folder);
   }

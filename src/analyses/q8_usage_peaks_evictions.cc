@@ -100,7 +100,8 @@ struct ResourceSummary {
 struct Q8Collected : CollectedState {
   explicit Q8Collected(const CollectBudget& budget) {
     if (budget.memory_bytes == UINT64_MAX) return;
-    // Both resources' chunks, each sorted beside its 16-byte sort entries.
+    // Both resources' chunks, 16 bytes a point to spare for what comes
+    // beside a chunk (the ranked copy's chunk, the k-way merge's buffers).
     const size_t chunk = budget.memory_bytes / 2 / (sizeof(WindowPoint) + 16);
     for (auto& resource : points) resource = SpilledItems<WindowPoint>(chunk, budget.folder);
   }

@@ -139,7 +139,7 @@ struct MachineRun {
 struct Q9Collected : CollectedState {
   explicit Q9Collected(const CollectBudget& budget) {
     if (budget.memory_bytes == UINT64_MAX) return;
-    // A chunk sorted beside its 16-byte sort entries.
+    // A chunk, 16 bytes a run to spare for the k-way merge's buffers.
     runs = SpilledItems<MachineRun>(budget.memory_bytes / (sizeof(MachineRun) + 16), budget.folder);
   }
   int64_t task_events_end = 0;
