@@ -39,6 +39,14 @@ std::vector<RankScanMetrics> GatherRankMetrics(Cluster& cluster, const RankScanM
   return ranks;
 }
 
+// The position among `runnable` of the input analysis `id`.
+size_t IndexOfInput(const std::vector<std::unique_ptr<Analysis>>& runnable, std::string_view id) {
+  for (size_t j = 0; j < runnable.size(); ++j) {
+    if (runnable[j]->Info().id == id) return j;
+  }
+  throw InternalError(fmt::format("input {} of an analysis did not run", id));
+}
+
 // The summaries of a keyed analysis whose state spilled: its state (and its
 // inputs') read back a partition at a time, each partition finished into a
 // summary, or collected (KeyedAnalysis::Collect) and finished at the end.
@@ -50,12 +58,7 @@ std::vector<std::string> FinishSpilled(const KeyedAnalysis& analysis, size_t ind
                                        SharedScan& scan, const CollectBudget& budget,
                                        Cluster& cluster, bool show_progress) {
   std::vector<size_t> inputs;
-  for (std::string_view id : analysis.InputIds()) {
-    size_t j = 0;
-    while (j < runnable.size() && runnable[j]->Info().id != id) ++j;
-    if (j == runnable.size()) throw InternalError(fmt::format("input {} did not run", id));
-    inputs.push_back(j);
-  }
+  for (std::string_view id : analysis.InputIds()) inputs.push_back(IndexOfInput(runnable, id));
   std::vector<bool> wanted(runnable.size(), false);
   wanted[index] = true;
   for (size_t j : inputs) wanted[j] = true;
@@ -182,12 +185,7 @@ AnalyzeSummary RunChecked(const AnalyzeOptions& options) {
   if (writes) std::filesystem::create_directories(options.out_dir);
   RankScanMetrics own = scan.rank_metrics();
   // The merged state of a runnable input analysis, by id.
-  auto input_index = [&](std::string_view id) -> size_t {
-    for (size_t j = 0; j < runnable.size(); ++j) {
-      if (runnable[j]->Info().id == id) return j;
-    }
-    throw InternalError(fmt::format("input {} of an analysis did not run", id));
-  };
+  auto input_index = [&](std::string_view id) { return IndexOfInput(runnable, id); };
   auto input_state = [&](std::string_view id) { return &scan.merged(input_index(id)); };
   // Readers of each input not finished yet: the input is freed after the last.
   std::vector<std::atomic<size_t>> readers_left(runnable.size());

@@ -6,16 +6,10 @@
 #include <chrono>
 #include <string>
 
+#include "engine/process_usage.h"
 #include "errors.h"
 
 namespace borgscope {
-namespace {
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-}  // namespace
 
 void MergeSerialized(const Analysis& analysis, AnalysisState& into, std::string_view bytes,
                      int from_rank) {

@@ -31,10 +31,6 @@ constexpr uint64_t kBatchesPerSpillCheck = 4;
 // wire form of the half of a state being written out.
 constexpr double kSpillTriggerShare = 0.35;
 
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 // Wall and process CPU time at the start of a merge step: the rank's metrics
 // count both (CountMerge).
 struct MergeStart {

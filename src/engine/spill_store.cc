@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <string_view>
 
+#include "engine/process_usage.h"
 #include "engine/wire.h"
 #include "errors.h"
 
@@ -63,10 +64,6 @@ void RemoveStaleFolders(const std::string& root) {
     if (pid <= 0 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH) continue;
     std::filesystem::remove_all(entry.path(), error);
   }
-}
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace
