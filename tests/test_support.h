@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "io/gzip_writer.h"
 #include "io/shards.h"
@@ -105,6 +106,20 @@ inline int RunCommand(const std::string& command_line, std::string* output = nul
 
 inline int RunBinary(const std::string& arguments, std::string* output = nullptr) {
   return RunCommand(kBinary + " " + arguments, output);
+}
+
+// The folder of a trace made by `borgscope gen --scale SCALE --seed SEED`:
+// made once per test process and (scale, seed), removed at exit.
+inline const std::string& GeneratedTrace(const std::string& scale, int seed) {
+  static std::map<std::pair<std::string, int>, std::pair<TempDir, std::string>> traces;
+  auto [it, made] = traces.try_emplace({scale, seed});
+  if (made) {
+    it->second.second = (it->second.first.path() / "trace").string();
+    EXPECT_EQ(RunBinary("gen --quiet --scale " + scale + " --seed " + std::to_string(seed) +
+                        " --out " + it->second.second),
+              0);
+  }
+  return it->second.second;
 }
 
 }  // namespace borgscope::testing

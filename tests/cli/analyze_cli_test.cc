@@ -23,15 +23,7 @@ std::map<std::string, std::string> Analyze(const std::string& trace, const fs::p
 }
 
 // A generated trace with all six tables (task_usage too), small enough for a test.
-const std::string& GeneratedTrace() {
-  static TempDir dir;
-  static const std::string trace = [] {
-    std::string path = (dir.path() / "trace").string();
-    EXPECT_EQ(RunBinary("gen --quiet --scale 0.01 --seed 7 --out " + path), 0);
-    return path;
-  }();
-  return trace;
-}
+const std::string& GeneratedTrace() { return testing::GeneratedTrace("0.01", 7); }
 
 // Output of 1 and 2 threads identical, byte for byte, CSVs, findings and plots.
 void ExpectSameForOneAndTwoThreads(const std::string& trace, size_t min_analyses) {

@@ -12,15 +12,7 @@
 namespace borgscope::testing {
 namespace {
 
-const std::string& GeneratedTrace() {
-  static TempDir dir;
-  static const std::string trace = [] {
-    std::string path = (dir.path() / "trace").string();
-    EXPECT_EQ(RunBinary("gen --quiet --scale 0.02 --seed 5 --out " + path), 0);
-    return path;
-  }();
-  return trace;
-}
+const std::string& GeneratedTrace() { return testing::GeneratedTrace("0.02", 5); }
 
 std::string Analyze(const fs::path& out, const std::string& flags) {
   return "analyze --quiet --no-plots --threads 2 --trace " + GeneratedTrace() + " --out " +

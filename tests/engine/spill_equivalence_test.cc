@@ -10,7 +10,6 @@
 
 #include "engine/analyze.h"
 #include "errors.h"
-#include "gen/trace_generator.h"
 #include "test_support.h"
 
 namespace borgscope::testing {
@@ -41,18 +40,7 @@ SpillOptions Spill(const std::string& temp_dir, size_t partitions, bool always,
   return spill;
 }
 
-const std::string& GeneratedTrace() {
-  static TempDir dir;
-  static const std::string trace = [] {
-    GenOptions options;
-    options.out_dir = (dir.path() / "trace").string();
-    options.seed = 11;
-    options.scale = 0.01;
-    GenerateTrace(options);
-    return options.out_dir;
-  }();
-  return trace;
-}
+const std::string& GeneratedTrace() { return testing::GeneratedTrace("0.01", 11); }
 
 std::set<std::string> AnalysesIn(const std::map<std::string, std::string>& files) {
   std::set<std::string> ids;
