@@ -7,7 +7,7 @@
 # that share cores get less than a core each, so CPU is what the merge cost),
 # finish (keyed analyses' partitions) seconds, bytes sent and
 # received, peak RSS. Prints the share of the run spent merging, and the
-# per-core scan rate the README's estimate uses.
+# per-core scan rate the whole-trace estimate in docs/performance.md uses.
 # Usage: bash bench/mpi_bench.sh [build dir] [scale]      (default build, 0.5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
