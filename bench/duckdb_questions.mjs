@@ -21,7 +21,7 @@
 //  "duckdb_version"}. The times cover the SQL only (instance start, Node start
 // and writing the CSVs excluded), which favours DuckDB.
 //
-// Text as borgscope's src/report/format.cc: counts as integers, ratios as
+// Text as borgscope's src/results/format.cc: counts as integers, ratios as
 // printf '%.10g' (0 as "0"), a ratio over zero as an empty field, an empty
 // scheduling class as an empty field, listed after the numbered classes.
 

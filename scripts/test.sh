@@ -14,6 +14,8 @@ bash scripts/setup.sh
 
 echo "== Formatting (clang-format)"
 bash scripts/check_format.sh
+echo "== Layers (src/README.md)"
+bash scripts/check_layers.sh
 
 echo "== Release build, -Werror, tests"
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DBORGSCOPE_WERROR=ON

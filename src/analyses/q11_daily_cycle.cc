@@ -9,8 +9,8 @@
 #include <cmath>
 
 #include "engine/registry.h"
-#include "report/format.h"
-#include "report/result_writer.h"
+#include "results/format.h"
+#include "results/result_writer.h"
 
 namespace borgscope {
 namespace {

@@ -8,8 +8,8 @@
 
 #include "analyses/machine_capacity.h"
 #include "engine/registry.h"
-#include "report/format.h"
-#include "report/result_writer.h"
+#include "results/format.h"
+#include "results/result_writer.h"
 
 namespace borgscope {
 namespace {

@@ -14,8 +14,8 @@
 #include "analyses/class_sets.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
-#include "report/format.h"
-#include "report/result_writer.h"
+#include "results/format.h"
+#include "results/result_writer.h"
 #include "trace/trace_order.h"
 
 namespace borgscope {

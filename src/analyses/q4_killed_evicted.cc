@@ -11,8 +11,8 @@
 #include "analyses/outcome_flags.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
-#include "report/format.h"
-#include "report/result_writer.h"
+#include "results/format.h"
+#include "results/result_writer.h"
 
 namespace borgscope {
 namespace {

@@ -24,8 +24,8 @@
 #include "engine/keyed_parts.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
-#include "report/format.h"
-#include "report/result_writer.h"
+#include "results/format.h"
+#include "results/result_writer.h"
 
 namespace borgscope {
 namespace {

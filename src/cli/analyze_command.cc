@@ -6,12 +6,12 @@
 
 #include "cli/commands.h"
 #include "cli/common_options.h"
-#include "engine/analyze.h"
 #include "engine/cluster.h"
 #include "engine/memory_budget.h"
 #include "engine/progress.h"
 #include "errors.h"
 #include "report/gnuplot.h"
+#include "run/analyze.h"
 
 namespace borgscope::cli {
 

@@ -28,7 +28,7 @@
 #include "engine/cluster.h"
 #include "engine/wire.h"
 #include "errors.h"
-#include "report/plot.h"
+#include "results/plot_spec.h"
 #include "trace/row_batch.h"
 #include "trace/schema.h"
 

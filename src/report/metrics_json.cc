@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "errors.h"
-#include "report/output_folder.h"
+#include "io/write_file.h"
 
 namespace borgscope {
 

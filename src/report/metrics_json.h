@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "engine/analyze.h"
+#include "engine/run_summary.h"
 
 namespace borgscope {
 

@@ -10,10 +10,6 @@
 
 namespace borgscope {
 
-// Writes `bytes` to `path` (created or truncated). Throws IoError naming the
-// path and the system's reason when any step fails, including the close.
-void WriteFileOrThrow(const std::filesystem::path& path, std::string_view bytes);
-
 class StagedOutput {
  public:
   // Creates `out_dir` (and its parents) when missing and a fresh, empty

@@ -16,9 +16,9 @@
 #include <optional>
 #include <set>
 
-#include "engine/analyze.h"
+#include "engine/run_summary.h"
 #include "errors.h"
-#include "report/output_folder.h"
+#include "io/write_file.h"
 
 namespace borgscope {
 namespace {

@@ -14,7 +14,7 @@
 #include "engine/progress.h"
 #include "engine/registry.h"
 #include "errors.h"
-#include "report/output_folder.h"
+#include "io/write_file.h"
 #include "report/plot.h"
 
 namespace borgscope {

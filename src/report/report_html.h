@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/analyze.h"
+#include "engine/run_summary.h"
 
 namespace borgscope {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/analyze.h"
+#include "run/analyze.h"
 #include "test_support.h"
 
 namespace borgscope::testing {

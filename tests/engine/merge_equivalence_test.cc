@@ -16,7 +16,7 @@
 #include "engine/registry.h"
 #include "engine/shard_reader.h"
 #include "engine/shared_scan.h"
-#include "report/result_writer.h"
+#include "results/result_writer.h"
 #include "test_support.h"
 #include "thread_cluster.h"
 

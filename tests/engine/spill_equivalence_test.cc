@@ -8,8 +8,8 @@
 
 #include <set>
 
-#include "engine/analyze.h"
 #include "errors.h"
+#include "run/analyze.h"
 #include "test_support.h"
 
 namespace borgscope::testing {

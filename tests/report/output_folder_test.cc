@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "io/write_file.h"
 #include "test_support.h"
 
 namespace borgscope::testing {

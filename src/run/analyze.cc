@@ -1,4 +1,4 @@
-#include "engine/analyze.h"
+#include "run/analyze.h"
 
 #include <fmt/core.h>
 #include <tbb/blocked_range.h>
@@ -22,7 +22,7 @@
 #include "report/output_folder.h"
 #include "report/plot.h"
 #include "report/report_html.h"
-#include "report/result_writer.h"
+#include "results/result_writer.h"
 
 namespace borgscope {
 

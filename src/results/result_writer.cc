@@ -1,9 +1,9 @@
-#include "report/result_writer.h"
+#include "results/result_writer.h"
 
 #include <fmt/core.h>
 
 #include "errors.h"
-#include "report/output_folder.h"
+#include "io/write_file.h"
 
 namespace borgscope {
 

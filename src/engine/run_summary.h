@@ -1,8 +1,8 @@
 #pragma once
-// One `analyze` run: find the tables, choose the analyses that can run, scan
-// every needed table once, finish each analysis into <out>/<id>/ and write
-// <out>/metrics.json. Under MPI every rank calls it; rank 0 writes.
+// What an `analyze` run was asked (AnalyzeOptions) and what it measured
+// (AnalyzeSummary): written to metrics.json and report.html by report/.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -50,13 +50,5 @@ struct AnalyzeSummary {
   std::vector<RankScanMetrics> ranks;  // one per rank, in rank order
   bool wrote_outputs = false;          // false on MPI ranks other than 0
 };
-
-// Throws UsageError (e.g. an analysis named in `only` whose table is missing),
-// DataError (also for a trace folder without any table) and IoError (also for
-// an --out that cannot be created or written, before any shard is read).
-// Rank 0 writes into a staging folder inside out_dir and moves the results
-// into place at the end (report/output_folder.h): a failed run leaves the
-// previous results.
-AnalyzeSummary RunAnalyze(const AnalyzeOptions& options);
 
 }  // namespace borgscope
