@@ -15,9 +15,9 @@
 #include <random>
 #include <vector>
 
-#include "analyses/correlation.h"
-#include "analyses/exact_sum.h"
-#include "analyses/rank_across_cluster.h"
+#include "stats/correlation.h"
+#include "stats/exact_sum.h"
+#include "stats/rank_across_cluster.h"
 
 namespace borgscope::bench {
 namespace {

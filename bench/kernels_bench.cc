@@ -54,7 +54,7 @@ namespace {
 constexpr size_t kWindowSize = ShardReader::kWindowSize;
 constexpr int kTaskEventsColumns = 13;
 
-// The columns q3 asks of task_events (analyses/q3_jobs_tasks_by_class.cc).
+// The columns q3 asks of task_events (analyses/q03_jobs_tasks_by_class.cc).
 constexpr ColumnMask kQ3Columns =
     ColumnBit(task_events::kJobId) | ColumnBit(task_events::kTaskIndex) |
     ColumnBit(task_events::kEventType) | ColumnBit(task_events::kSchedulingClass);

@@ -9,12 +9,14 @@ declare -A allowed=(
   [io]="io trace"
   [results]="results io"
   [engine]="engine results io trace"
-  [analyses]="analyses engine results io trace"
+  [stats]="stats engine results io trace"
+  [states]="states stats engine results io trace"
+  [analyses]="analyses states stats engine results io trace"
   [gen]="gen engine io trace"
   [stream]="stream engine io trace"
   [report]="report engine results io trace"
-  [run]="run report analyses engine results io trace"
-  [cli]="cli run report analyses gen stream engine results io trace"
+  [run]="run report analyses states stats engine results io trace"
+  [cli]="cli run report analyses states stats gen stream engine results io trace"
 )
 bad=0
 while IFS= read -r file; do

@@ -7,9 +7,9 @@
 #include <string_view>
 #include <tuple>
 
-#include "analyses/machine_window_usage.h"
 #include "engine/analysis.h"
 #include "engine/state_parts.h"
+#include "states/machine_window_usage.h"
 
 namespace borgscope {
 

@@ -9,11 +9,11 @@
 #include <algorithm>
 #include <map>
 
-#include "analyses/correlation.h"
-#include "analyses/machine_capacity.h"
 #include "engine/registry.h"
 #include "results/format.h"
 #include "results/result_writer.h"
+#include "states/machine_capacity.h"
+#include "stats/correlation.h"
 
 namespace borgscope {
 namespace {

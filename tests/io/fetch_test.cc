@@ -162,7 +162,7 @@ class FakeBucketServer {
 };
 
 // Shards of the fixture: q3's hand-counted jobs and tasks (see
-// q3_jobs_tasks_by_class_test.cc), split in two shards each, and a line or two
+// q03_jobs_tasks_by_class_test.cc), split in two shards each, and a line or two
 // for the other tables.
 struct FixtureShard {
   Table table;

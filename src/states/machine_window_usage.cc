@@ -1,4 +1,4 @@
-#include "analyses/machine_window_usage.h"
+#include "states/machine_window_usage.h"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
-// ExactSum (analyses/exact_sum.h): the correctly rounded true sum, whatever
+// ExactSum (stats/exact_sum.h): the correctly rounded true sum, whatever
 // the order of the additions and however the values were split and merged.
 
-#include "analyses/exact_sum.h"
+#include "stats/exact_sum.h"
 
 #include <gtest/gtest.h>
 

@@ -11,18 +11,18 @@
 #include <span>
 #include <string>
 
-#include "analyses/correlation.h"
-#include "analyses/machine_capacity.h"
-#include "analyses/machine_window_usage.h"
 #include "analyses/machine_windows.h"
-#include "analyses/rank_across_cluster.h"
-#include "analyses/rank_spilled.h"
 #include "engine/key_partition.h"
 #include "engine/keyed_parts.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"
 #include "results/result_writer.h"
+#include "states/machine_capacity.h"
+#include "states/machine_window_usage.h"
+#include "stats/correlation.h"
+#include "stats/rank_across_cluster.h"
+#include "stats/rank_spilled.h"
 
 namespace borgscope {
 namespace {

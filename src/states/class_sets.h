@@ -11,9 +11,9 @@
 #include <map>
 #include <span>
 
-#include "analyses/entity_wire.h"
 #include "engine/keyed_parts.h"
 #include "engine/wire.h"
+#include "states/entity_wire.h"
 #include "trace/schema.h"
 #include "trace/trace_order.h"
 

@@ -1,4 +1,4 @@
-#include "analyses/correlation.h"
+#include "stats/correlation.h"
 
 #include <cmath>
 #include <string>

@@ -1,8 +1,8 @@
-// RankAcrossCluster (analyses/rank_across_cluster.h): every point's tie-group
+// RankAcrossCluster (stats/rank_across_cluster.h): every point's tie-group
 // positions among every rank's points, for points spread over 1-5 ranks
 // (threads standing in for MPI ranks), against counting them directly.
 
-#include "analyses/rank_across_cluster.h"
+#include "stats/rank_across_cluster.h"
 
 #include <gtest/gtest.h>
 

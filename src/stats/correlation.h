@@ -9,10 +9,10 @@
 #include <span>
 #include <vector>
 
-#include "analyses/exact_sum.h"
-#include "analyses/rank_across_cluster.h"
 #include "engine/cluster.h"
 #include "engine/wire.h"
+#include "stats/exact_sum.h"
+#include "stats/rank_across_cluster.h"
 
 namespace borgscope {
 

@@ -2,7 +2,7 @@
 // in memory (RankAcrossCluster, PearsonSumsAcrossRanks in one process), for
 // chunk sizes from one point to all of them, with many ties.
 
-#include "analyses/rank_spilled.h"
+#include "stats/rank_spilled.h"
 
 #include <gtest/gtest.h>
 

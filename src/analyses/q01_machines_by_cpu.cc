@@ -6,10 +6,10 @@
 
 #include <map>
 
-#include "analyses/machine_capacity.h"
 #include "engine/registry.h"
 #include "results/format.h"
 #include "results/result_writer.h"
+#include "states/machine_capacity.h"
 
 namespace borgscope {
 namespace {

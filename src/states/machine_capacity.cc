@@ -1,4 +1,4 @@
-#include "analyses/machine_capacity.h"
+#include "states/machine_capacity.h"
 
 #include "engine/absorb.h"
 #include "engine/key_partition.h"

@@ -10,11 +10,11 @@
 #include <cmath>
 #include <map>
 
-#include "analyses/machine_capacity.h"
-#include "analyses/machine_updown.h"
 #include "engine/registry.h"
 #include "results/format.h"
 #include "results/result_writer.h"
+#include "states/machine_capacity.h"
+#include "states/machine_updown.h"
 
 namespace borgscope {
 namespace {

@@ -52,7 +52,7 @@ TEST(Q2PowerLost, HandCountedFixture) {
 
 // Computed independently of borgscope with Python's exact Decimal arithmetic
 // over the complete machine_events table:
-//   python3 tests/analyses/reference/q2_power_lost.py
+//   python3 tests/analyses/reference/q02_power_lost.py
 //   ../shared/data/clusterdata-2011-2-sample/machine_events/part-00000-of-00001.csv.gz
 // (rows sorted by (time, line), the REMOVE -> ADD state machine of the
 // definition, cpus = last non-empty value; percents printed with '%.10g').

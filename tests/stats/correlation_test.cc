@@ -1,7 +1,7 @@
-// Pearson and Spearman (analyses/correlation.h) on values whose answers are
+// Pearson and Spearman (stats/correlation.h) on values whose answers are
 // counted by hand, and the same bits from points split over ranks.
 
-#include "analyses/correlation.h"
+#include "stats/correlation.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "../engine/thread_cluster.h"
-#include "analyses/rank_across_cluster.h"
+#include "stats/rank_across_cluster.h"
 
 namespace borgscope {
 namespace {

@@ -1,4 +1,4 @@
-#include "analyses/machine_updown.h"
+#include "states/machine_updown.h"
 
 #include <algorithm>
 

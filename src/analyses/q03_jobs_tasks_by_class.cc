@@ -11,11 +11,11 @@
 #include <string>
 #include <tuple>
 
-#include "analyses/class_sets.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"
 #include "results/result_writer.h"
+#include "states/class_sets.h"
 #include "trace/trace_order.h"
 
 namespace borgscope {

@@ -7,11 +7,11 @@
 #include <span>
 #include <string>
 
-#include "analyses/outcome_flags.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"
 #include "results/result_writer.h"
+#include "states/outcome_flags.h"
 
 namespace borgscope {
 namespace {

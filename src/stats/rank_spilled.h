@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "analyses/correlation.h"
-#include "analyses/rank_across_cluster.h"
 #include "engine/spilled_items.h"
+#include "stats/correlation.h"
+#include "stats/rank_across_cluster.h"
 
 namespace borgscope {
 

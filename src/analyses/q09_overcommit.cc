@@ -15,17 +15,17 @@
 #include <utility>
 #include <vector>
 
-#include "analyses/machine_capacity.h"
-#include "analyses/machine_updown.h"
-#include "analyses/machine_window_usage.h"
 #include "analyses/machine_windows.h"
-#include "analyses/rank_spilled.h"
 #include "engine/key_partition.h"
 #include "engine/keyed_parts.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"
 #include "results/result_writer.h"
+#include "states/machine_capacity.h"
+#include "states/machine_updown.h"
+#include "states/machine_window_usage.h"
+#include "stats/rank_spilled.h"
 
 namespace borgscope {
 namespace {

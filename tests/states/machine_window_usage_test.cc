@@ -1,8 +1,8 @@
-// MachineWindowUsage (analyses/machine_window_usage.h), shared by q8 and q9:
+// MachineWindowUsage (states/machine_window_usage.h), shared by q8 and q9:
 // windows on both sides of a chunk boundary, rows without values, and the
 // state merged, serialized and split by machine. Sums counted by hand.
 
-#include "analyses/machine_window_usage.h"
+#include "states/machine_window_usage.h"
 
 #include <gtest/gtest.h>
 

@@ -11,16 +11,16 @@
 #include <span>
 #include <string>
 
-#include "analyses/correlation.h"
-#include "analyses/exact_sum.h"
-#include "analyses/machine_capacity.h"
-#include "analyses/rank_across_cluster.h"
-#include "analyses/rank_spilled.h"
 #include "engine/keyed_table.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"
 #include "results/result_writer.h"
+#include "states/machine_capacity.h"
+#include "stats/correlation.h"
+#include "stats/exact_sum.h"
+#include "stats/rank_across_cluster.h"
+#include "stats/rank_spilled.h"
 
 namespace borgscope {
 namespace {

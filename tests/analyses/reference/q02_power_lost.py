@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # Independent reference for q2 (power lost to maintenance), used to derive the
-# expected values of tests/analyses/q2_power_lost_test.cc. Plain Python, exact
+# expected values of tests/analyses/q02_power_lost_test.cc. Plain Python, exact
 # Decimal arithmetic; reads one machine_events shard.
 import gzip, sys
 from decimal import Decimal

@@ -1,4 +1,4 @@
-#include "analyses/exact_sum.h"
+#include "stats/exact_sum.h"
 
 #include <algorithm>
 #include <bit>
