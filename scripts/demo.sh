@@ -14,5 +14,7 @@ cmake --build "$BUILD" -j"$(nproc)" --target borgscope
 rm -rf demo/trace demo/out
 "$BUILD/src/borgscope" gen --out demo/trace --seed 1 --scale "$SCALE"
 "$BUILD/src/borgscope" analyze --trace demo/trace --out demo/out
+BINARY="$(cd "$BUILD/src" && pwd)/borgscope"
 echo
 echo "results: $(pwd)/demo/out  (one folder per question; open report.html in a browser)"
+echo "binary:  $BINARY  (to run it as borgscope: export PATH=\"$(dirname "$BINARY"):\$PATH\")"

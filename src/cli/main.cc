@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "engine/allocator_tuning.h"
@@ -26,6 +28,37 @@ int Fail(int exit_code, const char* kind, const char* what) {
   }
   fmt::print(stderr, "borgscope: {}{}\n", kind, what);
   return exit_code;
+}
+
+// The subcommands `app` knows, as "analyze, gen, ...", in --help order.
+std::string SubcommandNames(const CLI::App& app) {
+  std::string names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (!names.empty()) names += ", ";
+    names += sub->get_name();
+  }
+  return names;
+}
+
+// CLI11 checks "a subcommand is required" (or the chosen subcommand's own
+// options) before it looks at the words it could not place, so
+// `borgscope frobnicate` would only hear that a subcommand is required. A
+// word the top level could not place is a mistyped subcommand (the top level
+// takes no positionals): name it and the valid subcommands. Returns whether
+// the error was about the subcommand (and so was reported here).
+bool ReportSubcommandError(const CLI::App& app, const CLI::ParseError& error) {
+  std::vector<std::string> unplaced = app.remaining();
+  if (!unplaced.empty() && !unplaced.front().starts_with('-')) {
+    fmt::print(stderr, "borgscope: unknown subcommand '{}'; valid subcommands: {}\n",
+               unplaced.front(), SubcommandNames(app));
+  } else if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr &&
+             app.get_subcommands().empty()) {
+    fmt::print(stderr, "borgscope: a subcommand is required, one of: {}\n", SubcommandNames(app));
+  } else {
+    return false;
+  }
+  fmt::print(stderr, "Run with --help for more information.\n");
+  return true;
 }
 
 }  // namespace
@@ -51,7 +84,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    if (!ReportSubcommandError(app, e)) app.exit(e);
     return kExitUsageError;
   }
   try {
