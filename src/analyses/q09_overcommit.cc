@@ -4,7 +4,6 @@
 // relevant events, ordered by task in Finish; machine state as in q1/q2). The
 // window columns come from the input machine_windows, shared with q8.
 
-#include <absl/container/flat_hash_map.h>
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -16,10 +15,11 @@
 #include <vector>
 
 #include "analyses/machine_windows.h"
+#include "engine/delta_runs.h"
 #include "engine/key_partition.h"
-#include "engine/keyed_parts.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
+#include "engine/varint.h"
 #include "results/format.h"
 #include "results/result_writer.h"
 #include "states/machine_capacity.h"
@@ -33,10 +33,7 @@ namespace {
 constexpr int64_t kObservedFrom = 600'000'000;  // the trace window starts at 600 s
 
 // A task_events row that starts or ends a run, or carries a request, with
-// its task. The state keeps them in one flat array, not a list per task:
-// appending, merging, splitting by job and sending are sequential copies
-// (per-task lists cost a cache miss per task in each); Finish sorts them by
-// task and trace order. No implicit padding: copied and sent as bytes.
+// its task.
 struct TaskEvent {
   int64_t job_id = 0;
   int64_t task_index = 0;
@@ -46,16 +43,65 @@ struct TaskEvent {
   int64_t request[2] = {kNull, kNull};  // cpu, memory
   uint32_t shard = 0;
   uint8_t type = 0;
-  uint8_t unused[3] = {0, 0, 0};
 
   TaskKey task() const { return {job_id, task_index}; }
   TraceOrder order() const { return {time, shard, line}; }
-  // By task, then in trace order.
-  friend bool operator<(const TaskEvent& a, const TaskEvent& b) {
+};
+
+// The state keeps the events in runs sorted by task and trace order, each
+// event written against the one before it (engine/delta_runs.h): a byte of
+// type and flags, then only what differs, as varint deltas. Within a task
+// most fields repeat or grow a little: ~15 bytes an event instead of 64.
+struct TaskEventCodec {
+  enum Flags : uint8_t {
+    kNewTask = 0x10,
+    kNewShard = 0x20,
+    kNewCpuRequest = 0x40,
+    kNewMemoryRequest = 0x80,
+  };
+  static constexpr uint8_t kTypeBits = 0x0f;  // event types are 0..8
+
+  static bool Less(const TaskEvent& a, const TaskEvent& b) {
     return std::pair(a.task(), a.order()) < std::pair(b.task(), b.order());
   }
+  static int64_t IdOf(const TaskEvent& event) { return event.job_id; }
+  static void Put(std::string& out, const TaskEvent& previous, const TaskEvent& event) {
+    const bool new_task = event.task() != previous.task();
+    const bool new_shard = event.shard != previous.shard;
+    const bool new_cpu = event.request[0] != previous.request[0];
+    const bool new_memory = event.request[1] != previous.request[1];
+    out.push_back(static_cast<char>((event.type & kTypeBits) | (new_task ? kNewTask : 0) |
+                                    (new_shard ? kNewShard : 0) | (new_cpu ? kNewCpuRequest : 0) |
+                                    (new_memory ? kNewMemoryRequest : 0)));
+    if (new_task) {
+      PutDelta(out, event.job_id, previous.job_id);
+      PutDelta(out, event.task_index, previous.task_index);
+    }
+    if (new_shard) PutVarint(out, event.shard);
+    PutDelta(out, event.time, previous.time);
+    PutDelta(out, static_cast<int64_t>(event.line), static_cast<int64_t>(previous.line));
+    PutDelta(out, event.machine_id, previous.machine_id);
+    if (new_cpu) PutDelta(out, event.request[0], previous.request[0]);
+    if (new_memory) PutDelta(out, event.request[1], previous.request[1]);
+  }
+  static TaskEvent Get(const char*& at, const char* end, const TaskEvent& previous) {
+    if (at == end) throw InternalError("partial state: truncated task event");
+    const auto flags = static_cast<uint8_t>(*at++);
+    TaskEvent event = previous;
+    event.type = flags & kTypeBits;
+    if (flags & kNewTask) {
+      event.job_id = GetDelta(at, end, previous.job_id);
+      event.task_index = GetDelta(at, end, previous.task_index);
+    }
+    if (flags & kNewShard) event.shard = static_cast<uint32_t>(GetVarint(at, end));
+    event.time = GetDelta(at, end, previous.time);
+    event.line = static_cast<uint64_t>(GetDelta(at, end, static_cast<int64_t>(previous.line)));
+    event.machine_id = GetDelta(at, end, previous.machine_id);
+    if (flags & kNewCpuRequest) event.request[0] = GetDelta(at, end, previous.request[0]);
+    if (flags & kNewMemoryRequest) event.request[1] = GetDelta(at, end, previous.request[1]);
+    return event;
+  }
 };
-static_assert(sizeof(TaskEvent) == 64 && std::has_unique_object_representations_v<TaskEvent>);
 
 bool EndsRun(uint8_t type) {
   switch (static_cast<EventType>(type)) {
@@ -69,8 +115,6 @@ bool EndsRun(uint8_t type) {
       return false;
   }
 }
-
-int64_t JobOfEvent(const TaskEvent& event) { return event.job_id; }
 
 class Q9State : public StateOf<Q9State> {
  public:
@@ -117,7 +161,7 @@ class Q9State : public StateOf<Q9State> {
   MachineCapacities capacities_;
   MachineUpDown updown_;
   MaxOf<int64_t> task_events_end_;
-  KeyedList<TaskEvent, &JobOfEvent> events_;  // in no particular order
+  DeltaRuns<TaskEvent, TaskEventCodec> events_;
 };
 
 struct Run {
@@ -225,61 +269,50 @@ class Q9Overcommit : public KeyedAnalysis {
 };
 
 // Appends the runs of the partition's tasks to `runs`.
-void CollectRuns(const Q9State& state, SpilledItems<MachineRun>& runs) {
-  // The events by task, then in trace order: sorted through 24-byte
-  // references, not copies of the 64-byte events (the state stays as it is).
-  struct Reference {
-    TaskKey task;
-    uint64_t index;
-  };
-  const auto& all = state.events_.entries();
+void CollectRuns(const DeltaRuns<TaskEvent, TaskEventCodec>& events,
+                 SpilledItems<MachineRun>& runs) {
   // A run starts at each SCHEDULE onto a machine: room for them once (a
   // doubling vector would hold up to three times the runs as it grows).
   uint64_t schedules = 0;
-  for (const TaskEvent& event : all) {
+  events.ForEach([&](const TaskEvent& event) {
     schedules +=
         event.type == static_cast<uint8_t>(EventType::kSchedule) && event.machine_id != kNull;
-  }
-  runs.ReserveMore(schedules);
-  std::vector<Reference> order(all.size());
-  for (size_t i = 0; i < all.size(); ++i) order[i] = {all[i].task(), i};
-  std::sort(order.begin(), order.end(), [&](const Reference& a, const Reference& b) {
-    if (a.task != b.task) return a.task < b.task;
-    return all[a.index].order() < all[b.index].order();
   });
-  std::vector<TaskEvent> events;  // one task's, in trace order
-  for (size_t first = 0, last; first < order.size(); first = last) {
-    for (last = first + 1; last < order.size() && order[last].task == order[first].task; ++last) {
+  runs.ReserveMore(schedules);
+  // Each task's events in trace order.
+  TaskKey task{};
+  int64_t request[2] = {0, 0};
+  bool running = false;
+  int64_t machine = kNull;
+  Run run{};
+  auto end_run = [&](int64_t at, bool open) {
+    if (!running) return;
+    run.end = at;
+    runs.Add(MachineRun{machine, run, open});
+    running = false;
+  };
+  bool any = false;
+  events.ForEachInOrder([&](const TaskEvent& event) {
+    if (!any || event.task() != task) {
+      end_run(0, true);  // the previous task's run still open at its last event
+      any = true;
+      task = event.task();
+      request[0] = request[1] = 0;
     }
-    events.clear();
-    for (size_t k = first; k < last; ++k) events.push_back(all[order[k].index]);
-    // The events of one task, [first, last), in trace order.
-    int64_t request[2] = {0, 0};
-    bool running = false;
-    int64_t machine = kNull;
-    Run run{};
-    auto end_run = [&](int64_t at, bool open) {
-      if (!running) return;
-      run.end = at;
-      runs.Add(MachineRun{machine, run, open});
-      running = false;
-    };
-    for (const TaskEvent& event : events) {
-      for (int r = 0; r < 2; ++r) {
-        if (event.request[r] != kNull) request[r] = event.request[r];
-      }
-      if (event.type == static_cast<uint8_t>(EventType::kSchedule)) {
-        end_run(event.time, false);
-        if (event.machine_id == kNull) continue;
-        running = true;
-        machine = event.machine_id;
-        run = Run{event.time, 0, {request[0], request[1]}};
-      } else if (EndsRun(event.type)) {
-        end_run(event.time, false);
-      }
+    for (int r = 0; r < 2; ++r) {
+      if (event.request[r] != kNull) request[r] = event.request[r];
     }
-    end_run(0, true);
-  }
+    if (event.type == static_cast<uint8_t>(EventType::kSchedule)) {
+      end_run(event.time, false);
+      if (event.machine_id == kNull) return;
+      running = true;
+      machine = event.machine_id;
+      run = Run{event.time, 0, {request[0], request[1]}};
+    } else if (EndsRun(event.type)) {
+      end_run(event.time, false);
+    }
+  });
+  end_run(0, true);
 }
 
 // A run with its end known: runs still open at their task's last event end
@@ -344,27 +377,62 @@ struct MachineSweep {
 };
 
 // Every run sent to the partition (rank) of its machine; returns the runs on
-// this rank's machines.
-absl::flat_hash_map<int64_t, std::vector<Run>> RunsByMachine(std::vector<MachineRun> runs,
-                                                             int64_t observed_end,
-                                                             Cluster& cluster) {
+// this rank's machines. One process keeps its runs as they are.
+std::vector<MachineRun> RunsOfThisRank(std::vector<MachineRun> runs, Cluster& cluster) {
+  if (cluster.size() == 1) return runs;
   std::vector<WireWriter> to_each(cluster.size());
   for (const MachineRun& run : runs) {
-    to_each[PartitionOf(run.machine_id, to_each.size())].Put(Resolved(run, observed_end));
+    to_each[PartitionOf(run.machine_id, to_each.size())].Put(run);
   }
   runs = {};
   std::vector<std::string> sent;
   for (WireWriter& out : to_each) sent.push_back(out.Take());
-  absl::flat_hash_map<int64_t, std::vector<Run>> by_machine;
-  for (const std::string& received : cluster.AllToAll(std::move(sent))) {
-    WireReader in(received);
-    while (!in.AtEnd()) {
-      const auto run = in.Get<MachineRun>();
-      by_machine[run.machine_id].push_back(run.run);
-    }
+  const std::vector<std::string> received = cluster.AllToAll(std::move(sent));
+  size_t bytes = 0;
+  for (const std::string& part : received) bytes += part.size();
+  runs.reserve(bytes / sizeof(MachineRun));
+  for (const std::string& part : received) {
+    WireReader in(part);
+    while (!in.AtEnd()) runs.push_back(in.Get<MachineRun>());
   }
-  return by_machine;
+  return runs;
 }
+
+// Sweeps the machines in id order, each with its runs, given in machine
+// order; machines with no run are swept with none.
+class SweepInMachineOrder {
+ public:
+  SweepInMachineOrder(MachineSweep& sweep, std::span<const int64_t> machine_ids,
+                      int64_t observed_end)
+      : sweep_(sweep), machine_ids_(machine_ids), observed_end_(observed_end) {}
+  void Add(const MachineRun& run) {
+    if (!group_.empty() && run.machine_id != group_machine_) FinishGroup();
+    group_machine_ = run.machine_id;
+    group_.push_back(Resolved(run, observed_end_).run);
+  }
+  void Finish() {
+    if (!group_.empty()) FinishGroup();
+    for (; next_ < machine_ids_.size(); ++next_) sweep_.Machine(machine_ids_[next_], {});
+  }
+
+ private:
+  void FinishGroup() {
+    for (; next_ < machine_ids_.size() && machine_ids_[next_] < group_machine_; ++next_) {
+      sweep_.Machine(machine_ids_[next_], {});
+    }
+    if (next_ < machine_ids_.size() && machine_ids_[next_] == group_machine_) {
+      sweep_.Machine(machine_ids_[next_++], group_);
+    }
+    group_.clear();
+  }
+
+  MachineSweep& sweep_;
+  std::span<const int64_t> machine_ids_;
+  int64_t observed_end_;
+  size_t next_ = 0;
+  std::vector<Run> group_;
+  int64_t group_machine_ = 0;
+};
 
 void Q9Overcommit::Collect(const AnalysisState& partition, InputStates inputs,
                            CollectedState& into) const {
@@ -373,7 +441,7 @@ void Q9Overcommit::Collect(const AnalysisState& partition, InputStates inputs,
   const MachineWindowsState& windows = MachineWindowsOf(inputs);
   collected.task_events_end = std::max(collected.task_events_end, state.task_events_end_.value);
   collected.saw_usage = collected.saw_usage || windows.saw_rows();
-  CollectRuns(state, collected.runs);
+  CollectRuns(state.events_, collected.runs);
   collected.capacities.Merge(state.capacities_);
   collected.updown.Merge(state.updown_);
   // Windows and capacities are both split by machine: this partition's
@@ -416,41 +484,21 @@ std::string Q9Overcommit::FinishCollected(CollectedState& into, Cluster& cluster
 
   OvercommitCounts counts;
   MachineSweep sweep{capacities, updown, observed_end, counts.totals};
+  SweepInMachineOrder in_order(sweep, machine_ids, observed_end);
+  auto machine_of = [](const MachineRun& run) { return run.machine_id; };
   if (!collected.runs.spilled()) {
-    auto runs = RunsByMachine(std::move(collected.runs.in_memory()), observed_end, cluster);
-    for (int64_t id : machine_ids) {
-      auto it = runs.find(id);
-      sweep.Machine(id,
-                    it == runs.end() ? std::span<const Run>() : std::span<const Run>(it->second));
-    }
+    // Sorted in place: no map of runs per machine beside them.
+    std::vector<MachineRun> runs = RunsOfThisRank(std::move(collected.runs.in_memory()), cluster);
+    rank_detail::SortByValue(runs, machine_of);
+    for (const MachineRun& run : runs) in_order.Add(run);
   } else {
     // One process, the runs on disk: merged in machine order, a machine's
-    // runs in memory at a time, joined with the machines in id order.
-    const auto sorted =
-        SortSpilled(collected.runs, [](const MachineRun& run) { return run.machine_id; });
+    // runs in memory at a time.
+    const auto sorted = SortSpilled(collected.runs, machine_of);
     collected.runs.Clear();
-    size_t next = 0;
-    std::vector<Run> group;
-    int64_t group_machine = 0;
-    auto finish_group = [&] {
-      for (; next < machine_ids.size() && machine_ids[next] < group_machine; ++next) {
-        sweep.Machine(machine_ids[next], {});
-      }
-      if (next < machine_ids.size() && machine_ids[next] == group_machine) {
-        sweep.Machine(machine_ids[next++], group);
-      }
-      group.clear();
-    };
-    ForEachInOrder(
-        sorted, [](const MachineRun& run) { return run.machine_id; },
-        [&](const MachineRun& run) {
-          if (!group.empty() && run.machine_id != group_machine) finish_group();
-          group_machine = run.machine_id;
-          group.push_back(Resolved(run, observed_end).run);
-        });
-    if (!group.empty()) finish_group();
-    for (; next < machine_ids.size(); ++next) sweep.Machine(machine_ids[next], {});
+    ForEachInOrder(sorted, machine_of, [&](const MachineRun& run) { in_order.Add(run); });
   }
+  in_order.Finish();
 
   counts.saw_usage = saw_usage;
   for (int r = 0; r < 2 && saw_usage; ++r) {
