@@ -97,9 +97,7 @@ struct TaskWire {
     for (int resource = 0; resource < 2; ++resource) {
       if (!(flags & kRequest[resource])) continue;
       if (resource == 0 || !(flags & kMemoryRequestAtCpus)) {
-        out.Put(request[resource].order.time);
-        out.Put(request[resource].order.shard);
-        out.Put(request[resource].order.line);
+        out.Put(request[resource].order);
       }
       out.Put(request[resource].value);
     }
@@ -123,9 +121,7 @@ struct TaskWire {
       if (!(flags & kRequest[resource])) continue;
       LastValue request;
       if (resource == 0 || !(flags & kMemoryRequestAtCpus)) {
-        request.order.time = in.Get<int64_t>();
-        request.order.shard = in.Get<uint32_t>();
-        request.order.line = in.Get<uint64_t>();
+        request.order = in.Get<TraceOrder>();
       } else {
         request.order = cpu_order;
       }
@@ -323,6 +319,10 @@ class Q7RequestVsUsage : public KeyedAnalysis {
   void Collect(const AnalysisState& partition, InputStates inputs,
                CollectedState& collected) const override;
   std::string FinishCollected(CollectedState& collected, Cluster& cluster) const override;
+  // In memory: one resource's points at a time, with the same sums as
+  // Collect and FinishCollected.
+  std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
+                              Cluster& cluster) const override;
   void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
   std::vector<PlotSpec> Plots() const override {
     std::vector<PlotSpec> specs;
@@ -384,69 +384,89 @@ void FinishSpilledPoints(SpilledItems<TaskPoint>& points, ResourceSummary& mine)
   rank_sums_against(mine.ranks_vs_peak, [](const TaskPoint& p) { return p.peak_usage; });
 }
 
+// Adds the partition's points of one resource to `collected`.
+void CollectResource(const Q7State& state, int resource, Q7Collected& collected) {
+  SpilledItems<TaskPoint>& points = collected.points[resource];
+  // Points held in memory are sized once, not by a doubling vector.
+  uint64_t with_both = 0;
+  for (const auto& [key, task] : state.tasks_) {
+    with_both += task.usage[resource].weight > 0 && task.request[resource].value != kNull;
+  }
+  points.ReserveMore(with_both);
+  for (const auto& [key, task] : state.tasks_) {
+    const Usage& usage = task.usage[resource];
+    bool has_usage = usage.weight > 0;
+    if (has_usage && task.request[resource].value == kNull) {
+      ++collected.usage_without_request[resource];
+    }
+    if (!has_usage || task.request[resource].value == kNull) continue;
+    double mean = static_cast<double>(static_cast<long double>(usage.weighted_sum) / usage.weight /
+                                      kFixedOne);
+    points.Add(
+        {task.request[resource].value, mean, static_cast<double>(usage.peak) / kFixedOne, 0});
+  }
+}
+
+// Writes one resource's summary from its collected points (collective),
+// freeing them.
+void FinishResource(Q7Collected& collected, int resource, Cluster& cluster, WireWriter& out) {
+  ResourceSummary mine;
+  mine.usage_without_request = collected.usage_without_request[resource];
+  if (collected.points[resource].spilled()) {
+    FinishSpilledPoints(collected.points[resource], mine);
+    mine.Put(out);
+    return;
+  }
+  std::vector<TaskPoint> points = std::move(collected.points[resource].in_memory());
+  mine.tasks = points.size();
+
+  for (const TaskPoint& p : points) mine.over += p.mean_usage > p.request_value();
+  auto request = [](const TaskPoint& p) { return p.request_value(); };
+  mine.vs_usage = PearsonSumsAcrossRanks<TaskPoint>(
+      points, request, [](const TaskPoint& p) { return p.mean_usage; }, cluster);
+  mine.vs_peak = PearsonSumsAcrossRanks<TaskPoint>(
+      points, request, [](const TaskPoint& p) { return p.peak_usage; }, cluster);
+
+  // Ranks (the points move between ranks, sorted by each value in turn):
+  // the request's, with its decile by the lowest rank of its ties, then
+  // usage's and peak's against it.
+  RankAcrossCluster(
+      points, [](const TaskPoint& p) { return p.request; },
+      [&](TaskPoint& p, uint64_t first, uint64_t last, uint64_t total) {
+        p.request_rank = first + last;
+        mine.deciles[1 + 10 * (first - 1) / total].Add(p);
+      },
+      cluster);
+  mine.ranks_vs_usage = RankSumsAgainst(
+      points, &TaskPoint::request_rank, [](const TaskPoint& p) { return p.mean_usage; }, cluster);
+  mine.ranks_vs_peak = RankSumsAgainst(
+      points, &TaskPoint::request_rank, [](const TaskPoint& p) { return p.peak_usage; }, cluster);
+  mine.Put(out);
+}
+
 void Q7RequestVsUsage::Collect(const AnalysisState& partition, InputStates,
                                CollectedState& into) const {
-  const Q7State& state = Q7State::Of(partition);
-  auto& collected = static_cast<Q7Collected&>(into);
   for (int resource = 0; resource < 2; ++resource) {
-    SpilledItems<TaskPoint>& points = collected.points[resource];
-    // Points held in memory are sized once, not by a doubling vector.
-    uint64_t with_both = 0;
-    for (const auto& [key, task] : state.tasks_) {
-      with_both += task.usage[resource].weight > 0 && task.request[resource].value != kNull;
-    }
-    points.ReserveMore(with_both);
-    for (const auto& [key, task] : state.tasks_) {
-      const Usage& usage = task.usage[resource];
-      bool has_usage = usage.weight > 0;
-      if (has_usage && task.request[resource].value == kNull) {
-        ++collected.usage_without_request[resource];
-      }
-      if (!has_usage || task.request[resource].value == kNull) continue;
-      double mean = static_cast<double>(static_cast<long double>(usage.weighted_sum) /
-                                        usage.weight / kFixedOne);
-      points.Add(
-          {task.request[resource].value, mean, static_cast<double>(usage.peak) / kFixedOne, 0});
-    }
+    CollectResource(Q7State::Of(partition), resource, static_cast<Q7Collected&>(into));
   }
 }
 
 std::string Q7RequestVsUsage::FinishCollected(CollectedState& into, Cluster& cluster) const {
-  auto& collected = static_cast<Q7Collected&>(into);
   WireWriter out;
   for (int resource = 0; resource < 2; ++resource) {
-    ResourceSummary mine;
-    mine.usage_without_request = collected.usage_without_request[resource];
-    if (collected.points[resource].spilled()) {
-      FinishSpilledPoints(collected.points[resource], mine);
-      mine.Put(out);
-      continue;
-    }
-    std::vector<TaskPoint> points = std::move(collected.points[resource].in_memory());
-    mine.tasks = points.size();
+    FinishResource(static_cast<Q7Collected&>(into), resource, cluster, out);
+  }
+  return out.Take();
+}
 
-    for (const TaskPoint& p : points) mine.over += p.mean_usage > p.request_value();
-    auto request = [](const TaskPoint& p) { return p.request_value(); };
-    mine.vs_usage = PearsonSumsAcrossRanks<TaskPoint>(
-        points, request, [](const TaskPoint& p) { return p.mean_usage; }, cluster);
-    mine.vs_peak = PearsonSumsAcrossRanks<TaskPoint>(
-        points, request, [](const TaskPoint& p) { return p.peak_usage; }, cluster);
-
-    // Ranks (the points move between ranks, sorted by each value in turn):
-    // the request's, with its decile by the lowest rank of its ties, then
-    // usage's and peak's against it.
-    RankAcrossCluster(
-        points, [](const TaskPoint& p) { return p.request; },
-        [&](TaskPoint& p, uint64_t first, uint64_t last, uint64_t total) {
-          p.request_rank = first + last;
-          mine.deciles[1 + 10 * (first - 1) / total].Add(p);
-        },
-        cluster);
-    mine.ranks_vs_usage = RankSumsAgainst(
-        points, &TaskPoint::request_rank, [](const TaskPoint& p) { return p.mean_usage; }, cluster);
-    mine.ranks_vs_peak = RankSumsAgainst(
-        points, &TaskPoint::request_rank, [](const TaskPoint& p) { return p.peak_usage; }, cluster);
-    mine.Put(out);
+std::string Q7RequestVsUsage::FinishPartition(const AnalysisState& partition, InputStates,
+                                              Cluster& cluster) const {
+  // One resource's points in memory at a time, as q8.
+  Q7Collected collected(CollectBudget{});
+  WireWriter out;
+  for (int resource = 0; resource < 2; ++resource) {
+    CollectResource(Q7State::Of(partition), resource, collected);
+    FinishResource(collected, resource, cluster, out);
   }
   return out.Take();
 }

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "errors.h"
+#include "trace/trace_order.h"
 
 namespace borgscope {
 namespace {
@@ -29,6 +30,10 @@ void ShardReader::ParseBlock(const ShardFile& shard, const char* begin, const ch
   BadRowPolicy policy;
   policy.skip = skip_bad_rows_;
   line += parser_.Parse(begin, end, line, batch_, policy);
+  if (line - 1 > kMaxLinesPerShard) {  // trace order packs the line in 40 bits
+    throw DataError(fmt::format("{} has more than {} lines",
+                                ShardLabel(parser_.spec().table, shard), kMaxLinesPerShard));
+  }
   if (policy.fatal) {
     throw DataError(fmt::format("bad row in {}: {}", ShardLabel(parser_.spec().table, shard),
                                 policy.fatal->Describe(parser_.spec())));
@@ -46,6 +51,10 @@ void ShardReader::ParseBlock(const ShardFile& shard, const char* begin, const ch
 
 ShardCounters ShardReader::Read(const ShardFile& shard, const BatchConsumer& consume,
                                 LiveCounters* live) {
+  if (shard.index >= kMaxShardsPerTable) {  // trace order packs the shard in 24 bits
+    throw DataError(fmt::format("{}: a table of more than {} shards",
+                                ShardLabel(parser_.spec().table, shard), kMaxShardsPerTable));
+  }
   GzipReader& reader = reader_;
   reader.Open(shard.path);
   ShardCounters counters;

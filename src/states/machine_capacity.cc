@@ -6,24 +6,11 @@
 namespace borgscope {
 namespace {
 
-// Field by field: the structs have padding that must not reach the wire.
-void PutLastValue(WireWriter& out, const LastValue& last) {
-  out.Put(last.order.time);
-  out.Put(last.order.shard);
-  out.Put(last.order.line);
-  out.Put(last.value);
-}
+void PutLastValue(WireWriter& out, const LastValue& last) { out.Put(last); }
 
-LastValue GetLastValue(WireReader& in) {
-  LastValue last;
-  last.order.time = in.Get<int64_t>();
-  last.order.shard = in.Get<uint32_t>();
-  last.order.line = in.Get<uint64_t>();
-  last.value = in.Get<int64_t>();
-  return last;
-}
+LastValue GetLastValue(WireReader& in) { return in.Get<LastValue>(); }
 
-constexpr size_t kLastValueWireBytes = 8 + 4 + 8 + 8;
+constexpr size_t kLastValueWireBytes = sizeof(LastValue);
 
 }  // namespace
 

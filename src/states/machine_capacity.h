@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include "engine/wire.h"
 #include "trace/row_batch.h"
@@ -28,6 +29,8 @@ struct LastValue {
     if (other.value != kNull) Offer(other.order, other.value);
   }
 };
+// Sent as its bytes.
+static_assert(std::has_unique_object_representations_v<LastValue>);
 
 struct MachineCapacity {
   LastValue cpus;

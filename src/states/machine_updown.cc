@@ -42,9 +42,7 @@ void MachineUpDown::SerializePartitions(std::span<WireWriter> parts) const {
         out.Put(entry.first);
         out.Put<uint64_t>(entry.second.size());
         for (const UpDownEvent& event : entry.second) {
-          out.Put(event.order.time);
-          out.Put(event.order.shard);
-          out.Put(event.order.line);
+          out.Put(event.order);
           out.Put<uint8_t>(event.add);
         }
       });
@@ -61,11 +59,9 @@ void MachineUpDown::Deserialize(WireReader& in) {
   ReserveForMore(events_, machines);
   for (uint64_t m = 0; m < machines; ++m) {
     auto& events = events_[in.Get<int64_t>()];
-    for (uint64_t e = 0, count = in.GetCount(21); e < count; ++e) {
+    for (uint64_t e = 0, count = in.GetCount(sizeof(TraceOrder) + 1); e < count; ++e) {
       UpDownEvent event;
-      event.order.time = in.Get<int64_t>();
-      event.order.shard = in.Get<uint32_t>();
-      event.order.line = in.Get<uint64_t>();
+      event.order = in.Get<TraceOrder>();
       event.add = in.Get<uint8_t>() != 0;
       events.push_back(event);
     }
