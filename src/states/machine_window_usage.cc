@@ -4,6 +4,7 @@
 
 #include "engine/absorb.h"
 #include "engine/key_partition.h"
+#include "errors.h"
 #include "trace/schema.h"
 
 namespace borgscope {
@@ -14,10 +15,21 @@ ColumnMask MachineWindowUsage::Columns() {
          ColumnBit(kCanonicalMemoryUsage);
 }
 
+void MachineWindowUsage::ChunkSums::Add(int w, int resource, __int128 delta) {
+  constexpr __int128 kLimit = static_cast<__int128>(1) << 95;
+  const __int128 sum = Get(w, resource) + delta;
+  if (sum >= kLimit || sum < -kLimit) [[unlikely]] {
+    throw DataError("task_usage: a machine-window's usage sum is beyond 96 bits (corrupt rates?)");
+  }
+  low[w][resource] = static_cast<uint64_t>(sum);
+  high[w][resource] = static_cast<int32_t>(sum >> 64);
+}
+
 void MachineWindowUsage::Chunk::Add(const PresenceBits& present_bits, const ChunkSums& more) {
   for (int w = 0; w < kChunkWindows; ++w) {
-    sums.sum[w][0] += more.sum[w][0];
-    sums.sum[w][1] += more.sum[w][1];
+    if (((present_bits[0] | present_bits[1]) >> w & 1) == 0) continue;
+    sums.Add(w, 0, more.Get(w, 0));
+    sums.Add(w, 1, more.Get(w, 1));
   }
   present[0] |= present_bits[0];
   present[1] |= present_bits[1];
@@ -37,11 +49,11 @@ void MachineWindowUsage::Consume(const RowBatch& rows) {
     Chunk& chunk = chunks_[MachineChunk{rows.Value(kMachineId, r), window >> kShift}];
     const int w = static_cast<int>(window & (kChunkWindows - 1));
     if (cpu != kNull) {
-      chunk.sums.sum[w][0] += static_cast<__int128>(cpu) * duration;
+      chunk.sums.Add(w, 0, static_cast<__int128>(cpu) * duration);
       chunk.present[0] |= uint16_t{1} << w;
     }
     if (memory != kNull) {
-      chunk.sums.sum[w][1] += static_cast<__int128>(memory) * duration;
+      chunk.sums.Add(w, 1, static_cast<__int128>(memory) * duration);
       chunk.present[1] |= uint16_t{1} << w;
     }
   }

@@ -17,6 +17,7 @@
 #include <bit>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include "engine/wire.h"
 #include "trace/row_batch.h"
@@ -67,7 +68,7 @@ class MachineWindowUsage {
         const int w = std::countr_zero(mask);
         WindowLoad load;
         for (int resource = 0; resource < 2; ++resource) {
-          load.sum[resource] = chunk.sums.sum[w][resource];
+          load.sum[resource] = chunk.sums.Get(w, resource);
           load.present[resource] = (chunk.present[resource] >> w) & 1;
         }
         fn(MachineWindow{key.machine_id, key.chunk * kChunkWindows + w}, load);
@@ -93,11 +94,22 @@ class MachineWindowUsage {
       return H::combine(std::move(state), key.machine_id, key.chunk);
     }
   };
-  // The sums of a chunk's windows, window-major so that a row's cpu and
-  // memory sums share a cache line. No padding: sent as one block.
+  // The sums of a chunk's windows, in 96 bits each (low 64 bits, high 32):
+  // a machine-window's sum takes ~72 bits at most on real data (the rates of
+  // a machine's tasks x 300 s x 1e12), and 128-bit slots were a third of the
+  // table. A sum beyond 96 bits (corrupt input) is a DataError, not a wrong
+  // answer. No padding: sent as one block.
   struct ChunkSums {
-    __int128 sum[kChunkWindows][2] = {};
+    uint64_t low[kChunkWindows][2] = {};  // window-major: a row's cpu and memory share a line
+    int32_t high[kChunkWindows][2] = {};
+    __int128 Get(int w, int resource) const {
+      const auto high_bits =
+          static_cast<unsigned __int128>(static_cast<__int128>(high[w][resource]));
+      return static_cast<__int128>(high_bits << 64 | low[w][resource]);
+    }
+    void Add(int w, int resource, __int128 delta);
   };
+  static_assert(std::has_unique_object_representations_v<ChunkSums>);
   using PresenceBits = std::array<uint16_t, 2>;  // cpu, memory
   struct Chunk {
     PresenceBits present{};  // bit w: window w has a value (cpu, memory); next to the key
@@ -105,7 +117,7 @@ class MachineWindowUsage {
     void Add(const PresenceBits& present_bits, const ChunkSums& more);
   };
 
-  // Nodes, not slots: a chunk is 532 bytes, and a flat table moves every
+  // Nodes, not slots: a chunk is ~400 bytes, and a flat table moves every
   // chunk when it grows (the exchange grew it into fresh memory at times:
   // 17 MB for one rank of three at scale 1); a node table moves pointers,
   // and chunks dropped by KeepPartition free memory the received ones reuse.

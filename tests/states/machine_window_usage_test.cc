@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/key_partition.h"
+#include "errors.h"
 #include "trace/schema.h"
 
 namespace borgscope {
@@ -102,6 +103,30 @@ TEST(MachineWindowUsage, MergeAbsorbAndDeserializeAddTheSameSums) {
   deserialized.Deserialize(in);
   EXPECT_TRUE(in.AtEnd());
   EXPECT_EQ(AllWindows(deserialized), kExpected);
+}
+
+// Sums are kept in 96 bits: exact past 64 (rate 2^62 over 2 us and over 6
+// us, then -2^62 over 1 us from a merged state: 7 x 2^62), and a row that
+// takes a sum past 96 bits is refused, not wrapped.
+TEST(MachineWindowUsage, SumsPast64BitsExactlyAndRefusesPast96) {
+  const int64_t big = int64_t{1} << 62;
+  MachineWindowUsage usage, other;
+  usage.Consume(TaskUsage({{5, 0, 2, big, big}, {5, 10, 16, big, kNull}}));
+  other.Consume(TaskUsage({{5, 20, 21, -big, kNull}}));
+  usage.Merge(other);
+  __int128 sums[2] = {0, 0};
+  usage.ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
+    EXPECT_EQ(key.machine_id, 5);
+    sums[0] = load.sum[0];
+    sums[1] = load.sum[1];
+  });
+  const __int128 expected_cpu =
+      static_cast<__int128>(big) * 2 + static_cast<__int128>(big) * 6 - static_cast<__int128>(big);
+  EXPECT_TRUE(sums[0] == expected_cpu);  // 7 x 2^62: beyond 64 bits
+  EXPECT_TRUE(sums[1] == static_cast<__int128>(big) * 2);
+  // 2^62 x 2^34 us = 2^96: one row beyond the 96 bits.
+  MachineWindowUsage overflow;
+  EXPECT_THROW(overflow.Consume(TaskUsage({{5, 0, int64_t{1} << 34, big, kNull}})), DataError);
 }
 
 TEST(MachineWindowUsage, SplitByMachineKeepsEachWindowInItsMachinesPart) {
