@@ -1,7 +1,6 @@
 #include "run/analyze.h"
 
 #include <fmt/core.h>
-#include <tbb/blocked_range.h>
 #include <tbb/info.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -246,13 +245,14 @@ AnalyzeSummary RunChecked(const AnalyzeOptions& options) {
   if (cluster.size() == 1 && !scan.spilled()) {
     tbb::task_arena arena(options.scan.threads > 0 ? options.scan.threads
                                                    : tbb::task_arena::automatic);
+    // In registry order, each thread taking the next: the finishes that
+    // need memory of their own (q7's, q8's and q9's points and runs) start
+    // once the early ones have freed their states.
+    std::atomic<size_t> next{0};
     arena.execute([&] {
-      tbb::parallel_for(
-          tbb::blocked_range<size_t>(0, runnable.size(), 1),
-          [&](const tbb::blocked_range<size_t>& range) {
-            for (size_t i = range.begin(); i != range.end(); ++i) finished[i] = finish(i);
-          },
-          tbb::simple_partitioner());
+      tbb::parallel_for(0, arena.max_concurrency(), [&](int) {
+        for (size_t i; (i = next++) < runnable.size();) finished[i] = finish(i);
+      });
     });
   } else {
     for (size_t i = 0; i < runnable.size(); ++i) finished[i] = finish(i);
