@@ -1,7 +1,7 @@
 // q7 requested vs consumed: per task and resource, its last non-empty request
-// (task_events, trace order) against its duration-weighted mean usage and its
-// peak (task_usage). Merge: holistic (per-task state; requests by trace order,
-// usage as exact integer sums and max).
+// (task_events, trace order: from the input task_event_runs, shared with q9)
+// against its duration-weighted mean usage and its peak (task_usage: the
+// state, a table of tasks with exact integer sums and max, split by job).
 
 #include <absl/container/flat_hash_map.h>
 #include <fmt/core.h>
@@ -11,12 +11,12 @@
 #include <span>
 #include <string>
 
+#include "analyses/task_event_runs.h"
 #include "engine/keyed_table.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"
 #include "results/result_writer.h"
-#include "states/machine_capacity.h"
 #include "stats/correlation.h"
 #include "stats/exact_sum.h"
 #include "stats/rank_across_cluster.h"
@@ -41,36 +41,23 @@ struct Usage {
   }
 };
 
-struct TaskResources {
-  LastValue request[2];  // cpu, memory
+// A task's usage (cpu, memory); its requests are in the task event log.
+struct TaskUsage {
   Usage usage[2];
 };
 
-void MergeResources(TaskResources& mine, const TaskResources& theirs) {
-  for (int resource = 0; resource < 2; ++resource) {
-    mine.request[resource].Merge(theirs.request[resource]);
-    mine.usage[resource].Merge(theirs.usage[resource]);
-  }
-}
-
-// A task's wire form: its key, a byte of flags, then only what it has. A
-// rank holds a task's requests or its usage more often than both, memory's
-// request most often comes from cpu's row and both usages from the same rows:
-// about half the 136 bytes a task took written in full (3 ranks, generated
-// trace: 3.6 of 7.8 MB sent per rank saved).
+// A task's wire form: its key, a byte of flags, then only what it has. Both
+// usages most often come from the same rows (one weight), and most sums fit
+// in 64 bits.
 struct TaskWire {
   enum Flags : uint8_t {
-    kCpuRequest = 1,
-    kMemoryRequest = 2,
-    kMemoryRequestAtCpus = 4,  // both requests written by one row: one order
-    kCpuUsage = 8,
-    kMemoryUsage = 16,
-    kMemoryWeightIsCpus = 32,  // both resources' rows had values: one weight
-    kCpuSumIn64Bits = 64,
-    kMemorySumIn64Bits = 128,
+    kCpuUsage = 1,
+    kMemoryUsage = 2,
+    kMemoryWeightIsCpus = 4,  // both resources' rows had values: one weight
+    kCpuSumIn64Bits = 8,
+    kMemorySumIn64Bits = 16,
   };
   // The flag of each resource (cpu, memory).
-  static constexpr uint8_t kRequest[2] = {kCpuRequest, kMemoryRequest};
   static constexpr uint8_t kUsage[2] = {kCpuUsage, kMemoryUsage};
   static constexpr uint8_t kSumIn64Bits[2] = {kCpuSumIn64Bits, kMemorySumIn64Bits};
 
@@ -78,29 +65,18 @@ struct TaskWire {
   static bool FitsIn64Bits(__int128 sum) { return sum == static_cast<int64_t>(sum); }
 
   // What follows the key.
-  static void Put(WireWriter& out, const TaskResources& task) {
-    const LastValue(&request)[2] = task.request;
+  static void Put(WireWriter& out, const TaskUsage& task) {
     const Usage(&usage)[2] = task.usage;
     uint8_t flags = 0;
     for (int resource = 0; resource < 2; ++resource) {
-      if (request[resource].value != kNull) flags |= kRequest[resource];
       if (HasUsage(usage[resource])) {
         flags |= kUsage[resource];
         if (FitsIn64Bits(usage[resource].weighted_sum)) flags |= kSumIn64Bits[resource];
       }
     }
-    if ((flags & kCpuRequest) && (flags & kMemoryRequest) && request[0].order == request[1].order)
-      flags |= kMemoryRequestAtCpus;
     if ((flags & kCpuUsage) && (flags & kMemoryUsage) && usage[0].weight == usage[1].weight)
       flags |= kMemoryWeightIsCpus;
     out.Put(flags);
-    for (int resource = 0; resource < 2; ++resource) {
-      if (!(flags & kRequest[resource])) continue;
-      if (resource == 0 || !(flags & kMemoryRequestAtCpus)) {
-        out.Put(request[resource].order);
-      }
-      out.Put(request[resource].value);
-    }
     for (int resource = 0; resource < 2; ++resource) {
       if (!(flags & kUsage[resource])) continue;
       if (flags & kSumIn64Bits[resource]) {
@@ -114,21 +90,8 @@ struct TaskWire {
   }
 
   // Reads what Put wrote after the key, merging it into `task`.
-  static void Merge(WireReader& in, TaskResources& task) {
+  static void Merge(WireReader& in, TaskUsage& task) {
     const auto flags = in.Get<uint8_t>();
-    TraceOrder cpu_order;
-    for (int resource = 0; resource < 2; ++resource) {
-      if (!(flags & kRequest[resource])) continue;
-      LastValue request;
-      if (resource == 0 || !(flags & kMemoryRequestAtCpus)) {
-        request.order = in.Get<TraceOrder>();
-      } else {
-        request.order = cpu_order;
-      }
-      request.value = in.Get<int64_t>();
-      if (resource == 0) cpu_order = request.order;
-      task.request[resource].Merge(request);
-    }
     int64_t cpu_weight = 0;
     for (int resource = 0; resource < 2; ++resource) {
       if (!(flags & kUsage[resource])) continue;
@@ -144,33 +107,23 @@ struct TaskWire {
   }
 };
 
-// Tasks' requests and usage, split by job; on the wire in TaskWire's form.
-struct TaskResourcesSpec {
+// Tasks' usage, split by job; on the wire in TaskWire's form.
+struct TaskUsageSpec {
   static int64_t IdOf(const TaskKey& key) { return key.job_id; }
-  static void Combine(TaskResources& mine, const TaskResources& theirs) {
-    MergeResources(mine, theirs);
+  static void Combine(TaskUsage& mine, const TaskUsage& theirs) {
+    for (int resource = 0; resource < 2; ++resource) {
+      mine.usage[resource].Merge(theirs.usage[resource]);
+    }
   }
-  static void PutValue(WireWriter& out, const TaskResources& task) { TaskWire::Put(out, task); }
-  static void MergeValue(WireReader& in, TaskResources& into) { TaskWire::Merge(in, into); }
+  static void PutValue(WireWriter& out, const TaskUsage& task) { TaskWire::Put(out, task); }
+  static void MergeValue(WireReader& in, TaskUsage& into) { TaskWire::Merge(in, into); }
   static constexpr size_t kSmallestValueBytes = 1;
 };
-using TaskTable = KeyedTable<TaskKey, TaskResources, TaskResourcesSpec>;
+using TaskTable = KeyedTable<TaskKey, TaskUsage, TaskUsageSpec>;
 
 class Q7State : public StateOf<Q7State> {
  public:
   void Consume(const RowBatch& rows) override {
-    if (rows.table == Table::kTaskEvents) {
-      using namespace task_events;
-      for (size_t r = 0; r < rows.size; ++r) {
-        int64_t cpu = rows.Value(kCpuRequest, r), memory = rows.Value(kMemoryRequest, r);
-        if (cpu == kNull && memory == kNull) continue;
-        TaskResources& task = tasks_[TaskKey{rows.Value(kJobId, r), rows.Value(kTaskIndex, r)}];
-        TraceOrder at = TraceOrder::Of(rows, kTime, r);
-        task.request[0].Offer(at, cpu);
-        task.request[1].Offer(at, memory);
-      }
-      return;
-    }
     using namespace task_usage;
     // The table is far larger than the caches and a task's rows are minutes
     // apart: fetch the slot of the task a few rows ahead while this one is
@@ -186,14 +139,14 @@ class Q7State : public StateOf<Q7State> {
       if (duration <= 0) continue;
       int64_t cpu = rows.Value(kCpuRate, r), memory = rows.Value(kCanonicalMemoryUsage, r);
       if (cpu == kNull && memory == kNull) continue;
-      TaskResources& task = tasks_[key_of(r)];
+      TaskUsage& task = tasks_[key_of(r)];
       if (cpu != kNull) task.usage[0].Add(cpu, duration);
       if (memory != kNull) task.usage[1].Add(memory, duration);
     }
   }
   static auto Parts(auto& self) { return std::tie(self.tasks_); }
 
-  TaskTable tasks_;
+  TaskTable tasks_;  // tasks with a task_usage row
 };
 
 struct TaskPoint {
@@ -301,10 +254,8 @@ class Q7RequestVsUsage : public KeyedAnalysis {
     return info;
   }
   std::vector<TableColumns> Needs() const override {
-    return {{Table::kTaskEvents, ColumnBit(task_events::kTime) | ColumnBit(task_events::kJobId) |
-                                     ColumnBit(task_events::kTaskIndex) |
-                                     ColumnBit(task_events::kCpuRequest) |
-                                     ColumnBit(task_events::kMemoryRequest)},
+    // task_events is read by the input task_event_runs; q7 needs it there.
+    return {{Table::kTaskEvents, 0},
             {Table::kTaskUsage,
              ColumnBit(task_usage::kStartTime) | ColumnBit(task_usage::kEndTime) |
                  ColumnBit(task_usage::kJobId) | ColumnBit(task_usage::kTaskIndex) |
@@ -313,6 +264,8 @@ class Q7RequestVsUsage : public KeyedAnalysis {
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q7State>();
   }
+  // The requests: each task's last, from the task event log.
+  std::vector<std::string_view> InputIds() const override { return {kTaskEventRunsInput}; }
   std::unique_ptr<CollectedState> NewCollected(const CollectBudget& budget) const override {
     return std::make_unique<Q7Collected>(budget);
   }
@@ -384,27 +337,28 @@ void FinishSpilledPoints(SpilledItems<TaskPoint>& points, ResourceSummary& mine)
   rank_sums_against(mine.ranks_vs_peak, [](const TaskPoint& p) { return p.peak_usage; });
 }
 
-// Adds the partition's points of one resource to `collected`.
-void CollectResource(const Q7State& state, int resource, Q7Collected& collected) {
+// Adds the partition's points of one resource to `collected`: each task's
+// last request, from the task event log (in task order), with its usage.
+void CollectResource(const Q7State& state, const TaskEventLog& log, int resource,
+                     Q7Collected& collected) {
   SpilledItems<TaskPoint>& points = collected.points[resource];
-  // Points held in memory are sized once, not by a doubling vector.
+  // Room for a point per task with usage, once (a doubling vector would hold
+  // up to three times them as it grows).
+  uint64_t with_usage = 0;
+  for (const auto& [key, task] : state.tasks_) with_usage += task.usage[resource].weight > 0;
+  points.ReserveMore(with_usage);
   uint64_t with_both = 0;
-  for (const auto& [key, task] : state.tasks_) {
-    with_both += task.usage[resource].weight > 0 && task.request[resource].value != kNull;
-  }
-  points.ReserveMore(with_both);
-  for (const auto& [key, task] : state.tasks_) {
-    const Usage& usage = task.usage[resource];
-    bool has_usage = usage.weight > 0;
-    if (has_usage && task.request[resource].value == kNull) {
-      ++collected.usage_without_request[resource];
-    }
-    if (!has_usage || task.request[resource].value == kNull) continue;
+  ForEachTaskLastRequest(log, [&](const TaskKey& key, const int64_t(&request)[2]) {
+    if (request[resource] == kNull) return;
+    const TaskUsage* task = state.tasks_.Find(key);
+    if (task == nullptr || task->usage[resource].weight <= 0) return;
+    const Usage& usage = task->usage[resource];
+    ++with_both;
     double mean = static_cast<double>(static_cast<long double>(usage.weighted_sum) / usage.weight /
                                       kFixedOne);
-    points.Add(
-        {task.request[resource].value, mean, static_cast<double>(usage.peak) / kFixedOne, 0});
-  }
+    points.Add({request[resource], mean, static_cast<double>(usage.peak) / kFixedOne, 0});
+  });
+  collected.usage_without_request[resource] += with_usage - with_both;
 }
 
 // Writes one resource's summary from its collected points (collective),
@@ -444,10 +398,11 @@ void FinishResource(Q7Collected& collected, int resource, Cluster& cluster, Wire
   mine.Put(out);
 }
 
-void Q7RequestVsUsage::Collect(const AnalysisState& partition, InputStates,
+void Q7RequestVsUsage::Collect(const AnalysisState& partition, InputStates inputs,
                                CollectedState& into) const {
   for (int resource = 0; resource < 2; ++resource) {
-    CollectResource(Q7State::Of(partition), resource, static_cast<Q7Collected&>(into));
+    CollectResource(Q7State::Of(partition), TaskEventRunsOf(inputs).events(), resource,
+                    static_cast<Q7Collected&>(into));
   }
 }
 
@@ -459,13 +414,13 @@ std::string Q7RequestVsUsage::FinishCollected(CollectedState& into, Cluster& clu
   return out.Take();
 }
 
-std::string Q7RequestVsUsage::FinishPartition(const AnalysisState& partition, InputStates,
+std::string Q7RequestVsUsage::FinishPartition(const AnalysisState& partition, InputStates inputs,
                                               Cluster& cluster) const {
   // One resource's points in memory at a time, as q8.
   Q7Collected collected(CollectBudget{});
   WireWriter out;
   for (int resource = 0; resource < 2; ++resource) {
-    CollectResource(Q7State::Of(partition), resource, collected);
+    CollectResource(Q7State::Of(partition), TaskEventRunsOf(inputs).events(), resource, collected);
     FinishResource(collected, resource, cluster, out);
   }
   return out.Take();

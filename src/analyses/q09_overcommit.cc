@@ -1,8 +1,9 @@
 // q9 over-commitment: how much of the machines' up time the sum of the
 // requests of the tasks running on them exceeds their capacity, computed
-// exactly with an event sweep over each machine. Merge: holistic (the tasks'
-// relevant events, ordered by task in Finish; machine state as in q1/q2). The
-// window columns come from the input machine_windows, shared with q8.
+// exactly with an event sweep over each machine. The tasks' runs come from
+// the input task_event_runs (shared with q7), the window columns from the
+// input machine_windows (shared with q8); the state is the machines'
+// capacities and up/down events, as in q1/q2.
 
 #include <fmt/core.h>
 
@@ -15,11 +16,10 @@
 #include <vector>
 
 #include "analyses/machine_windows.h"
-#include "engine/delta_runs.h"
+#include "analyses/task_event_runs.h"
 #include "engine/key_partition.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
-#include "engine/varint.h"
 #include "results/format.h"
 #include "results/result_writer.h"
 #include "states/machine_capacity.h"
@@ -32,136 +32,19 @@ namespace {
 
 constexpr int64_t kObservedFrom = 600'000'000;  // the trace window starts at 600 s
 
-// A task_events row that starts or ends a run, or carries a request, with
-// its task.
-struct TaskEvent {
-  int64_t job_id = 0;
-  int64_t task_index = 0;
-  int64_t time = 0;
-  uint64_t line = 0;
-  int64_t machine_id = kNull;
-  int64_t request[2] = {kNull, kNull};  // cpu, memory
-  uint32_t shard = 0;
-  uint8_t type = 0;
-
-  TaskKey task() const { return {job_id, task_index}; }
-  TraceOrder order() const { return {time, shard, line}; }
-};
-
-// The state keeps the events in runs sorted by task and trace order, each
-// event written against the one before it (engine/delta_runs.h): a byte of
-// type and flags, then only what differs, as varint deltas. Within a task
-// most fields repeat or grow a little: ~15 bytes an event instead of 64.
-struct TaskEventCodec {
-  enum Flags : uint8_t {
-    kNewTask = 0x10,
-    kNewShard = 0x20,
-    kNewCpuRequest = 0x40,
-    kNewMemoryRequest = 0x80,
-  };
-  static constexpr uint8_t kTypeBits = 0x0f;  // event types are 0..8
-
-  static bool Less(const TaskEvent& a, const TaskEvent& b) {
-    return std::pair(a.task(), a.order()) < std::pair(b.task(), b.order());
-  }
-  static int64_t IdOf(const TaskEvent& event) { return event.job_id; }
-  static void Put(std::string& out, const TaskEvent& previous, const TaskEvent& event) {
-    const bool new_task = event.task() != previous.task();
-    const bool new_shard = event.shard != previous.shard;
-    const bool new_cpu = event.request[0] != previous.request[0];
-    const bool new_memory = event.request[1] != previous.request[1];
-    out.push_back(static_cast<char>((event.type & kTypeBits) | (new_task ? kNewTask : 0) |
-                                    (new_shard ? kNewShard : 0) | (new_cpu ? kNewCpuRequest : 0) |
-                                    (new_memory ? kNewMemoryRequest : 0)));
-    if (new_task) {
-      PutDelta(out, event.job_id, previous.job_id);
-      PutDelta(out, event.task_index, previous.task_index);
-    }
-    if (new_shard) PutVarint(out, event.shard);
-    PutDelta(out, event.time, previous.time);
-    PutDelta(out, static_cast<int64_t>(event.line), static_cast<int64_t>(previous.line));
-    PutDelta(out, event.machine_id, previous.machine_id);
-    if (new_cpu) PutDelta(out, event.request[0], previous.request[0]);
-    if (new_memory) PutDelta(out, event.request[1], previous.request[1]);
-  }
-  static TaskEvent Get(const char*& at, const char* end, const TaskEvent& previous) {
-    if (at == end) throw InternalError("partial state: truncated task event");
-    const auto flags = static_cast<uint8_t>(*at++);
-    TaskEvent event = previous;
-    event.type = flags & kTypeBits;
-    if (flags & kNewTask) {
-      event.job_id = GetDelta(at, end, previous.job_id);
-      event.task_index = GetDelta(at, end, previous.task_index);
-    }
-    if (flags & kNewShard) event.shard = static_cast<uint32_t>(GetVarint(at, end));
-    event.time = GetDelta(at, end, previous.time);
-    event.line = static_cast<uint64_t>(GetDelta(at, end, static_cast<int64_t>(previous.line)));
-    event.machine_id = GetDelta(at, end, previous.machine_id);
-    if (flags & kNewCpuRequest) event.request[0] = GetDelta(at, end, previous.request[0]);
-    if (flags & kNewMemoryRequest) event.request[1] = GetDelta(at, end, previous.request[1]);
-    return event;
-  }
-};
-
-bool EndsRun(uint8_t type) {
-  switch (static_cast<EventType>(type)) {
-    case EventType::kEvict:
-    case EventType::kFail:
-    case EventType::kFinish:
-    case EventType::kKill:
-    case EventType::kLost:
-      return true;
-    default:
-      return false;
-  }
-}
-
+// Machines by machine id (as the input machine_windows); the tasks' events
+// are the input task_event_runs, by job. Collect sends each run to the
+// partition of its machine.
 class Q9State : public StateOf<Q9State> {
  public:
-  void Consume(const RowBatch& rows) override {
-    switch (rows.table) {
-      case Table::kMachineEvents:
-        capacities_.Consume(rows);
-        updown_.Consume(rows);
-        break;
-      default:
-        ConsumeTaskEvents(rows);
-    }
+  void Consume(const RowBatch& machine_events) override {
+    capacities_.Consume(machine_events);
+    updown_.Consume(machine_events);
   }
-  void ConsumeTaskEvents(const RowBatch& rows) {
-    using namespace task_events;
-    for (size_t r = 0; r < rows.size; ++r) {
-      int64_t time = rows.Value(kTime, r);
-      if (time != kTimeAfterWindow) {
-        task_events_end_.value = std::max(task_events_end_.value, time);
-      }
-      auto type = static_cast<uint8_t>(rows.Value(kEventType, r));
-      int64_t cpu = rows.Value(kCpuRequest, r), memory = rows.Value(kMemoryRequest, r);
-      bool relevant = type == static_cast<uint8_t>(EventType::kSchedule) || EndsRun(type) ||
-                      cpu != kNull || memory != kNull;
-      if (!relevant) continue;
-      TaskEvent& event = events_.Add();
-      event.job_id = rows.Value(kJobId, r);
-      event.task_index = rows.Value(kTaskIndex, r);
-      event.time = time;
-      event.shard = rows.shard;
-      event.line = rows.line[r];
-      event.machine_id = rows.Value(kMachineId, r);
-      event.request[0] = cpu;
-      event.request[1] = memory;
-      event.type = type;
-    }
-  }
-  // Machines by machine id (as the input machine_windows), tasks by job id;
-  // Collect sends each run to the partition of its machine.
-  static auto Parts(auto& self) {
-    return std::tie(self.capacities_, self.updown_, self.task_events_end_, self.events_);
-  }
+  static auto Parts(auto& self) { return std::tie(self.capacities_, self.updown_); }
 
   MachineCapacities capacities_;
   MachineUpDown updown_;
-  MaxOf<int64_t> task_events_end_;
-  DeltaRuns<TaskEvent, TaskEventCodec> events_;
 };
 
 struct Run {
@@ -233,13 +116,14 @@ class Q9Overcommit : public KeyedAnalysis {
   }
   std::vector<TableColumns> Needs() const override {
     using namespace task_events;
+    // task_events is read by the input task_event_runs; q9 needs it there.
     return {{Table::kMachineEvents, MachineCapacities::Columns() | MachineUpDown::Columns()},
-            {Table::kTaskEvents, ColumnBit(kTime) | ColumnBit(kJobId) | ColumnBit(kTaskIndex) |
-                                     ColumnBit(kMachineId) | ColumnBit(kEventType) |
-                                     ColumnBit(kCpuRequest) | ColumnBit(kMemoryRequest)}};
+            {Table::kTaskEvents, 0}};
   }
-  // The window columns (empty without task_usage).
-  std::vector<std::string_view> InputIds() const override { return {kMachineWindowsInput}; }
+  // The window columns (empty without task_usage), and the tasks' events.
+  std::vector<std::string_view> InputIds() const override {
+    return {kMachineWindowsInput, kTaskEventRunsInput};
+  }
   std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
     return std::make_unique<Q9State>();
   }
@@ -269,8 +153,7 @@ class Q9Overcommit : public KeyedAnalysis {
 };
 
 // Appends the runs of the partition's tasks to `runs`.
-void CollectRuns(const DeltaRuns<TaskEvent, TaskEventCodec>& events,
-                 SpilledItems<MachineRun>& runs) {
+void CollectRuns(const TaskEventLog& events, SpilledItems<MachineRun>& runs) {
   // A run starts at each SCHEDULE onto a machine: room for them once (a
   // doubling vector would hold up to three times the runs as it grows).
   uint64_t schedules = 0;
@@ -439,9 +322,10 @@ void Q9Overcommit::Collect(const AnalysisState& partition, InputStates inputs,
   const Q9State& state = Q9State::Of(partition);
   auto& collected = static_cast<Q9Collected&>(into);
   const MachineWindowsState& windows = MachineWindowsOf(inputs);
-  collected.task_events_end = std::max(collected.task_events_end, state.task_events_end_.value);
+  const TaskEventRunsState& task_events = TaskEventRunsOf(inputs);
+  collected.task_events_end = std::max(collected.task_events_end, task_events.end());
   collected.saw_usage = collected.saw_usage || windows.saw_rows();
-  CollectRuns(state.events_, collected.runs);
+  CollectRuns(task_events.events(), collected.runs);
   collected.capacities.Merge(state.capacities_);
   collected.updown.Merge(state.updown_);
   // Windows and capacities are both split by machine: this partition's
