@@ -333,7 +333,8 @@ class Q7RequestVsUsage : public KeyedAnalysis {
                     .y_label = "per task (normalized: largest machine = 1; log scale)",
                     .kind = PlotKind::kLines,
                     .categorical_x = false,
-                    .log_y = true};
+                    .log_y = true,
+                    .x_step = 1};  // no line across a decile without tasks
       const std::pair<const char*, const char*> measures[] = {
           {"mean_request", "mean request"},
           {"mean_usage", "mean usage"},

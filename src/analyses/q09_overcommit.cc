@@ -211,6 +211,7 @@ class Q9Overcommit : public KeyedAnalysis {
              .title = "Over-commitment: requests and usage above machine capacity",
              .x_label = "resource",
              .y_label = "share (%)",
+             .value_labels = true,  // a share near 0 has no visible bar
              .series = {{.title = "requests > capacity (% of machine up time)",
                          .file = "overcommit.csv",
                          .x = {"resource"},
