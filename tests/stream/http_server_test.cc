@@ -1,6 +1,6 @@
 // The stream's HTTP endpoint: --metrics-addr parsed strictly, a port in use
 // is an error, clients that never finish a request cannot starve /metrics,
-// and the dashboard page says which files it lacks.
+// and the dashboard page says what it shows and which files it lacks.
 
 #include "stream/http_server.h"
 
@@ -74,6 +74,25 @@ TEST(DashboardPage, NamesMissingAssets) {
             "work without them.");
   EXPECT_EQ(DashboardPage(assets), "<html><body><h1>borgscope</h1>\n<p id=\"assets-missing\">" +
                                        notice + "</p><p>counts</p></body></html>");
+}
+
+// The page served at / is the embedded one, and explains what it shows: the
+// window, the log scale, and latency at full replay speed.
+TEST(StreamHttpServer, ServesTheDashboardWithItsExplanations) {
+  StreamProcessor processor(IdleStreamOptions());
+  StreamHttpServer server(processor, "127.0.0.1:0");
+  std::optional<std::string> page = HttpGet(server.port(), "/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(*page, DashboardPage(DashboardAssets()));
+  for (const char* text : {"<input type=\"checkbox\" id=\"log-scale\" checked>",
+                           "<p class=\"note\" id=\"window-note\">", "(<code>--speed 0</code>)",
+                           "the figures then measure that queue"}) {
+    EXPECT_NE(page->find(text), std::string::npos) << text;
+  }
+  std::optional<std::string> script = HttpGet(server.port(), "/assets/dashboard.js");
+  ASSERT_TRUE(script);
+  EXPECT_NE(script->find("function windowNote(page)"), std::string::npos);
+  EXPECT_NE(script->find("value: legendValue(formatNumber)"), std::string::npos);
 }
 
 TEST(StreamHttpServer, PortInUseIsAnErrorNamingIt) {
