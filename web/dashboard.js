@@ -10,6 +10,9 @@ const kEventTypes = ["SUBMIT", "SCHEDULE", "EVICT", "FAIL", "FINISH", "KILL", "L
                      "UPDATE_PENDING", "UPDATE_RUNNING"];
 
 const charts = {};
+// Fewer windows than this: the note suggests a shorter --window.
+const kFewWindows = 6;
+let lastPage = null;  // the last /api/counts answer, drawn again when the scale changes
 
 function formatNumber(n) { return Math.round(n).toLocaleString("en-US"); }
 
@@ -19,16 +22,50 @@ function formatTraceTime(seconds) {
   return `${days}d ${pad(Math.floor(seconds / 3600) % 24)}:${pad(Math.floor(seconds / 60) % 60)}`;
 }
 
-// One chart per grouping; rebuilt when the set of series changes.
+// "1 h", "5 min", "90 s": a window length for people.
+function formatDuration(seconds) {
+  if (seconds % 86400 === 0) return `${seconds / 86400} d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+// What a point of the charts is, and a hint when there are too few to see a shape.
+function windowNote(page) {
+  const length = formatDuration(page.window_seconds);
+  let note = `Each point is one event-time window of ${length} of trace time ` +
+             `(--window); ${page.windows.length} window${page.windows.length === 1 ? "" : "s"} so far.`;
+  if (page.windows.length < kFewWindows) {
+    note += " With so few, the lines are straight: a shorter --window (e.g. 5m) shows more.";
+  }
+  return note;
+}
+
+function logScale() { return document.getElementById("log-scale").checked; }
+
+// Without the cursor on a chart, the legend shows the newest window's values
+// (uPlot would show "--").
+function legendValue(format) {
+  return (u, v, seriesIndex, index) => {
+    const values = u.data[seriesIndex];
+    const shown = index == null ? values[values.length - 1] : v;
+    return shown == null ? "–" : format(shown);
+  };
+}
+
+// One chart per grouping; rebuilt when the set of series or the scale changes.
 function drawChart(id, windows, field, names, colors) {
   const element = document.getElementById(id);
   if (typeof uPlot === "undefined") {
     element.textContent = "(chart library not built into this binary)";
     return;
   }
+  const log = logScale();
   const x = windows.map((w) => w.start_seconds);
-  const data = [x, ...names.map((name) => windows.map((w) => w[field][name] || 0))];
-  const key = names.join(",");
+  // A log scale has no 0: an empty window draws no point.
+  const value = (n) => (log && !n ? null : n || 0);
+  const data = [x, ...names.map((name) => windows.map((w) => value(w[field][name])))];
+  const key = `${names.join(",")}|${log}`;
   const chart = charts[id];
   if (chart && chart.key === key) {
     chart.plot.setData(data);
@@ -37,12 +74,13 @@ function drawChart(id, windows, field, names, colors) {
   if (chart) chart.plot.destroy();
   const options = {
     width: 560, height: 280,
-    scales: { x: { time: false } },
+    scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
     axes: [{ label: "trace time", values: (u, ticks) => ticks.map(formatTraceTime) },
-           { label: "events", size: 70 }],
-    series: [{ label: "window", value: (u, v) => v == null ? "–" : formatTraceTime(v) },
+           { label: log ? "events (log scale)" : "events", size: 70 }],
+    series: [{ label: "window", value: legendValue(formatTraceTime) },
              ...names.map((name, i) => ({ label: name, stroke: colors[i % colors.length],
-                                          width: 2, points: { show: false } }))],
+                                          width: 2, points: { show: false },
+                                          value: legendValue(formatNumber) }))],
   };
   charts[id] = { key, plot: new uPlot(options, data, element) };
 }
@@ -63,6 +101,8 @@ function fillTable(id, rows) {
 }
 
 function render(page) {
+  lastPage = page;
+  document.getElementById("window-note").textContent = windowNote(page);
   document.getElementById("events").textContent = formatNumber(page.events);
   document.getElementById("rate").textContent = formatNumber(page.events_per_second);
   document.getElementById("trace-time").textContent = formatTraceTime(page.trace_time_seconds);
@@ -98,5 +138,9 @@ async function poll() {
   }
   setTimeout(poll, kPollMs);
 }
+
+document.getElementById("log-scale").addEventListener("change", () => {
+  if (lastPage) render(lastPage);
+});
 
 poll();

@@ -107,13 +107,14 @@ void Q1MachinesByCpu::Finish(const AnalysisState& merged, InputStates, ResultWri
     out.WriteFinding("machine_events holds no machine.");
     return;
   }
-  out.WriteFinding(fmt::format(
-      "The trace has {} distinct machines in {} CPU capacities and {} (CPU, memory) "
-      "configurations. The most common CPU capacity is {} ({} machines, {:.1f}%); the most "
-      "common configuration is {} CPU with {} memory ({} machines, {:.1f}%).",
-      machines.size(), by_cpu.size(), by_config.size(), CapacityText(top_cpu.first), top_cpu.second,
-      100.0 * top_cpu.second / total, CapacityText(top_config.first.first),
-      CapacityText(top_config.first.second), top_config.second, 100.0 * top_config.second / total));
+  out.WriteFinding(
+      fmt::format("The trace has {} distinct machines in {} CPU capacities and {} (CPU, memory) "
+                  "configurations. The most common CPU capacity is {} ({} machines, {}); the most "
+                  "common configuration is {} CPU with {} memory ({} machines, {}).",
+                  machines.size(), by_cpu.size(), by_config.size(), CapacityText(top_cpu.first),
+                  top_cpu.second, FormatPercent(top_cpu.second, total),
+                  CapacityText(top_config.first.first), CapacityText(top_config.first.second),
+                  top_config.second, FormatPercent(top_config.second, total)));
 }
 
 }  // namespace

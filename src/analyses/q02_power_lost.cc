@@ -168,10 +168,11 @@ void Q2PowerLost::Finish(const AnalysisState& merged_state, InputStates, ResultW
   out.WriteCsv("offline_periods_by_length.csv", by_length);
 
   out.WriteFinding(fmt::format(
-      "{} offline periods on {} machines cost {:.4f}% of the cluster's CPU capacity over the "
-      "trace; counting the {} machines removed for good as offline until the end, {:.4f}%.",
-      offline_periods, machines_with_period, Percent(lost, capacity), removed_for_good,
-      Percent(lost + lost_removed, capacity)));
+      "{} offline periods on {} machines cost {} of the cluster's CPU capacity over the "
+      "trace; counting the {} machines removed for good as offline until the end, {}.",
+      offline_periods, machines_with_period,
+      FormatPercent(static_cast<double>(lost), static_cast<double>(capacity)), removed_for_good,
+      FormatPercent(static_cast<double>(lost + lost_removed), static_cast<double>(capacity))));
 }
 
 }  // namespace

@@ -222,8 +222,8 @@ void Q3JobsTasksByClass::FinishSummaries(std::vector<std::string> summaries,
     for (const auto& row : table.rows()) {
       if (!text.empty()) text += ", ";
       double share = row[2].empty() ? 0 : std::stod(row[2]);
-      text += fmt::format("class {}: {} ({:.1f}%)", row[0].empty() ? "(none)" : row[0], row[1],
-                          100 * share);
+      text += fmt::format("class {}: {} ({})", row[0].empty() ? "(none)" : row[0], row[1],
+                          FormatPercent(share, 1));
     }
     return text.empty() ? std::string("none") : text;
   };

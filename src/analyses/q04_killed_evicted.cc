@@ -174,19 +174,17 @@ void Q4KilledEvicted::FinishSummaries(std::vector<std::string> summaries, Result
   std::string per_class;
   for (int64_t klass = 0; klass <= 3; ++klass) {
     const OutcomeCounts& c = task_counts[klass];
-    per_class += fmt::format("{}class {}: {:.2f}% of {} tasks", klass == 0 ? "" : ", ", klass,
-                             c.entities ? 100.0 * c.evicted / c.entities : 0.0, c.entities);
+    per_class += fmt::format("{}class {}: {} of {} tasks", klass == 0 ? "" : ", ", klass,
+                             FormatPercent(c.evicted, c.entities), c.entities);
   }
   out.WriteFinding(fmt::format(
-      "Of {} distinct tasks, {} ({:.2f}%) were evicted at least once ({} EVICT events), {} "
-      "({:.2f}%) killed, {} failed, {} lost and {} finished. Evicted at least once by "
+      "Of {} distinct tasks, {} ({}) were evicted at least once ({} EVICT events), {} "
+      "({}) killed, {} failed, {} lost and {} finished. Evicted at least once by "
       "scheduling class: {}. Of {} jobs, {} were killed and {} finished.",
-      all_tasks.entities, all_tasks.evicted,
-      all_tasks.entities ? 100.0 * all_tasks.evicted / all_tasks.entities : 0.0,
+      all_tasks.entities, all_tasks.evicted, FormatPercent(all_tasks.evicted, all_tasks.entities),
       task_outcomes.tally.EvictEventsOverall(), all_tasks.killed,
-      all_tasks.entities ? 100.0 * all_tasks.killed / all_tasks.entities : 0.0, all_tasks.failed,
-      all_tasks.lost, all_tasks.finished, per_class, all_jobs.entities, all_jobs.killed,
-      all_jobs.finished));
+      FormatPercent(all_tasks.killed, all_tasks.entities), all_tasks.failed, all_tasks.lost,
+      all_tasks.finished, per_class, all_jobs.entities, all_jobs.killed, all_jobs.finished));
 }
 
 }  // namespace

@@ -71,8 +71,8 @@ class Q5PriorityEviction : public KeyedAnalysis {
       table.AddRow({std::to_string(priority), std::to_string(counts.entities),
                     std::to_string(counts.evicted), FormatShare(counts.evicted, counts.entities),
                     std::to_string(evictions), FormatShare(evictions, counts.entities)});
-      lines += fmt::format("{}priority {}: {:.2f}%", lines.empty() ? "" : ", ", priority,
-                           100.0 * counts.evicted / counts.entities);
+      lines += fmt::format("{}priority {}: {}", lines.empty() ? "" : ", ", priority,
+                           FormatPercent(counts.evicted, counts.entities));
     }
     out.WriteCsv("eviction_by_priority.csv", table);
     out.WriteFinding(fmt::format("Share of tasks evicted at least once, by priority: {}.",

@@ -178,11 +178,11 @@ void Q6JobMachineSpread::FinishSummaries(std::vector<std::string> summaries,
   }
   out.WriteCsv("machines_per_job.csv", histogram);
   out.WriteFinding(fmt::format(
-      "Of {} jobs with at least two placed tasks, {} ({:.2f}%) ran all of them on a single "
-      "machine and {} ({:.2f}%) never placed two of their tasks on the same machine ({} jobs "
+      "Of {} jobs with at least two placed tasks, {} ({}) ran all of them on a single "
+      "machine and {} ({}) never placed two of their tasks on the same machine ({} jobs "
       "had placed tasks).",
-      jobs_multi, one_machine, jobs_multi ? 100.0 * one_machine / jobs_multi : 0.0, all_distinct,
-      jobs_multi ? 100.0 * all_distinct / jobs_multi : 0.0, jobs_placed));
+      jobs_multi, one_machine, FormatPercent(one_machine, jobs_multi), all_distinct,
+      FormatPercent(all_distinct, jobs_multi), jobs_placed));
 }
 
 }  // namespace

@@ -286,7 +286,8 @@ class Q7RequestVsUsage : public KeyedAnalysis {
                     .y_label = "per task (normalized: largest machine = 1; log scale)",
                     .kind = PlotKind::kLines,
                     .categorical_x = false,
-                    .log_y = true};
+                    .log_y = true,
+                    .x_step = 1};  // no line across a decile without tasks
       const std::pair<const char*, const char*> measures[] = {
           {"mean_request", "mean request"},
           {"mean_usage", "mean usage"},
@@ -460,10 +461,10 @@ void Q7RequestVsUsage::FinishSummaries(std::vector<std::string> summaries,
     const uint64_t n = sums.tasks;
     finding += fmt::format(
         "{}{}: over {} tasks with a request and usage, Pearson {} and Spearman {} between "
-        "request and mean usage ({} vs peak); {:.1f}% of tasks used more than they requested "
+        "request and mean usage ({} vs peak); {} of tasks used more than they requested "
         "on average; {} tasks had usage but no request",
-        finding.empty() ? "" : ". ", name, n, FormatRatio(pearson), FormatRatio(spearman),
-        FormatRatio(spearman_max), n ? 100.0 * sums.over / n : 0.0, sums.usage_without_request);
+        finding.empty() ? "" : ". ", name, n, FormatRounded(pearson, 2), FormatRounded(spearman, 2),
+        FormatRounded(spearman_max, 2), FormatPercent(sums.over, n), sums.usage_without_request);
   }
   out.WriteCsv("correlation.csv", correlation);
   out.WriteCsv("usage_by_request_decile.csv", deciles);

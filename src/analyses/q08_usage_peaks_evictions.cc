@@ -324,11 +324,12 @@ void Q8UsagePeaksEvictions::FinishSummaries(std::vector<std::string> summaries,
       return w ? static_cast<double>(e) / w : 0.0;
     };
     finding += fmt::format(
-        "{}{}: {} machine-windows; {:.4f} evictions per window below 50% load vs {:.4f} at 90% "
+        "{}{}: {} machine-windows; {} evictions per window below 50% load vs {} at 90% "
         "and above (Pearson {}, Spearman {}); {} of {} EVICT rows counted ({} had no machine, "
         "the rest fell in machine-windows without {} usage or on machines without capacity)",
-        finding.empty() ? "" : ". ", name, windows, rate(0, 4), rate(9, 10), FormatRatio(pearson),
-        FormatRatio(spearman), counted, total_evictions, evictions_without_machine, name);
+        finding.empty() ? "" : ". ", name, windows, FormatRounded(rate(0, 4), 3),
+        FormatRounded(rate(9, 10), 3), FormatRounded(pearson, 2), FormatRounded(spearman, 2),
+        counted, total_evictions, evictions_without_machine, name);
   }
   out.WriteCsv("evictions_by_usage.csv", by_bucket);
   out.WriteCsv("correlation.csv", correlation);

@@ -139,6 +139,7 @@ class Q9Overcommit : public KeyedAnalysis {
              .title = "Over-commitment: requests and usage above machine capacity",
              .x_label = "resource",
              .y_label = "share (%)",
+             .value_labels = true,  // a share near 0 has no visible bar
              .series = {{.title = "requests > capacity (% of machine up time)",
                          .file = "overcommit.csv",
                          .x = {"resource"},
@@ -433,9 +434,9 @@ void Q9Overcommit::FinishSummaries(std::vector<std::string> summaries, ResultWri
                   FormatFixed(t.overcommitted_time * kFixedOne), windows, windows_over});
     finding += fmt::format(
         "{}{}: {} of {} machines were over-committed at some time; requests exceeded capacity "
-        "during {:.2f}% of the machines' up time{}",
+        "during {} of the machines' up time{}",
         finding.empty() ? "" : ". ", name, t.machines_ever_overcommitted, t.machines,
-        100 * (std::isnan(time_share) ? 0.0 : time_share),
+        FormatPercent(static_cast<double>(t.overcommitted_time), static_cast<double>(t.up_time)),
         sum.saw_usage ? fmt::format(", while measured usage exceeded capacity in {} of {} "
                                     "machine-windows",
                                     windows_over, windows)

@@ -133,8 +133,8 @@ void Q10CapacityEvictions::Finish(const AnalysisState& merged, InputStates,
     correlation.AddRow({resource, std::to_string(capacity_values.size()), FormatRatio(pearson),
                         FormatRatio(spearman)});
     finding += fmt::format("{}{}: Pearson {} and Spearman {} over {} machines",
-                           finding.empty() ? "" : "; ", resource, FormatRatio(pearson),
-                           FormatRatio(spearman), capacity_values.size());
+                           finding.empty() ? "" : "; ", resource, FormatRounded(pearson, 2),
+                           FormatRounded(spearman, 2), capacity_values.size());
   }
   out.WriteCsv("evictions_by_capacity.csv", by_capacity);
   out.WriteCsv("correlation.csv", correlation);

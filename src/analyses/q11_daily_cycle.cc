@@ -133,9 +133,10 @@ class Q11DailyCycle : public Analysis {
     double high_mean = Mean(state.hours_[peak].cpu_sum, state.hours_[peak].cpu_count);
     double low_mean = Mean(state.hours_[low].cpu_sum, state.hours_[low].cpu_count);
     out.WriteFinding(fmt::format(
-        "Mean CPU rate per usage sample peaks at {}:00 local time ({:.4f}) and is lowest at "
-        "{}:00 ({:.4f}): the peak hour is {:.1f}% above the lowest.",
-        peak, high_mean, low, low_mean, low_mean > 0 ? 100.0 * (high_mean / low_mean - 1) : 0.0));
+        "Mean CPU rate per usage sample peaks at {}:00 local time ({}) and is lowest at "
+        "{}:00 ({}): the peak hour is {} above the lowest.",
+        peak, FormatRounded(high_mean, 3), low, FormatRounded(low_mean, 3),
+        FormatPercent(high_mean - low_mean, low_mean)));
   }
   std::vector<PlotSpec> Plots() const override {
     PlotSpec spec{.name = "usage_by_hour",

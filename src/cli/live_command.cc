@@ -48,6 +48,9 @@ int RunLive(const LiveArguments& arguments) {
   StreamHttpServer server(processor, arguments.metrics_address);
   fmt::print("live: broker {}\nlive: dashboard {}  (metrics at {}metrics)\n", broker.bootstrap(),
              server.url(), server.url());
+  if (const std::string notice = MissingAssetsNotice(DashboardAssets()); !notice.empty()) {
+    fmt::print(stderr, "live: warning: {}\n", notice);
+  }
   std::fflush(stdout);
   std::thread stream_thread([&processor] { processor.Run(); });
   // Whatever happens below, the consumer stops before the broker goes away

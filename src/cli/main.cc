@@ -6,6 +6,7 @@
 #include <exception>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/commands.h"
@@ -40,16 +41,43 @@ std::string SubcommandNames(const CLI::App& app) {
   return names;
 }
 
+// Where `word` first is on the command line; argc when it is not.
+int PositionOf(std::string_view word, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i] == word) return i;
+  }
+  return argc;
+}
+
 // CLI11 checks "a subcommand is required" (or the chosen subcommand's own
-// options) before it looks at the words it could not place, so
-// `borgscope frobnicate` would only hear that a subcommand is required. A
-// word the top level could not place is a mistyped subcommand (the top level
-// takes no positionals): name it and the valid subcommands. Returns whether
-// the error was about the subcommand (and so was reported here).
-bool ReportSubcommandError(const CLI::App& app, const CLI::ParseError& error) {
-  std::vector<std::string> unplaced = app.remaining();
+// required options) before it looks at the words it could not place, so
+// `borgscope frobnicate` or `borgscope --bogus` would only hear that a
+// subcommand is required, and `borgscope analyze --bogus` that --trace is.
+// A word placed nowhere is named: after the subcommand, as an option or
+// argument it does not take; before it, as a mistyped subcommand (the top
+// level takes no positionals) or, with a dash, an option the top level does
+// not know (only --help and --version; the others follow a subcommand).
+// Returns whether the error was reported here.
+bool ReportPlacementError(const CLI::App& app, const CLI::ParseError& error, int argc,
+                          char** argv) {
+  const std::vector<std::string> unplaced = app.remaining(/*recurse=*/true);
+  const std::vector<CLI::App*> chosen = app.get_subcommands();
+  const int subcommand_at =
+      chosen.empty() ? argc : PositionOf(chosen.front()->get_name(), argc, argv);
+  if (!unplaced.empty() && PositionOf(unplaced.front(), argc, argv) > subcommand_at) {
+    const std::string& name = chosen.front()->get_name();
+    fmt::print(stderr, "borgscope {}: unknown {} '{}'; `borgscope {} --help` lists its options\n",
+               name, unplaced.front().starts_with('-') ? "option" : "argument", unplaced.front(),
+               name);
+    return true;
+  }
   if (!unplaced.empty() && !unplaced.front().starts_with('-')) {
     fmt::print(stderr, "borgscope: unknown subcommand '{}'; valid subcommands: {}\n",
+               unplaced.front(), SubcommandNames(app));
+  } else if (!unplaced.empty()) {
+    fmt::print(stderr,
+               "borgscope: unknown option '{}'; before a subcommand only --help and --version "
+               "are known, the other options follow a subcommand, one of: {}\n",
                unplaced.front(), SubcommandNames(app));
   } else if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr &&
              app.get_subcommands().empty()) {
@@ -84,7 +112,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    if (!ReportSubcommandError(app, e)) app.exit(e);
+    if (!ReportPlacementError(app, e, argc, argv)) app.exit(e);
     return kExitUsageError;
   }
   try {

@@ -50,6 +50,9 @@ int RunStream(const StreamArguments& arguments) {
   }
   StreamHttpServer server(processor, arguments.metrics_address);
   fmt::print("stream: dashboard {} metrics {}metrics\n", server.url(), server.url());
+  if (const std::string notice = MissingAssetsNotice(DashboardAssets()); !notice.empty()) {
+    fmt::print(stderr, "stream: warning: {}\n", notice);
+  }
   std::fflush(stdout);
   processor.Run();
   processor.Read([](const StreamState& state, const LiveStats&) {

@@ -47,6 +47,14 @@ std::string Quote(std::string_view text) {
   return quoted + "'";
 }
 
+// Scatter points of series `index` of `count`: earlier series larger, so that
+// where two coincide (q10's cpu and memory of capacity 0.25) the later shape
+// sits inside the earlier one, both visible, whatever the draw order.
+double PointSize(size_t index, size_t count) {
+  const size_t larger_than_last = count > index ? std::min<size_t>(count - 1 - index, 2) : 0;
+  return static_cast<double>(16 + 8 * larger_than_last) / 10;  // 2.4, not 2.4000000000000004
+}
+
 // Shortest text that reads back as `value` in gnuplot, always a real (never
 // integer division).
 std::string Real(double value) {
@@ -63,6 +71,11 @@ bool ParseNumber(const std::string& text, double* value) {
 
 // A series with its CSV read and checked.
 struct LoadedSeries {
+  // Rows [first, last] of the CSV (from 0, the header not counted) that a
+  // line draws without a break.
+  struct Segment {
+    size_t first = 0, last = 0;
+  };
   const PlotSeries* series = nullptr;
   CsvTable table{{}};
   std::vector<size_t> x_columns;
@@ -70,6 +83,7 @@ struct LoadedSeries {
   std::optional<size_t> per_column, filter_column;
   size_t points = 0;                                       // rows that draw a point
   double min_y = std::numeric_limits<double>::infinity();  // of those points
+  std::vector<Segment> segments;  // with spec.x_step: the line's unbroken runs
 
   bool Matches(const std::vector<std::string>& row) const {
     return !filter_column || row[*filter_column] == series->where.equals;
@@ -112,7 +126,10 @@ LoadedSeries LoadSeries(const PlotSpec& spec, const PlotSeries& series,
   if (!series.per.empty()) loaded.per_column = column(series.per);
   if (!series.where.column.empty()) loaded.filter_column = column(series.where.column);
 
-  for (const auto& row : loaded.table.rows()) {
+  std::optional<double> previous_x;  // of the last matching row with an x
+  const auto& rows = loaded.table.rows();
+  for (size_t index = 0; index < rows.size(); ++index) {
+    const auto& row = rows[index];
     if (!loaded.Matches(row)) continue;
     double x = 0, y = 0, per = 1;
     if (!spec.categorical_x) {
@@ -120,6 +137,13 @@ LoadedSeries LoadSeries(const PlotSpec& spec, const PlotSeries& series,
       if (!ParseNumber(row[loaded.x_columns[0]], &x)) {
         BadSpec(spec, fmt::format("{} column {} holds '{}', not a number", series.file, series.x[0],
                                   row[loaded.x_columns[0]]));
+      }
+      if (spec.x_step > 0) {
+        if (!previous_x || x - *previous_x > spec.x_step * (1 + 1e-9)) {
+          loaded.segments.push_back({index, index});
+        }
+        loaded.segments.back().last = index;
+        previous_x = x;
       }
     }
     if (!ParseNumber(row[loaded.y_column], &y)) continue;  // empty: no point
@@ -137,7 +161,7 @@ LoadedSeries LoadSeries(const PlotSpec& spec, const PlotSeries& series,
 // column() must not see an empty field: gnuplot would drop the row silently
 // and draw a line across the gap; valid() (which takes only column numbers)
 // tests it first.
-std::string UsingClause(const LoadedSeries& loaded, const std::string& x_expression) {
+std::string YExpression(const LoadedSeries& loaded) {
   const PlotSeries& series = *loaded.series;
   std::string y = fmt::format("column({})", Quote(series.y));
   std::string defined = fmt::format("valid({})", loaded.y_column + 1);
@@ -150,7 +174,11 @@ std::string UsingClause(const LoadedSeries& loaded, const std::string& x_express
     defined = fmt::format("strcol({}) eq {} && {}", Quote(series.where.column),
                           Quote(series.where.equals), defined);
   }
-  return fmt::format("({}):({} ? {} : NaN)", x_expression, defined, y);
+  return fmt::format("{} ? {} : NaN", defined, y);
+}
+
+std::string UsingClause(const LoadedSeries& loaded, const std::string& x_expression) {
+  return fmt::format("({}):({})", x_expression, YExpression(loaded));
 }
 
 // A series' legend entry; one without a point keeps it, saying so.
@@ -270,11 +298,33 @@ std::string PlotCommand(const PlotSpec& spec, const std::vector<LoadedSeries>& a
                              : spec.kind == PlotKind::kPoints ? "points"
                              : spec.categorical_x             ? "boxes"
                                                               : "impulses lw 6";  // any x spread
-    std::string data = all[s].points > 0
-                           ? fmt::format("{} using {}", Quote(series.file), UsingClause(all[s], x))
-                           : "NaN";
-    plot += fmt::format("{}{} with {} lt {} title {}", s ? ", \\\n     " : "plot ", data, style,
-                        s % kColors.size() + 1, Quote(KeyTitle(all[s])));
+    const std::string using_clause = UsingClause(all[s], x);
+    const size_t line_type = s % kColors.size() + 1;
+    if (all[s].points == 0 || all[s].segments.size() <= 1) {
+      std::string data =
+          all[s].points > 0 ? fmt::format("{} using {}", Quote(series.file), using_clause) : "NaN";
+      plot += fmt::format("{}{} with {} lt {} title {}", plot.empty() ? "plot " : ", \\\n     ",
+                          data, style, line_type, Quote(KeyTitle(all[s])));
+    } else {
+      // A line in pieces, one per run of rows spec.x_step apart: gnuplot joins
+      // every point it draws, so a gap between runs must be two plot elements.
+      for (size_t g = 0; g < all[s].segments.size(); ++g) {
+        const LoadedSeries::Segment& segment = all[s].segments[g];
+        plot += fmt::format("{}{} every ::{}::{} using {} with {} lt {} {}",
+                            plot.empty() ? "plot " : ", \\\n     ", Quote(series.file),
+                            segment.first, segment.last, using_clause, style, line_type,
+                            g == 0 ? "title " + Quote(KeyTitle(all[s])) : std::string("notitle"));
+      }
+    }
+    if (spec.value_labels && spec.kind == PlotKind::kBars && all[s].points > 0) {
+      // The value above each bar, as the bar is drawn (scaled, a share).
+      const std::string y = YExpression(all[s]);
+      // Values below 0.001 say so rather than print an exponent.
+      plot += fmt::format(
+          ", \\\n     {} using ({}):({}):(abs({}) > 0 && abs({}) < 0.001 ? '< 0.001' : "
+          "sprintf('%.3g', {})) with labels center offset 0,0.7 tc rgb '#333333' notitle",
+          Quote(series.file), x, y, y, y, y);
+    }
   }
   return plot;
 }
@@ -336,7 +386,7 @@ std::string PlotScript(const PlotSpec& spec, const std::filesystem::path& direct
   for (size_t i = 0; i < kColors.size(); ++i) {  // shapes too: points may coincide
     gp += fmt::format("set linetype {} lc rgb '{}' lw 2 pt {} ps {} dt solid\n", i + 1, kColors[i],
                       spec.kind == PlotKind::kPoints ? kOpenPointTypes[i] : kPointTypes[i],
-                      spec.kind == PlotKind::kPoints ? 1.6 : 1);
+                      spec.kind == PlotKind::kPoints ? PointSize(i, spec.series.size()) : 1);
   }
   if (spec.kind == PlotKind::kBars) gp += "set style fill solid 0.9 border rgb '#333333'\n";
   const size_t key_rows = AppendKey(all, gp);

@@ -41,6 +41,8 @@ figure img { max-width: 100%; height: auto; border: 1px solid #e3e7eb; }
 figcaption, .note { font-size: 13px; color: #5c6770; }
 table { border-collapse: collapse; font-size: 13px; margin: 4px 0; }
 th, td { padding: 3px 10px; border-bottom: 1px solid #e3e7eb; text-align: left; white-space: nowrap; }
+th { white-space: normal; }
+table.transposed td:first-child { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 th { background: #f1f4f7; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .scroll { overflow-x: auto; }
@@ -82,11 +84,25 @@ bool IsNumber(const std::string& text) {
 
 std::string Seconds(double seconds) { return fmt::format("{:.3f}", seconds); }
 
-// A small table of literal cells (already escaped), numeric ones right-aligned.
+// A column name that may wrap after its underscores ("lost_<wbr>cpu_<wbr>us").
+std::string HeaderText(const std::string& name) {
+  std::string html;
+  for (char c : name) {
+    html += HtmlEscape(std::string_view(&c, 1));
+    if (c == '_') html += "<wbr>";
+  }
+  return html;
+}
+
+// A small table of literal cells, numeric ones right-aligned.
 std::string HtmlTable(const std::vector<std::string>& header,
-                      const std::vector<std::vector<std::string>>& rows) {
-  std::string html = "<div class=\"scroll\"><table>\n<thead><tr>";
-  for (const std::string& name : header) html += "<th>" + HtmlEscape(name) + "</th>";
+                      const std::vector<std::vector<std::string>>& rows,
+                      std::string_view table_class = "") {
+  std::string html =
+      table_class.empty()
+          ? std::string("<div class=\"scroll\"><table>\n<thead><tr>")
+          : fmt::format("<div class=\"scroll\"><table class=\"{}\">\n<thead><tr>", table_class);
+  for (const std::string& name : header) html += "<th>" + HeaderText(name) + "</th>";
   html += "</tr></thead>\n<tbody>\n";
   for (const auto& row : rows) {
     html += "<tr>";
@@ -98,11 +114,48 @@ std::string HtmlTable(const std::vector<std::string>& header,
   return html + "</tbody></table></div>\n";
 }
 
+// Characters a table needs on one line: each column's longest cell, plus padding.
+size_t TableWidthChars(const CsvTable& table) {
+  size_t width = 0;
+  for (size_t c = 0; c < table.header().size(); ++c) {
+    size_t longest = table.header()[c].size();
+    for (const auto& row : table.rows()) longest = std::max(longest, row[c].size());
+    width += longest + 3;
+  }
+  return width;
+}
+
+// A wide table of a few rows, turned so that it reads down the page: a row per
+// CSV column. One CSV row gives "column | value"; several keep their first
+// column (e.g. resource: cpu, memory) as the header.
+std::string TransposedTable(const CsvTable& table) {
+  const auto& header = table.header();
+  const auto& rows = table.rows();
+  std::vector<std::string> top = {"column", "value"};
+  size_t first = 0;
+  if (rows.size() > 1) {
+    top = {header[0]};
+    for (const auto& row : rows) top.push_back(row[0]);
+    first = 1;
+  }
+  std::vector<std::vector<std::string>> turned;
+  for (size_t c = first; c < header.size(); ++c) {
+    turned.push_back({header[c]});
+    for (const auto& row : rows) turned.back().push_back(row[c]);
+  }
+  return HtmlTable(top, turned, "transposed");
+}
+
 std::string CsvSection(const std::filesystem::path& directory, std::string_view id,
                        const std::string& file) {
   std::string html = fmt::format("<h3 class=\"file\">{}</h3>\n", HtmlEscape(file));
   CsvTable table = ReadCsvTable(directory / file);
   const auto& rows = table.rows();
+  if (!rows.empty() && rows.size() <= kReportTransposeRows &&
+      TableWidthChars(table) > kReportLineChars) {
+    return html + TransposedTable(table) +
+           "<p class=\"note\">Shown transposed, a row per column of the CSV file.</p>\n";
+  }
   if (rows.size() <= kReportTableRows) return html + HtmlTable(table.header(), rows);
   std::vector<std::vector<std::string>> head(rows.begin(), rows.begin() + kReportTableRows);
   return html + HtmlTable(table.header(), head) +

@@ -17,6 +17,11 @@ namespace borgscope {
 
 // Tables longer than this show their first kReportTableRows rows and a note.
 constexpr size_t kReportTableRows = 30;
+// A table wider than this many characters (its longest cells plus padding)
+// does not fit the page's column on a laptop; one of at most
+// kReportTransposeRows rows is shown transposed, a row per CSV column.
+constexpr size_t kReportLineChars = 110;
+constexpr size_t kReportTransposeRows = 3;
 
 // & < > " ' as entities: safe in text and in quoted attribute values.
 std::string HtmlEscape(std::string_view text);

@@ -38,4 +38,22 @@ std::string FormatShare(double numerator, double denominator) {
   return FormatRatio(numerator / denominator);
 }
 
+std::string FormatRounded(double value, int digits) {
+  if (std::isnan(value)) return "undefined";
+  if (std::isinf(value)) return value > 0 ? "infinite" : "-infinite";
+  if (value == 0) return "0";
+  const int magnitude = static_cast<int>(std::floor(std::log10(std::abs(value))));
+  std::string text = fmt::format("{:.{}f}", value, std::max(0, digits - 1 - magnitude));
+  if (text.find('.') != std::string::npos) {
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+  }
+  return text == "-0" ? "0" : text;
+}
+
+std::string FormatPercent(double numerator, double denominator) {
+  if (denominator == 0) return "n/a";
+  return FormatRounded(100 * numerator / denominator, 3) + "%";
+}
+
 }  // namespace borgscope

@@ -19,4 +19,15 @@ std::string FormatRatio(double value);
 // numerator / denominator as FormatRatio; empty when the denominator is 0.
 std::string FormatShare(double numerator, double denominator);
 
+// Prose (finding.txt, shown in report.html) rounds to what a reader needs,
+// while the CSVs keep FormatRatio's digits. `digits` significant digits,
+// trailing zeros dropped, never an exponent, whole digits kept:
+// (0.490272161, 2) -> "0.49", (10.6838, 3) -> "10.7", (0.000123456, 3) ->
+// "0.000123", (12345.6, 3) -> "12346". NaN (an undefined ratio) -> "undefined".
+std::string FormatRounded(double value, int digits);
+
+// 100 × numerator / denominator as FormatRounded to 3 digits, with "%":
+// "10.7%"; "n/a" when the denominator is 0.
+std::string FormatPercent(double numerator, double denominator);
+
 }  // namespace borgscope

@@ -40,6 +40,12 @@ struct PlotSpec {
   bool categorical_x = true;
   bool log_x = false;
   bool log_y = false;
+  // Lines on a numeric x: neighbouring points further apart than this are not
+  // joined (q7's deciles without a task are not written). 0: all are joined.
+  double x_step = 0;
+  // Bars: each bar's value printed above it, so that a bar too short to see
+  // still says what it is (q9's near-zero shares).
+  bool value_labels = false;
   std::vector<PlotSeries> series{};
 };
 

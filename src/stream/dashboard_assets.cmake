@@ -25,9 +25,12 @@ foreach(_asset IN LISTS _assets)
     file(READ ${_path} _hex HEX)
     set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_path})
   else()
-    # Without the chart library the page still shows its tables; say why.
+    # Without the chart library (no npm registry) the build goes on: the page
+    # still shows its counts and tables, and says which files it lacks
+    # (MissingAssetsNotice in http_server.h).
     message(WARNING "dashboard asset ${_path} is missing (run scripts/setup.sh, "
-                    "which runs npm ci in web/): the dashboard will have no charts")
+                    "which runs npm ci in web/): the build goes on, the live dashboard "
+                    "will have no charts and say so")
     set(_hex "")
   endif()
   string(LENGTH "${_hex}" _hex_length)

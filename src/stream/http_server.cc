@@ -40,6 +40,36 @@ void ServeAsset(const DashboardAsset* asset, httplib::Response& response) {
 
 }  // namespace
 
+std::string MissingAssetsNotice(const std::vector<DashboardAsset>& assets) {
+  std::string missing;
+  for (const DashboardAsset& asset : assets) {
+    if (!asset.bytes.empty()) continue;
+    missing += fmt::format("{}{}", missing.empty() ? "" : ", ", asset.name);
+  }
+  if (missing.empty()) return "";
+  return fmt::format(
+      "The dashboard's files {} were not built into this binary (web/node_modules was missing "
+      "at build time): no charts. Run scripts/setup.sh, which runs npm ci in web/, and rebuild; "
+      "the counts and tables work without them.",
+      missing);
+}
+
+std::string DashboardPage(const std::vector<DashboardAsset>& assets) {
+  const std::string notice = MissingAssetsNotice(assets);
+  const DashboardAsset* index = nullptr;
+  for (const DashboardAsset& asset : assets) {
+    if (asset.name == "index.html") index = &asset;
+  }
+  if (index == nullptr || index->bytes.empty()) return notice + "\n";
+  std::string page(index->bytes);
+  if (notice.empty()) return page;
+  const std::string_view kHeadingEnd = "</h1>";
+  const size_t at = page.find(kHeadingEnd);
+  const size_t insert = at == std::string::npos ? 0 : at + kHeadingEnd.size();
+  page.insert(insert, fmt::format("\n<p id=\"assets-missing\">{}</p>", notice));
+  return page;
+}
+
 ListenAddress ParseListenAddress(const std::string& text) {
   const auto bad = [&text] {
     return UsageError(fmt::format(
@@ -116,8 +146,10 @@ StreamHttpServer::StreamHttpServer(const StreamProcessor& processor, const std::
     response.set_content(json, "application/json");
     response.set_header("Cache-Control", "no-cache");
   });
-  server_->Get("/", [](const httplib::Request&, httplib::Response& response) {
-    ServeAsset(FindAsset("index.html"), response);
+  server_->Get("/", [page = DashboardPage(DashboardAssets())](const httplib::Request&,
+                                                              httplib::Response& response) {
+    response.set_content(page, "text/html; charset=utf-8");
+    response.set_header("Cache-Control", "no-cache");
   });
   server_->Get(R"(/assets/([A-Za-z0-9._-]+))",
                [](const httplib::Request& request, httplib::Response& response) {

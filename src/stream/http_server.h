@@ -7,7 +7,9 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "stream/dashboard_assets.h"
 namespace httplib {
 class Server;
 }
@@ -20,6 +22,15 @@ struct ListenAddress {
   std::string host;  // without the brackets of "[::1]"
   int port = 0;      // 0: any free port
 };
+
+// When some of `assets` were missing at build time (the charting library, if
+// `npm ci` in web/ did not run), a sentence naming them and how to get them;
+// else "". The batch build goes on without them; the dashboard has no charts.
+std::string MissingAssetsNotice(const std::vector<DashboardAsset>& assets);
+
+// The page at `/`: index.html, with MissingAssetsNotice at its top when it
+// is not empty.
+std::string DashboardPage(const std::vector<DashboardAsset>& assets);
 
 // "host:port" or "[ipv6]:port"; the port is digits only, 0 to 65535 (0 picks
 // a free one). Throws UsageError naming --metrics-addr and the text.

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <vector>
 
+#include "report/report_html.h"
 #include "test_support.h"
 
 namespace borgscope::testing {
@@ -71,6 +73,63 @@ TEST(AnalyzeCli, SameResultsForOneAndTwoThreadsOnGeneratedTrace) {
 
 TEST(AnalyzeCli, SameResultsTogetherOrAloneOnGeneratedTrace) {
   ExpectSameTogetherOrAlone(GeneratedTrace(), 11);
+}
+
+// Decimal numbers in `text` with more significant digits than a reader needs:
+// findings round (FormatRounded) while the CSVs keep every digit. Four are
+// allowed for the trace's own capacities (memory 0.2493), which name a
+// configuration rather than measure something.
+std::vector<std::string> OverPreciseNumbers(const std::string& text) {
+  static const std::regex kDecimal(R"([0-9]+\.[0-9]+)");
+  std::vector<std::string> found;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), kDecimal);
+       it != std::sregex_iterator(); ++it) {
+    std::string digits = it->str();
+    digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+    digits.erase(0, digits.find_first_not_of('0'));
+    if (digits.size() > 4) found.push_back(it->str());
+  }
+  return found;
+}
+
+TEST(AnalyzeCli, FindingsRoundTheirNumbers) {
+  EXPECT_EQ(OverPreciseNumbers("Pearson 0.490272161, 18.8%, 0.000123, 460850 events, 0.2493"),
+            std::vector<std::string>{"0.490272161"});
+  TempDir out;
+  auto files = Analyze(GeneratedTrace(), out.path(), "--no-plots");
+  const std::string html = ReadText(out.path() / "report.html");
+  size_t findings = 0;
+  for (const auto& [name, text] : files) {
+    if (!name.ends_with("/finding.txt")) continue;
+    ++findings;
+    EXPECT_EQ(OverPreciseNumbers(text), std::vector<std::string>{}) << name << ": " << text;
+    // report.html shows the same rounded text.
+    const std::string line = text.substr(0, text.find('\n'));
+    EXPECT_NE(html.find("<strong>Finding.</strong> " + HtmlEscape(line) + "</p>"),
+              std::string::npos)
+        << name;
+  }
+  EXPECT_EQ(findings, 11u);
+}
+
+// On the real shards, literally: prose rounded, CSVs exact (the same q2 and
+// q10 figures as their CSVs: 0.4817534336 -> 0.482%, 0.0003533918569 -> 0.00035).
+TEST(AnalyzeCli, FindingsOnRealShardsAreRoundedAndCsvsExact) {
+  TempDir out;
+  auto files = Analyze(kSampleDir.string(), out.path(), "--no-plots --only q2,q10");
+  EXPECT_EQ(files["q2/finding.txt"],
+            "8860 offline periods on 5097 machines cost 0.482% of the cluster's CPU capacity "
+            "over the trace; counting the 97 machines removed for good as offline until the end, "
+            "0.687%.\n");
+  EXPECT_EQ(files["q10/finding.txt"],
+            "Correlation of a machine's capacity with the EVICT events on it: cpu: Pearson "
+            "0.00035 and Spearman -0.011 over 12583 machines; memory: Pearson 0.043 and Spearman "
+            "0.099 over 12583 machines. Values near 0 mean capacity does not explain "
+            "evictions.\n");
+  EXPECT_EQ(files["q10/correlation.csv"],
+            "resource,machines,pearson,spearman\n"
+            "cpu,12583,0.0003533918569,-0.01081945113\n"
+            "memory,12583,0.04266497261,0.09894695706\n");
 }
 
 TEST(AnalyzeCli, MetricsJson) {

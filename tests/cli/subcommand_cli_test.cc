@@ -29,6 +29,35 @@ TEST(Subcommand, UnknownSubcommandIsNamedWhateverFollows) {
   }
 }
 
+// An option the top level does not know is named as an option, not taken for
+// a missing subcommand, also when a subcommand follows; a subcommand's option
+// given before any subcommand says where it belongs.
+TEST(Subcommand, UnknownTopLevelOptionIsNamed) {
+  for (const char* arguments : {"--bogus", "--trace x", "--bogus analyze --trace x"}) {
+    const std::string option = std::string(arguments).substr(0, std::string(arguments).find(' '));
+    std::string output;
+    EXPECT_EQ(RunBinary(arguments, &output), 2) << arguments;
+    EXPECT_NE(output.find("borgscope: unknown option '" + option + "'"), std::string::npos)
+        << output;
+    EXPECT_NE(output.find("the other options follow a subcommand"), std::string::npos) << output;
+    for (const char* name : kSubcommands) EXPECT_NE(output.find(name), std::string::npos) << output;
+    EXPECT_EQ(output.find("a subcommand is required"), std::string::npos) << output;
+  }
+}
+
+// After a subcommand, a word it does not take is named before its missing
+// required options (CLI11 alone would answer "--trace is required").
+TEST(Subcommand, UnknownOptionOfASubcommandIsNamed) {
+  std::string output;
+  EXPECT_EQ(RunBinary("analyze --bogus", &output), 2);
+  EXPECT_EQ(output,
+            "borgscope analyze: unknown option '--bogus'; `borgscope analyze --help` lists its "
+            "options\n");
+  EXPECT_EQ(RunBinary("analyze --trace x extra", &output), 2);
+  EXPECT_NE(output.find("borgscope analyze: unknown argument 'extra'"), std::string::npos)
+      << output;
+}
+
 TEST(Subcommand, MissingSubcommandListsTheValidOnes) {
   std::string output;
   EXPECT_EQ(RunBinary("", &output), 2);

@@ -130,6 +130,88 @@ TEST(PlotTest, NumericLinesOnLogScaleAndEmptyData) {
   EXPECT_NE(ReadText(dir.path() / "empty.svg").find("<text>no data</text>"), std::string::npos);
 }
 
+// q7's deciles without a task are not written: the line stops at the gap
+// instead of joining decile 2 to decile 4 as if they were neighbours.
+TEST(PlotTest, LinesBreakWhereXSkipsAStep) {
+  TempDir dir;
+  WriteBytes(dir.path() / "deciles.csv",
+             "resource,decile,mean\ncpu,1,0.1\ncpu,2,0.2\ncpu,4,0.4\ncpu,5,0.5\ncpu,6,0.6\n"
+             "memory,1,0.3\nmemory,2,0.3\n");
+  PlotSpec spec{.name = "deciles",
+                .title = "By decile",
+                .x_label = "decile",
+                .y_label = "mean",
+                .kind = PlotKind::kLines,
+                .categorical_x = false,
+                .x_step = 1};
+  for (const char* resource : {"cpu", "memory"}) {
+    spec.series.push_back({.title = resource,
+                           .file = "deciles.csv",
+                           .x = {"decile"},
+                           .y = "mean",
+                           .where = {"resource", resource}});
+  }
+  std::string gp = PlotScript(spec, dir.path());
+  // cpu in two pieces (rows 0-1 and 2-4), its legend entry once; memory whole.
+  EXPECT_NE(gp.find("plot 'deciles.csv' every ::0::1 using"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("'deciles.csv' every ::2::4 using"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("with linespoints lt 1 title 'cpu'"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("with linespoints lt 1 notitle"), std::string::npos) << gp;
+  EXPECT_EQ(gp.find("every ::5"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("'deciles.csv' using"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("with linespoints lt 2 title 'memory'"), std::string::npos) << gp;
+  // Without a step every point is joined, as before.
+  spec.x_step = 0;
+  EXPECT_EQ(PlotScript(spec, dir.path()).find("every"), std::string::npos);
+  spec.x_step = 1;
+  RenderPlots({{dir.path(), spec}});
+  const std::string svg = ReadText(dir.path() / "deciles.svg");
+  EXPECT_NE(svg.find("<text>cpu</text>"), std::string::npos);
+  EXPECT_EQ(svg.find("every"), std::string::npos);  // no stray auto-title
+}
+
+// A bar too short to see still says its value (q9's near-zero shares).
+TEST(PlotTest, ValueLabelsAboveBars) {
+  TempDir dir;
+  WriteBytes(dir.path() / "shares.csv",
+             "resource,share\ncpu,0.0001234\nmemory,0.4321\ndisk,0.000000001\nnet,0\n");
+  PlotSpec spec{.name = "shares",
+                .title = "Shares",
+                .x_label = "resource",
+                .y_label = "share (%)",
+                .value_labels = true,
+                .series = {{.file = "shares.csv", .x = {"resource"}, .y = "share", .scale = 100}}};
+  std::string gp = PlotScript(spec, dir.path());
+  EXPECT_NE(gp.find("sprintf('%.3g', valid(2) ? 100.0 * column('share') : NaN)) with labels"),
+            std::string::npos)
+      << gp;
+  RenderPlots({{dir.path(), spec}});
+  const std::string svg = ReadText(dir.path() / "shares.svg");
+  EXPECT_NE(svg.find("<text>0.0123</text>"), std::string::npos) << svg;
+  EXPECT_NE(svg.find("<text>43.2</text>"), std::string::npos);
+  EXPECT_NE(svg.find("<text>&lt; 0.001</text>"), std::string::npos);  // not 1e-07
+  EXPECT_EQ(svg.find("e-07"), std::string::npos);
+  spec.value_labels = false;
+  EXPECT_EQ(PlotScript(spec, dir.path()).find("with labels"), std::string::npos);
+}
+
+// q10's cpu circles and memory squares fall on the same spots: the first
+// series' shapes are larger, so the second's sit inside them, both visible.
+TEST(PlotTest, CoincidingPointsStayVisible) {
+  TempDir dir;
+  WriteBytes(dir.path() / "load.csv", kLoadCsv);
+  PlotSpec spec = LoadSpec();
+  spec.kind = PlotKind::kPoints;
+  spec.categorical_x = false;
+  std::string gp = PlotScript(spec, dir.path());
+  EXPECT_NE(gp.find("set linetype 1 lc rgb '#4e79a7' lw 2 pt 6 ps 2.4 dt solid\n"),
+            std::string::npos)
+      << gp;
+  EXPECT_NE(gp.find("set linetype 2 lc rgb '#f28e2b' lw 2 pt 4 ps 1.6 dt solid\n"),
+            std::string::npos)
+      << gp;
+}
+
 TEST(PlotTest, BadSpecsNameTheProblem) {
   TempDir dir;
   WriteBytes(dir.path() / "load.csv", kLoadCsv);

@@ -1,7 +1,8 @@
 // report.html in a real browser: `analyze` of a small generated trace (all
 // eleven analyses), then headless Chromium loads the page and a test-only
 // script appended to a copy of it records what rendered: every section with
-// its finding, and every plot decoded (naturalWidth > 0).
+// its finding, every plot decoded (naturalWidth > 0), and no table cut
+// behind a scroll bar in a laptop-sized window.
 
 #include <gtest/gtest.h>
 
@@ -26,6 +27,10 @@ window.addEventListener('load', () => {
       images: images.length,
       decoded: images.filter(image => image.complete && image.naturalWidth > 0).length,
       tables: section.querySelectorAll('table').length,
+      // Tables cut behind a scroll bar (wider than the page's column).
+      cut: [...section.querySelectorAll('.scroll')]
+               .filter(box => box.scrollWidth > box.clientWidth + 1)
+               .map(box => box.previousElementSibling ? box.previousElementSibling.textContent : ''),
     };
   }
   const probe = document.createElement('pre');
@@ -88,8 +93,11 @@ TEST(ReportBrowserTest, EverySectionAndPlotRendersInChromium) {
   WriteBytes(probed, html.substr(0, body_end) + std::string(kProbe) + html.substr(body_end));
 
   const fs::path dom = dir.path() / "dom.html";
-  ASSERT_EQ(
-      RunChromium(dir, "--virtual-time-budget=5000 --dump-dom file://" + probed.string(), dom), 0)
+  ASSERT_EQ(RunChromium(dir,
+                        "--virtual-time-budget=5000 --window-size=1280,800 --dump-dom file://" +
+                            probed.string(),
+                        dom),
+            0)
       << ReadText(dir.path() / "chromium-stderr.txt");
   std::string text = ReadText(dom);
   const std::string start = "<pre id=\"borgscope-probe\">";
@@ -111,6 +119,8 @@ TEST(ReportBrowserTest, EverySectionAndPlotRendersInChromium) {
     EXPECT_GE(section["images"].get<int>(), 1) << id;
     EXPECT_EQ(section["decoded"], section["images"]) << id << ": a plot did not decode";
     EXPECT_GE(section["tables"].get<int>(), 1) << id;
+    // A laptop's 1280 px window shows every table whole.
+    EXPECT_EQ(section["cut"], nlohmann::json::array()) << id;
   }
 
   // A screenshot, for people: the page lays out and paints.

@@ -100,6 +100,50 @@ TEST_F(ReportHtmlTest, LongTablesAreCutWithTheFileName) {
                  "href=\"q6/machines_per_job.csv\">q6/machines_per_job.csv</a>.");
 }
 
+// q2's power_lost.csv and q9's overcommit.csv are too wide for a laptop's
+// column: shown transposed, nothing cut behind a scroll bar.
+TEST_F(ReportHtmlTest, WideTablesOfFewRowsAreTransposed) {
+  WriteBytes(out_.path() / "q2" / "power_lost.csv",
+             "offline_periods,machines_with_offline_period,lost_cpu_us,capacity_cpu_us,"
+             "lost_percent,machines_removed_for_good,lost_percent_incl_removed\n"
+             "8957,4312,123456789012345,9876543210987654,1.249988613,1095,3.816602111\n");
+  WriteBytes(out_.path() / "q9" / "overcommit.csv",
+             "resource,machines,machines_ever_overcommitted,overcommitted_machine_time_share,"
+             "usage_over_capacity_window_share,up_machine_time_us,overcommitted_machine_time_us,"
+             "windows,windows_over_capacity\n"
+             "cpu,12477,6189,0.05117254553,,2947261392000000,150819380000000,,\n"
+             "memory,12477,3401,0.01832117709,,2947261392000000,53997005000000,,\n");
+  for (const char* id : {"q2", "q9"}) WriteBytes(out_.path() / id / "finding.txt", "Found.\n");
+  AnalysisRunMetrics q2, q9;
+  q2.id = "q2";
+  q2.files = {"power_lost.csv"};
+  q9.id = "q9";
+  q9.files = {"overcommit.csv"};
+  summary_.analyses.push_back(q2);
+  summary_.analyses.push_back(q9);
+  std::string html = ReportHtml(summary_, options_);
+  ExpectContains(html,
+                 "<table class=\"transposed\">\n<thead><tr><th>column</th><th>value</th></tr>");
+  ExpectContains(html,
+                 "<tr><td>lost_percent_incl_removed</td><td class=\"num\">3.816602111</td></tr>");
+  ExpectContains(html, "<thead><tr><th>resource</th><th>cpu</th><th>memory</th></tr></thead>");
+  ExpectContains(html,
+                 "<tr><td>overcommitted_machine_time_us</td><td class=\"num\">150819380000000</td>"
+                 "<td class=\"num\">53997005000000</td></tr>");
+  EXPECT_EQ(Count(html, "Shown transposed"), 2u);
+  // Narrow tables stay as they are.
+  ExpectContains(html, "<tr><th>cpus</th><th>machines</th><th>share</th></tr>");
+  EXPECT_EQ(Count(html, "<table class=\"transposed\">"), 2u);
+}
+
+// Column names may wrap after their underscores, so headers do not widen a table.
+TEST_F(ReportHtmlTest, ColumnNamesWrapAfterUnderscores) {
+  WriteBytes(out_.path() / "q1" / "machines_by_cpu.csv", "cpus,machine_count\n0.5,3\n");
+  std::string html = ReportHtml(summary_, options_);
+  ExpectContains(html, "<th>machine_<wbr>count</th>");
+  ExpectContains(html, "th { white-space: normal; }");
+}
+
 TEST_F(ReportHtmlTest, SkippedAnalysesSayWhy) {
   std::string html = ReportHtml(summary_, options_);
   ExpectContains(html, "<h2><span class=\"id\">q7</span> ");

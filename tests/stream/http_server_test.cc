@@ -1,5 +1,6 @@
 // The stream's HTTP endpoint: --metrics-addr parsed strictly, a port in use
-// is an error, and clients that never finish a request cannot starve /metrics.
+// is an error, clients that never finish a request cannot starve /metrics,
+// and the dashboard page says what it shows and which files it lacks.
 
 #include "stream/http_server.h"
 
@@ -50,6 +51,48 @@ StreamOptions IdleStreamOptions() {
   StreamOptions options;
   options.brokers = "127.0.0.1:1";
   return options;
+}
+
+// A binary built without web/node_modules (no npm registry) serves the page
+// with a notice naming the missing files; a complete one serves it as it is.
+TEST(DashboardPage, NamesMissingAssets) {
+  const std::string index = "<html><body><h1>borgscope</h1><p>counts</p></body></html>";
+  std::vector<DashboardAsset> assets = {{"index.html", "text/html", index},
+                                        {"dashboard.js", "text/javascript", "poll();"},
+                                        {"uPlot.iife.min.js", "text/javascript", "uPlot"},
+                                        {"uPlot.min.css", "text/css", ".u{}"}};
+  EXPECT_EQ(MissingAssetsNotice(assets), "");
+  EXPECT_EQ(DashboardPage(assets), index);
+
+  assets[2].bytes = "";
+  assets[3].bytes = "";
+  const std::string notice = MissingAssetsNotice(assets);
+  EXPECT_EQ(notice,
+            "The dashboard's files uPlot.iife.min.js, uPlot.min.css were not built into this "
+            "binary (web/node_modules was missing at build time): no charts. Run "
+            "scripts/setup.sh, which runs npm ci in web/, and rebuild; the counts and tables "
+            "work without them.");
+  EXPECT_EQ(DashboardPage(assets), "<html><body><h1>borgscope</h1>\n<p id=\"assets-missing\">" +
+                                       notice + "</p><p>counts</p></body></html>");
+}
+
+// The page served at / is the embedded one, and explains what it shows: the
+// window, the log scale, and latency at full replay speed.
+TEST(StreamHttpServer, ServesTheDashboardWithItsExplanations) {
+  StreamProcessor processor(IdleStreamOptions());
+  StreamHttpServer server(processor, "127.0.0.1:0");
+  std::optional<std::string> page = HttpGet(server.port(), "/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(*page, DashboardPage(DashboardAssets()));
+  for (const char* text : {"<input type=\"checkbox\" id=\"log-scale\" checked>",
+                           "<p class=\"note\" id=\"window-note\">", "(<code>--speed 0</code>)",
+                           "the figures then measure that queue"}) {
+    EXPECT_NE(page->find(text), std::string::npos) << text;
+  }
+  std::optional<std::string> script = HttpGet(server.port(), "/assets/dashboard.js");
+  ASSERT_TRUE(script);
+  EXPECT_NE(script->find("function windowNote(page)"), std::string::npos);
+  EXPECT_NE(script->find("value: legendValue(formatNumber)"), std::string::npos);
 }
 
 TEST(StreamHttpServer, PortInUseIsAnErrorNamingIt) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "stream/http_server.h"
 #include "stream_test_support.h"
 
 namespace borgscope::testing {
@@ -122,7 +123,27 @@ TEST_F(LiveDemoTest, DashboardShowsCountsInHeadlessChromium) {
     nonzero += !text.empty() && text != "0";
   }
   EXPECT_GE(nonzero, 8u) << dom.substr(0, 4000);
+  // The page says what a point is: the sample spans 5611 s, ten 10-minute windows.
+  EXPECT_NE(dom.find("Each point is one event-time window of 10 min of trace time (--window); "
+                     "10 windows so far."),
+            std::string::npos)
+      << dom.substr(0, 4000);
+  if (!MissingAssetsNotice(DashboardAssets()).empty()) {
+    // Built without web/node_modules: the page says so instead of drawing.
+    EXPECT_NE(dom.find("<p id=\"assets-missing\">"), std::string::npos) << dom.substr(0, 4000);
+    return;
+  }
   EXPECT_NE(dom.find("uplot"), std::string::npos) << "no chart was drawn";
+  // The legends show the newest window's values, not uPlot's "--".
+  const std::string kValue = "<td class=\"u-value\">";
+  size_t values = 0;
+  for (size_t at = dom.find(kValue); at != std::string::npos; at = dom.find(kValue, at + 1)) {
+    const size_t begin = at + kValue.size();
+    const std::string text = dom.substr(begin, dom.find('<', begin) - begin);
+    EXPECT_NE(text, "--") << dom.substr(at, 200);
+    ++values;
+  }
+  EXPECT_GE(values, 6u) << dom.substr(0, 4000);
 }
 
 TEST_F(LiveDemoTest, GrafanaDashboardUsesOnlyServedMetrics) {
