@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what borgscope needs to build and test, from Debian's packages.
-# Safe to run again: apt-get skips what is installed.
+# Installs what borgscope needs to build and test, from Debian's packages and npm.
+# Safe to run again: apt-get skips what is installed, npm ci runs only when needed.
 set -euo pipefail
 
 PACKAGES=(
@@ -24,6 +24,10 @@ done
 # Node.js and npm for web/ (the dashboard's charting library): Debian's, unless
 # a node that brings its own npm is already there.
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+# kubectl for the checks of deploy/k8s (`kubectl kustomize`): Debian's
+# kubernetes-client, unless a kubectl is there already (a newer one from
+# another package, whose /usr/bin/kubectl Debian's would collide with).
+command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#PACKAGES[@]} packages present"
 else
@@ -33,11 +37,18 @@ else
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# The dashboard's charting library, which CMake embeds into the binary:
-# `npm ci` only when web/node_modules is missing or older than the lock file.
-web="$(cd "$(dirname "$0")/.." && pwd)/web"
-if [ ! -f "$web/node_modules/.package-lock.json" ] ||
-   [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
-  echo "setup: npm ci in web/"
-  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# `npm ci` in a folder only when its node_modules is missing or older than its
+# lock file.
+npm_ci() {
+  local dir="$1"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+     [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "setup: npm ci in ${dir#"$root"/}/"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+root="$(cd "$(dirname "$0")/.." && pwd)"
+# The dashboard's charting library, which CMake embeds into the binary.
+npm_ci "$root/web"
+# The schema validators of the deploy/k8s checks (tests/deploy).
+npm_ci "$root/tests/deploy"
