@@ -9,6 +9,7 @@
 #include "engine/cluster.h"
 #include "engine/memory_budget.h"
 #include "engine/progress.h"
+#include "engine/registry.h"
 #include "errors.h"
 #include "report/gnuplot.h"
 #include "run/analyze.h"
@@ -46,7 +47,10 @@ int RunAnalyze(const AnalyzeArguments& arguments, RunMode mode) {
                                         : ParseMemorySize(arguments.memory_limit);
   options.scan.spill.temp_dir = arguments.temp_dir;
   options.scan.spill.always = arguments.spill_always;
-  if (mode == RunMode::kCheckArguments) return 0;
+  if (mode == RunMode::kCheckArguments) {
+    CreateAnalyses(options.only);  // an unknown --only id is a usage error
+    return 0;
+  }
   // Under mpirun/srun: this process is one rank; rank 0 draws and writes.
   options.cluster = &CurrentCluster();
   // Before the scan, not after an hour of it.

@@ -49,6 +49,7 @@ TEST(CheckArgs, RejectsWhatARunWouldReject) {
            {"analyze --out /o", "--trace is required"},
            {"analyze --trace /t --shards 9-2", "--shards expects A-B"},
            {"analyze --trace /t --memory-limit lots", "lots"},
+           {"analyze --trace /t --only q3,q99", "q99"},
            {"fetch --dest /d --tables task_event", "task_event"},
            {"fetch --dest /d --jobs 0", "--jobs"},
            {"replay --trace /t --brokers b --speed -1", "--speed"},

@@ -67,6 +67,10 @@ test("a value borgscope rejects only when it runs (window)", () => expectProblem
   find(o, "ConfigMap", "borgscope-params").data.STREAM_WINDOW = "1 hour";
 }, /borgscope rejects `borgscope stream .*--window 1 hour`.*--window expects a duration/));
 
+test("an analysis that does not exist", () => expectProblem(cloud, (o) => {
+  containerOf(o, "MPIJob", "borgscope-analyze", "launcher").command.push("--only", "q3,q12");
+}, /borgscope rejects `borgscope analyze .*unknown analysis 'q12'/));
+
 test("a bad shard range in the parameters", () => expectProblem(local, (o) => {
   find(o, "ConfigMap", "borgscope-params").data.FETCH_SHARDS = "9-2";
 }, /borgscope rejects `borgscope fetch .*--shards expects A-B/));
