@@ -9,6 +9,7 @@
 #include "engine/cluster.h"
 #include "engine/memory_budget.h"
 #include "engine/progress.h"
+#include "engine/registry.h"
 #include "errors.h"
 #include "report/gnuplot.h"
 #include "run/analyze.h"
@@ -31,7 +32,7 @@ struct AnalyzeArguments {
   bool spill_always = false;  // test knob (hidden): every keyed state through the spill files
 };
 
-int RunAnalyze(const AnalyzeArguments& arguments) {
+int RunAnalyze(const AnalyzeArguments& arguments, RunMode mode) {
   AnalyzeOptions options;
   options.trace_dir = arguments.trace_dir;
   options.out_dir = arguments.out_dir;
@@ -46,6 +47,10 @@ int RunAnalyze(const AnalyzeArguments& arguments) {
                                         : ParseMemorySize(arguments.memory_limit);
   options.scan.spill.temp_dir = arguments.temp_dir;
   options.scan.spill.always = arguments.spill_always;
+  if (mode == RunMode::kCheckArguments) {
+    CreateAnalyses(options.only);  // an unknown --only id is a usage error
+    return 0;
+  }
   // Under mpirun/srun: this process is one rank; rank 0 draws and writes.
   options.cluster = &CurrentCluster();
   // Before the scan, not after an hour of it.
@@ -126,7 +131,9 @@ void RegisterAnalyzeCommand(CLI::App& app, CommandRunner& run) {
                     "No progress and no summary (notes and warnings still go to stderr)");
   command->add_flag("--no-plots", arguments->no_plots,
                     "Do not draw plots (which needs gnuplot); report.html then has none");
-  command->callback([&run, arguments] { run = [arguments] { return RunAnalyze(*arguments); }; });
+  command->callback([&run, arguments] {
+    run = [arguments](RunMode mode) { return RunAnalyze(*arguments, mode); };
+  });
 }
 
 }  // namespace borgscope::cli

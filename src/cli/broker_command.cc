@@ -30,7 +30,8 @@ void WriteFileAtomically(const std::string& path, const std::string& text) {
   std::filesystem::rename(temporary, path);
 }
 
-int RunBroker(const BrokerArguments& arguments) {
+int RunBroker(const BrokerArguments& arguments, RunMode mode) {
+  if (mode == RunMode::kCheckArguments) return 0;
   InstallStopSignals();
   EmbeddedBroker broker(arguments.broker);
   // Readers poll for the file: it appears complete or not at all.
@@ -65,7 +66,9 @@ void RegisterBrokerCommand(CLI::App& app, CommandRunner& run) {
       ->capture_default_str();
   command->add_option("--bootstrap-file", arguments->bootstrap_file,
                       "Also write the bootstrap string to this file");
-  command->callback([&run, arguments] { run = [arguments] { return RunBroker(*arguments); }; });
+  command->callback([&run, arguments] {
+    run = [arguments](RunMode mode) { return RunBroker(*arguments, mode); };
+  });
 }
 
 }  // namespace borgscope::cli

@@ -7,7 +7,12 @@
 
 namespace borgscope::cli {
 
-using CommandRunner = std::function<int()>;
+// kRun does the work. kCheckArguments (`borgscope --check-args ...`) turns the
+// parsed arguments into the command's options, with every check a run makes
+// on them before it starts (shard ranges, windows, sizes, table names, ...),
+// and returns 0 without touching files, the network or other processes.
+enum class RunMode { kRun, kCheckArguments };
+using CommandRunner = std::function<int(RunMode)>;
 
 // Adds the subcommand to `app`; sets `run` to the function that executes it
 // once the command line has been parsed and this subcommand was chosen.

@@ -106,7 +106,7 @@ void PrintErrors(const std::vector<std::string>& errors) {
   }
 }
 
-int RunList(const FetchArguments& arguments) {
+int RunList(const FetchArguments& arguments, RunMode mode) {
   ListOptions options;
   options.base_url = arguments.base_url;
   options.tables = ParseTables(arguments.tables);
@@ -114,6 +114,7 @@ int RunList(const FetchArguments& arguments) {
   options.sizes = arguments.sizes;
   options.jobs = arguments.jobs;
   options.retry = Retry(arguments);
+  if (mode == RunMode::kCheckArguments) return 0;
   std::vector<TableListing> listings = ListTrace(options);
 
   fmt::print("{:<20}{:>12}", "table", "shards");
@@ -145,8 +146,8 @@ int RunList(const FetchArguments& arguments) {
   return errors.empty() ? 0 : kExitDataError;
 }
 
-int RunFetch(const FetchArguments& arguments) {
-  if (arguments.list) return RunList(arguments);
+int RunFetch(const FetchArguments& arguments, RunMode mode) {
+  if (arguments.list) return RunList(arguments, mode);
   if (arguments.dest.empty()) throw UsageError("fetch needs --dest DIR (or --list)");
   FetchOptions options;
   options.dest_dir = arguments.dest;
@@ -155,6 +156,7 @@ int RunFetch(const FetchArguments& arguments) {
   options.shards = ParseShardRange(arguments.shards);
   options.jobs = arguments.jobs;
   options.retry = Retry(arguments);
+  if (mode == RunMode::kCheckArguments) return 0;
 
   FetchCounters counters;
   FetchSummary summary;
@@ -217,7 +219,9 @@ void RegisterFetchCommand(CLI::App& app, CommandRunner& run) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   command->add_flag("--quiet,-q", arguments->quiet, "No progress and no summary");
-  command->callback([&run, arguments] { run = [arguments] { return RunFetch(*arguments); }; });
+  command->callback([&run, arguments] {
+    run = [arguments](RunMode mode) { return RunFetch(*arguments, mode); };
+  });
 }
 
 }  // namespace borgscope::cli

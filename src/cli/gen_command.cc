@@ -17,7 +17,8 @@ struct GenCommandOptions {
   bool quiet = false;
 };
 
-int RunGen(GenCommandOptions& options) {
+int RunGen(GenCommandOptions& options, RunMode mode) {
+  if (mode == RunMode::kCheckArguments) return 0;
   const bool show_progress = !options.quiet && isatty(fileno(stderr)) != 0;
   if (show_progress) {
     options.gen.progress = [](uint32_t done, uint32_t total) {
@@ -65,7 +66,8 @@ void RegisterGenCommand(CLI::App& app, CommandRunner& run) {
       ->capture_default_str();
   command->add_flag("--force", options->gen.overwrite, "Replace the shards of an earlier trace");
   command->add_flag("-q,--quiet", options->quiet, "No progress and no summary");
-  command->callback([&run, options] { run = [options] { return RunGen(*options); }; });
+  command->callback(
+      [&run, options] { run = [options](RunMode mode) { return RunGen(*options, mode); }; });
 }
 
 }  // namespace borgscope::cli

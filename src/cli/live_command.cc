@@ -31,7 +31,11 @@ struct LiveArguments {
   double drain_timeout = 120;
 };
 
-int RunLive(const LiveArguments& arguments) {
+int RunLive(const LiveArguments& arguments, RunMode mode) {
+  // The arguments first: a bad one is a usage error before the broker starts.
+  const auto window_micros = ParseWindowMicros(arguments.window);
+  const auto shards = ParseShardRange(arguments.shards);
+  if (mode == RunMode::kCheckArguments) return 0;
   InstallStopSignals();
   BrokerOptions broker_options;
   broker_options.partitions = arguments.partitions;
@@ -41,7 +45,7 @@ int RunLive(const LiveArguments& arguments) {
   StreamOptions stream_options;
   stream_options.brokers = broker.bootstrap();
   stream_options.group = "borgscope-live";
-  stream_options.window_micros = ParseWindowMicros(arguments.window);
+  stream_options.window_micros = window_micros;
   stream_options.session_timeout_ms = 6000;
   stream_options.stop = &stream_stop;
   StreamProcessor processor(stream_options);
@@ -68,7 +72,7 @@ int RunLive(const LiveArguments& arguments) {
   replay_options.trace_dir = arguments.trace_dir;
   replay_options.brokers = broker.bootstrap();
   replay_options.speed = arguments.speed;
-  replay_options.shards = ParseShardRange(arguments.shards);
+  replay_options.shards = shards;
   replay_options.stop = &StopRequested();
   ReplayResult replay = RunReplay(replay_options);
   fmt::print("live: replayed {} events in {:.1f} s: {} delivered, {} failed\n", replay.produced,
@@ -116,7 +120,8 @@ void RegisterLiveCommand(CLI::App& app, CommandRunner& run) {
                    "Seconds to wait for the stream to catch up after the replay")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  command->callback([&run, arguments] { run = [arguments] { return RunLive(*arguments); }; });
+  command->callback(
+      [&run, arguments] { run = [arguments](RunMode mode) { return RunLive(*arguments, mode); }; });
 }
 
 }  // namespace borgscope::cli

@@ -89,6 +89,37 @@ bool ReportPlacementError(const CLI::App& app, const CLI::ParseError& error, int
   return true;
 }
 
+// Whether `--check-args` comes before the subcommand (the top level takes no
+// option with a value, so the subcommand is the first word without a dash).
+bool CheckArgsRequested(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "--check-args") return true;
+    if (!word.starts_with('-')) return false;
+  }
+  return false;
+}
+
+// Under --check-args the command line is checked where it will run (a pod, a
+// cluster node), not here: paths it names need not exist on this machine.
+void SkipPathExistenceChecks(CLI::App& app) {
+  for (CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; })) {
+    for (CLI::Option* option : command->get_options()) {
+      // CLI11's existence checks are unnamed; their descriptions tell them apart.
+      for (int index = 0;; ++index) {
+        CLI::Validator* validator = nullptr;
+        try {
+          validator = option->get_validator(index);
+        } catch (const CLI::OptionNotFound&) {
+          break;
+        }
+        const std::string kind = validator->get_description();
+        if (kind == "DIR" || kind == "FILE" || kind == "PATH(existing)") validator->active(false);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,6 +136,11 @@ int main(int argc, char** argv) {
   cli::RegisterReplayCommand(app, run);
   cli::RegisterStreamCommand(app, run);
   cli::RegisterLiveCommand(app, run);
+  bool check_args = false;
+  app.add_flag("--check-args", check_args,
+               "Check the command line (options, values, ranges) as a run would, without "
+               "running; paths need not exist here. Exit 0 when it would be accepted");
+  if (CheckArgsRequested(argc, argv)) SkipPathExistenceChecks(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -116,7 +152,9 @@ int main(int argc, char** argv) {
     return kExitUsageError;
   }
   try {
-    return run();
+    const int status = run(check_args ? cli::RunMode::kCheckArguments : cli::RunMode::kRun);
+    if (check_args && status == 0) fmt::print("borgscope: command line accepted\n");
+    return status;
   } catch (const UsageError& e) {
     return Fail(kExitUsageError, "", e.what());
   } catch (const DataError& e) {

@@ -27,8 +27,7 @@ struct ReplayArguments {
   std::map<std::string, std::string> kafka_config;
 };
 
-int RunReplayCommand(const ReplayArguments& arguments) {
-  InstallStopSignals();
+int RunReplayCommand(const ReplayArguments& arguments, RunMode mode) {
   ReplayOptions options;
   options.trace_dir = arguments.trace_dir;
   options.brokers = arguments.brokers;
@@ -46,6 +45,8 @@ int RunReplayCommand(const ReplayArguments& arguments) {
   options.flush_timeout_ms = static_cast<int>(arguments.flush_timeout * 1000);
   options.progress = !arguments.quiet;
   options.kafka_config = arguments.kafka_config;
+  if (mode == RunMode::kCheckArguments) return 0;
+  InstallStopSignals();
   options.stop = &StopRequested();
 
   ReplayResult result = RunReplay(options);
@@ -92,8 +93,9 @@ void RegisterReplayCommand(CLI::App& app, CommandRunner& run) {
       ->capture_default_str();
   AddKafkaConfigOption(*command, arguments->kafka_config, "producer");
   command->add_flag("--quiet,-q", arguments->quiet, "No progress line");
-  command->callback(
-      [&run, arguments] { run = [arguments] { return RunReplayCommand(*arguments); }; });
+  command->callback([&run, arguments] {
+    run = [arguments](RunMode mode) { return RunReplayCommand(*arguments, mode); };
+  });
 }
 
 }  // namespace borgscope::cli

@@ -29,8 +29,7 @@ struct StreamArguments {
   std::map<std::string, std::string> kafka_config;
 };
 
-int RunStream(const StreamArguments& arguments) {
-  InstallStopSignals();
+int RunStream(const StreamArguments& arguments, RunMode mode) {
   StreamOptions options;
   options.brokers = arguments.brokers;
   options.group = arguments.group;
@@ -39,6 +38,8 @@ int RunStream(const StreamArguments& arguments) {
   options.checkpoint_interval_seconds = arguments.checkpoint_interval;
   options.session_timeout_ms = arguments.session_timeout_ms;
   options.kafka_config = arguments.kafka_config;
+  if (mode == RunMode::kCheckArguments) return 0;
+  InstallStopSignals();
   options.stop = &StopRequested();
 
   StreamProcessor processor(options);
@@ -85,7 +86,9 @@ void RegisterStreamCommand(CLI::App& app, CommandRunner& run) {
       ->check(CLI::Range(1000, 300000))
       ->capture_default_str();
   AddKafkaConfigOption(*command, arguments->kafka_config, "consumer");
-  command->callback([&run, arguments] { run = [arguments] { return RunStream(*arguments); }; });
+  command->callback([&run, arguments] {
+    run = [arguments](RunMode mode) { return RunStream(*arguments, mode); };
+  });
 }
 
 }  // namespace borgscope::cli
