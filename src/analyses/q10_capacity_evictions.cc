@@ -102,8 +102,9 @@ void Q10CapacityEvictions::Finish(const AnalysisState& merged, InputStates,
                                   ResultWriter& out) const {
   const auto& state = static_cast<const Q10State&>(merged);
   // Machines in id order: the canonical order for the correlations.
-  std::vector<std::pair<int64_t, MachineCapacity>> machines(state.capacities_.machines().begin(),
-                                                            state.capacities_.machines().end());
+  std::vector<std::pair<int64_t, MachineCapacity>> machines;
+  for (const auto& [id, capacity] : state.capacities_.machines())
+    machines.emplace_back(id, capacity);
   std::sort(machines.begin(), machines.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   CsvTable by_capacity({"resource", "capacity", "machines", "evictions", "evictions_per_machine"});

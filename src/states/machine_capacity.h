@@ -4,12 +4,11 @@
 // in). Shared by every analysis that needs capacities (q1, q2, q8, q9, q10).
 // Merge: per machine and resource, the value with the later trace order.
 
-#include <absl/container/flat_hash_map.h>
-
 #include <cstdint>
 #include <span>
 #include <type_traits>
 
+#include "engine/keyed_table.h"
 #include "engine/wire.h"
 #include "trace/row_batch.h"
 #include "trace/trace_order.h"
@@ -37,26 +36,28 @@ struct MachineCapacity {
   LastValue memory;
 };
 
-class MachineCapacities {
+struct MachineCapacitySpec {
+  static int64_t IdOf(int64_t machine_id) { return machine_id; }
+  static void Combine(MachineCapacity& mine, const MachineCapacity& theirs) {
+    mine.cpus.Merge(theirs.cpus);
+    mine.memory.Merge(theirs.memory);
+  }
+};
+
+// Per machine, its last non-empty capacities: a keyed table split by machine,
+// merged, sent and spilled by the engine (engine/keyed_table.h).
+class MachineCapacities : public KeyedTable<int64_t, MachineCapacity, MachineCapacitySpec> {
  public:
   // Columns of machine_events this reads.
   static ColumnMask Columns();
 
   void Consume(const RowBatch& machine_events);
-  void Merge(const MachineCapacities& other);
-  void Serialize(WireWriter& out) const;
-  // Serialize, split by machine (key_partition.h).
-  void SerializePartitions(std::span<WireWriter> parts) const;
-  void KeepPartition(size_t part, size_t parts);
-  void Deserialize(WireReader& in);
 
-  const absl::flat_hash_map<int64_t, MachineCapacity>& machines() const { return machines_; }
+  // Every machine with an event, with its capacities.
+  const MachineCapacities& machines() const { return *this; }
   // kNull when unknown.
   int64_t Cpus(int64_t machine_id) const;
   int64_t Memory(int64_t machine_id) const;
-
- private:
-  absl::flat_hash_map<int64_t, MachineCapacity> machines_;
 };
 
 }  // namespace borgscope
