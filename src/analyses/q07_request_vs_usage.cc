@@ -15,6 +15,7 @@
 #include "engine/keyed_table.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
+#include "errors.h"
 #include "results/format.h"
 #include "results/result_writer.h"
 #include "stats/correlation.h"
@@ -25,18 +26,27 @@
 namespace borgscope {
 namespace {
 
+// sum += more, exactly: a sum past its type (only with corrupt rates or
+// times) stops the run rather than wrapping.
+template <typename T>
+void AddExactly(T& sum, T more) {
+  if (__builtin_add_overflow(sum, more, &sum)) [[unlikely]] {
+    throw DataError("task_usage: a task's usage sum overflows (corrupt rates or times?)");
+  }
+}
+
 struct Usage {
   __int128 weighted_sum = 0;  // sum of rate x (end - start), fixed point x us
   int64_t weight = 0;         // sum of (end - start), us
   int64_t peak = kNull;
   void Add(int64_t rate, int64_t duration) {
-    weighted_sum += static_cast<__int128>(rate) * duration;
-    weight += duration;
+    AddExactly(weighted_sum, static_cast<__int128>(rate) * duration);
+    AddExactly(weight, duration);
     peak = peak == kNull ? rate : std::max(peak, rate);
   }
   void Merge(const Usage& other) {
-    weighted_sum += other.weighted_sum;
-    weight += other.weight;
+    AddExactly(weighted_sum, other.weighted_sum);
+    AddExactly(weight, other.weight);
     if (other.peak != kNull) peak = peak == kNull ? other.peak : std::max(peak, other.peak);
   }
 };

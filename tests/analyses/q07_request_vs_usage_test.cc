@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "analyses/analysis_test_support.h"
+#include "errors.h"
 
 namespace borgscope::testing {
 namespace {
@@ -57,6 +58,16 @@ TEST(Q7RequestVsUsage, HandCountedFixture) {
   EXPECT_NE(finding.find("cpu: over 4 tasks"), std::string::npos) << finding;
   EXPECT_NE(finding.find("1 tasks had usage but no request. memory"), std::string::npos) << finding;
   EXPECT_NE(finding.find("2 tasks had usage but no request."), std::string::npos) << finding;
+}
+
+// Two rows of one task whose weight (the sum of their durations, 2^62 us
+// each) passes 2^63: an error, not a wrapped sum.
+TEST(Q7RequestVsUsage, UsageSumsThatOverflowAreAnError) {
+  FixtureTrace trace;
+  trace.AddShard(Table::kTaskEvents, "0,,1,0,,0,U,0,0,0.5,0.25,,\n");
+  trace.AddShard(Table::kTaskUsage, "0,4611686018427387904,1,0,7,0.1,0.2" USAGE_TAIL
+                                    "0,4611686018427387904,1,0,7,0.1,0.2" USAGE_TAIL);
+  EXPECT_THROW(AnalysisRun(trace.root(), {"q7"}), DataError);
 }
 
 }  // namespace
