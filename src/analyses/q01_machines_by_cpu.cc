@@ -5,8 +5,10 @@
 #include <fmt/core.h>
 
 #include <map>
+#include <tuple>
 
 #include "engine/registry.h"
+#include "engine/state_parts.h"
 #include "results/format.h"
 #include "results/result_writer.h"
 #include "states/machine_capacity.h"
@@ -14,17 +16,11 @@
 namespace borgscope {
 namespace {
 
-class Q1State : public AnalysisState {
+class Q1State : public StateOf<Q1State> {
  public:
   void Consume(const RowBatch& rows) override { capacities_.Consume(rows); }
-  void Merge(const AnalysisState& other) override {
-    capacities_.Merge(static_cast<const Q1State&>(other).capacities_);
-  }
-  void Serialize(WireWriter& out) const override { capacities_.Serialize(out); }
-  void Deserialize(WireReader& in) override { capacities_.Deserialize(in); }
-  const MachineCapacities& capacities() const { return capacities_; }
+  static auto Parts(auto& self) { return std::tie(self.capacities_); }
 
- private:
   MachineCapacities capacities_;
 };
 
@@ -72,7 +68,7 @@ bool KnownFirstLess(int64_t a, int64_t b) {
 }
 
 void Q1MachinesByCpu::Finish(const AnalysisState& merged, InputStates, ResultWriter& out) const {
-  const auto& machines = static_cast<const Q1State&>(merged).capacities().machines();
+  const auto& machines = Q1State::Of(merged).capacities_.machines();
   auto less = [](int64_t a, int64_t b) { return KnownFirstLess(a, b); };
   auto pair_less = [](const std::pair<int64_t, int64_t>& a, const std::pair<int64_t, int64_t>& b) {
     if (a.first != b.first) return KnownFirstLess(a.first, b.first);

@@ -2,15 +2,16 @@
 // followed later by an ADD of the same machine. Merge: holistic (each
 // machine's ADD/REMOVE events, ordered in Finish), exact integer sums.
 
-#include <absl/container/flat_hash_map.h>
 #include <fmt/core.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <map>
+#include <tuple>
 
 #include "engine/registry.h"
+#include "engine/state_parts.h"
 #include "results/format.h"
 #include "results/result_writer.h"
 #include "states/machine_capacity.h"
@@ -19,25 +20,13 @@
 namespace borgscope {
 namespace {
 
-class Q2State : public AnalysisState {
+class Q2State : public StateOf<Q2State> {
  public:
   void Consume(const RowBatch& rows) override {
     capacities_.Consume(rows);
     updown_.Consume(rows);
   }
-  void Merge(const AnalysisState& other_state) override {
-    const auto& other = static_cast<const Q2State&>(other_state);
-    capacities_.Merge(other.capacities_);
-    updown_.Merge(other.updown_);
-  }
-  void Serialize(WireWriter& out) const override {
-    capacities_.Serialize(out);
-    updown_.Serialize(out);
-  }
-  void Deserialize(WireReader& in) override {
-    capacities_.Deserialize(in);
-    updown_.Deserialize(in);
-  }
+  static auto Parts(auto& self) { return std::tie(self.capacities_, self.updown_); }
 
   MachineCapacities capacities_;
   MachineUpDown updown_;
@@ -110,7 +99,7 @@ class Q2PowerLost : public Analysis {
 };
 
 void Q2PowerLost::Finish(const AnalysisState& merged_state, InputStates, ResultWriter& out) const {
-  const auto& state = static_cast<const Q2State&>(merged_state);
+  const Q2State& state = Q2State::Of(merged_state);
   const int64_t trace_end = state.updown_.trace_end();
   uint64_t offline_periods = 0, machines_with_period = 0, removed_for_good = 0;
   __int128 lost = 0, capacity = 0, lost_removed = 0;

@@ -3,13 +3,15 @@
 // and the correlation of capacity and evictions over machines. Merge:
 // capacities by trace order, eviction counts summed per machine.
 
-#include <absl/container/flat_hash_map.h>
 #include <fmt/core.h>
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
+#include "engine/keyed_parts.h"
 #include "engine/registry.h"
+#include "engine/state_parts.h"
 #include "results/format.h"
 #include "results/result_writer.h"
 #include "states/machine_capacity.h"
@@ -18,7 +20,9 @@
 namespace borgscope {
 namespace {
 
-class Q10State : public AnalysisState {
+int64_t MachineOf(int64_t machine_id) { return machine_id; }
+
+class Q10State : public StateOf<Q10State> {
  public:
   void Consume(const RowBatch& rows) override {
     if (rows.table == Table::kMachineEvents) {
@@ -29,32 +33,13 @@ class Q10State : public AnalysisState {
     for (size_t r = 0; r < rows.size; ++r) {
       if (rows.Value(kEventType, r) != static_cast<int64_t>(EventType::kEvict)) continue;
       int64_t machine = rows.Value(kMachineId, r);
-      if (machine != kNull) ++evictions_[machine];
+      if (machine != kNull) evictions_.Add(machine);
     }
   }
-  void Merge(const AnalysisState& other) override {
-    const auto& state = static_cast<const Q10State&>(other);
-    capacities_.Merge(state.capacities_);
-    for (const auto& [machine, count] : state.evictions_) evictions_[machine] += count;
-  }
-  void Serialize(WireWriter& out) const override {
-    capacities_.Serialize(out);
-    out.Put<uint64_t>(evictions_.size());
-    for (const auto& [machine, count] : evictions_) {
-      out.Put(machine);
-      out.Put(count);
-    }
-  }
-  void Deserialize(WireReader& in) override {
-    capacities_.Deserialize(in);
-    for (uint64_t i = 0, n = in.GetCount(16); i < n; ++i) {
-      int64_t machine = in.Get<int64_t>();
-      evictions_[machine] += in.Get<uint64_t>();
-    }
-  }
+  static auto Parts(auto& self) { return std::tie(self.capacities_, self.evictions_); }
 
   MachineCapacities capacities_;
-  absl::flat_hash_map<int64_t, uint64_t> evictions_;
+  KeyedCounts<int64_t, &MachineOf> evictions_;  // EVICT rows per machine
 };
 
 class Q10CapacityEvictions : public Analysis {
@@ -100,7 +85,7 @@ class Q10CapacityEvictions : public Analysis {
 
 void Q10CapacityEvictions::Finish(const AnalysisState& merged, InputStates,
                                   ResultWriter& out) const {
-  const auto& state = static_cast<const Q10State&>(merged);
+  const Q10State& state = Q10State::Of(merged);
   // Machines in id order: the canonical order for the correlations.
   std::vector<std::pair<int64_t, MachineCapacity>> machines;
   for (const auto& [id, capacity] : state.capacities_.machines())
@@ -117,8 +102,7 @@ void Q10CapacityEvictions::Finish(const AnalysisState& merged, InputStates,
     for (const auto& [id, capacity] : machines) {
       int64_t value = cpu ? capacity.cpus.value : capacity.memory.value;
       if (value == kNull) continue;
-      auto it = state.evictions_.find(id);
-      uint64_t evictions = it == state.evictions_.end() ? 0 : it->second;
+      const uint64_t evictions = state.evictions_.CountOf(id);
       auto& entry = per_value[value];
       ++entry.first;
       entry.second += evictions;

@@ -7,8 +7,10 @@
 
 #include <array>
 #include <cmath>
+#include <tuple>
 
 #include "engine/registry.h"
+#include "engine/state_parts.h"
 #include "results/format.h"
 #include "results/result_writer.h"
 
@@ -33,12 +35,45 @@ int LocalHour(int64_t start_time_us) {
   return static_cast<int>(((19 + hours) % kHours + kHours) % kHours);
 }
 
-class Q11State : public AnalysisState {
+// The sums of every hour: a part of no key, merged by adding.
+struct HourlySums : UnkeyedPart<HourlySums> {
+  std::array<HourSums, kHours> hours{};
+
+  void Merge(const HourlySums& other) {
+    for (int h = 0; h < kHours; ++h) {
+      hours[h].rows += other.hours[h].rows;
+      hours[h].cpu_sum += other.hours[h].cpu_sum;
+      hours[h].cpu_count += other.hours[h].cpu_count;
+      hours[h].memory_sum += other.hours[h].memory_sum;
+      hours[h].memory_count += other.hours[h].memory_count;
+    }
+  }
+  void Serialize(WireWriter& out) const {
+    for (const HourSums& hour : hours) {
+      out.Put(hour.rows);
+      out.Put(hour.cpu_sum);
+      out.Put(hour.cpu_count);
+      out.Put(hour.memory_sum);
+      out.Put(hour.memory_count);
+    }
+  }
+  void Deserialize(WireReader& in) {
+    for (HourSums& hour : hours) {
+      hour.rows += in.Get<uint64_t>();
+      hour.cpu_sum += in.Get<__int128>();
+      hour.cpu_count += in.Get<uint64_t>();
+      hour.memory_sum += in.Get<__int128>();
+      hour.memory_count += in.Get<uint64_t>();
+    }
+  }
+};
+
+class Q11State : public StateOf<Q11State> {
  public:
   void Consume(const RowBatch& rows) override {
     using namespace task_usage;
     for (size_t r = 0; r < rows.size; ++r) {
-      HourSums& hour = hours_[LocalHour(rows.Value(kStartTime, r))];
+      HourSums& hour = sums_.hours[LocalHour(rows.Value(kStartTime, r))];
       ++hour.rows;
       if (int64_t cpu = rows.Value(kCpuRate, r); cpu != kNull) {
         hour.cpu_sum += cpu;
@@ -50,36 +85,11 @@ class Q11State : public AnalysisState {
       }
     }
   }
-  void Merge(const AnalysisState& other) override {
-    const auto& state = static_cast<const Q11State&>(other);
-    for (int h = 0; h < kHours; ++h) {
-      hours_[h].rows += state.hours_[h].rows;
-      hours_[h].cpu_sum += state.hours_[h].cpu_sum;
-      hours_[h].cpu_count += state.hours_[h].cpu_count;
-      hours_[h].memory_sum += state.hours_[h].memory_sum;
-      hours_[h].memory_count += state.hours_[h].memory_count;
-    }
-  }
-  void Serialize(WireWriter& out) const override {
-    for (const HourSums& hour : hours_) {
-      out.Put(hour.rows);
-      out.Put(hour.cpu_sum);
-      out.Put(hour.cpu_count);
-      out.Put(hour.memory_sum);
-      out.Put(hour.memory_count);
-    }
-  }
-  void Deserialize(WireReader& in) override {
-    for (HourSums& hour : hours_) {
-      hour.rows += in.Get<uint64_t>();
-      hour.cpu_sum += in.Get<__int128>();
-      hour.cpu_count += in.Get<uint64_t>();
-      hour.memory_sum += in.Get<__int128>();
-      hour.memory_count += in.Get<uint64_t>();
-    }
-  }
+  static auto Parts(auto& self) { return std::tie(self.sums_); }
+  const std::array<HourSums, kHours>& hours() const { return sums_.hours; }
 
-  std::array<HourSums, kHours> hours_{};
+ private:
+  HourlySums sums_;
 };
 
 double Mean(__int128 sum, uint64_t count) {
@@ -107,21 +117,21 @@ class Q11DailyCycle : public Analysis {
     return std::make_unique<Q11State>();
   }
   void Finish(const AnalysisState& merged, InputStates, ResultWriter& out) const override {
-    const auto& state = static_cast<const Q11State&>(merged);
+    const auto& hours = Q11State::Of(merged).hours();
     CsvTable table({"hour", "samples", "mean_cpu", "mean_memory"});
     int peak = -1, low = -1;
     for (int h = 0; h < kHours; ++h) {
-      const HourSums& hour = state.hours_[h];
+      const HourSums& hour = hours[h];
       table.AddRow({std::to_string(h), std::to_string(hour.rows),
                     FormatRatio(Mean(hour.cpu_sum, hour.cpu_count)),
                     FormatRatio(Mean(hour.memory_sum, hour.memory_count))});
       if (hour.cpu_count == 0) continue;
-      if (peak < 0 || Mean(hour.cpu_sum, hour.cpu_count) >
-                          Mean(state.hours_[peak].cpu_sum, state.hours_[peak].cpu_count)) {
+      if (peak < 0 ||
+          Mean(hour.cpu_sum, hour.cpu_count) > Mean(hours[peak].cpu_sum, hours[peak].cpu_count)) {
         peak = h;
       }
-      if (low < 0 || Mean(hour.cpu_sum, hour.cpu_count) <
-                         Mean(state.hours_[low].cpu_sum, state.hours_[low].cpu_count)) {
+      if (low < 0 ||
+          Mean(hour.cpu_sum, hour.cpu_count) < Mean(hours[low].cpu_sum, hours[low].cpu_count)) {
         low = h;
       }
     }
@@ -130,8 +140,8 @@ class Q11DailyCycle : public Analysis {
       out.WriteFinding("task_usage has no cpu_rate values.");
       return;
     }
-    double high_mean = Mean(state.hours_[peak].cpu_sum, state.hours_[peak].cpu_count);
-    double low_mean = Mean(state.hours_[low].cpu_sum, state.hours_[low].cpu_count);
+    double high_mean = Mean(hours[peak].cpu_sum, hours[peak].cpu_count);
+    double low_mean = Mean(hours[low].cpu_sum, hours[low].cpu_count);
     out.WriteFinding(fmt::format(
         "Mean CPU rate per usage sample peaks at {}:00 local time ({}) and is lowest at "
         "{}:00 ({}): the peak hour is {} above the lowest.",
