@@ -1,10 +1,9 @@
 #include "analyses/machine_windows.h"
 
-#include <string>
 #include <vector>
 
+#include "engine/keyed_question.h"
 #include "engine/registry.h"
-#include "errors.h"
 
 namespace borgscope {
 
@@ -13,16 +12,9 @@ void MachineWindowsState::Consume(const RowBatch& task_usage) {
   if (task_usage.size > 0) saw_rows_.value = 1;
 }
 
-const MachineWindowsState& MachineWindowsOf(InputStates inputs) {
-  if (inputs.empty() || inputs[0] == nullptr) {
-    throw InternalError("the machine-window loads were not handed to the analysis");
-  }
-  return MachineWindowsState::Of(*inputs[0]);
-}
-
 namespace {
 
-class MachineWindowsInput : public KeyedAnalysis {
+class MachineWindowsInput : public KeyedInput<MachineWindowsInput, MachineWindowsState> {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -35,15 +27,6 @@ class MachineWindowsInput : public KeyedAnalysis {
   std::vector<TableColumns> Needs() const override {
     return {{Table::kTaskUsage, MachineWindowUsage::Columns(), /*optional=*/true}};
   }
-  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
-    return std::make_unique<MachineWindowsState>();
-  }
-  bool IsInput() const override { return true; }
-  // Nothing of its own to write: q8 and q9 finish from its state.
-  std::string FinishPartition(const AnalysisState&, InputStates, Cluster&) const override {
-    return {};
-  }
-  void FinishSummaries(std::vector<std::string>, ResultWriter&) const override {}
 };
 
 }  // namespace

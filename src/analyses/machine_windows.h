@@ -29,8 +29,4 @@ class MachineWindowsState : public StateOf<MachineWindowsState> {
   MaxOf<uint8_t> saw_rows_;
 };
 
-// The machine-window state among an analysis's inputs (its first, by
-// convention of q8 and q9: InputIds() == {kMachineWindowsInput}).
-const MachineWindowsState& MachineWindowsOf(InputStates inputs);
-
 }  // namespace borgscope

@@ -11,6 +11,7 @@
 #include <string>
 #include <tuple>
 
+#include "engine/keyed_question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"
@@ -111,6 +112,15 @@ class Q3State : public StateOf<Q3State> {
   EventCounts task_events_;
 };
 
+// Jobs and tasks by class over some partitions, and the event counts.
+struct Q3Summary : SummaryOf<Q3Summary> {
+  static auto Parts(auto& self) {
+    return std::tie(self.jobs, self.tasks, self.job_events, self.task_events);
+  }
+  ClassTally jobs, tasks;
+  EventCounts job_events, task_events;
+};
+
 // Classes ascending, an empty class (kNull) last.
 bool ClassLess(int64_t a, int64_t b) {
   if ((a == kNull) != (b == kNull)) return b == kNull;
@@ -130,7 +140,7 @@ CsvTable CountsByClass(const ClassTally& tally, const char* count_column) {
   return table;
 }
 
-class Q3JobsTasksByClass : public KeyedAnalysis {
+class Q3JobsTasksByClass : public KeyedQuestion<Q3JobsTasksByClass, Q3State, Q3Summary> {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -149,12 +159,15 @@ class Q3JobsTasksByClass : public KeyedAnalysis {
             {Table::kTaskEvents, ColumnBit(kJobId) | ColumnBit(kTaskIndex) | ColumnBit(kEventType) |
                                      ColumnBit(kSchedulingClass)}};
   }
-  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
-    return std::make_unique<Q3State>();
+  Q3Summary Summarize(const Q3State& partition, InputStates, Cluster&) const {
+    Q3Summary summary;
+    summary.jobs = partition.jobs_.Tally();
+    summary.tasks = partition.tasks_.Tally();
+    summary.job_events = partition.job_events_;
+    summary.task_events = partition.task_events_;
+    return summary;
   }
-  std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
-                              Cluster& cluster) const override;
-  void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
+  void Write(const Q3Summary& summary, ResultWriter& out) const;
   std::vector<PlotSpec> Plots() const override {
     return {{.name = "jobs_tasks_by_class",
              .title = "Jobs and tasks by scheduling class",
@@ -173,28 +186,9 @@ class Q3JobsTasksByClass : public KeyedAnalysis {
   }
 };
 
-std::string Q3JobsTasksByClass::FinishPartition(const AnalysisState& partition, InputStates,
-                                                Cluster&) const {
-  const Q3State& state = Q3State::Of(partition);
-  WireWriter out;
-  state.jobs_.Tally().Serialize(out);
-  state.tasks_.Tally().Serialize(out);
-  state.job_events_.Serialize(out);
-  state.task_events_.Serialize(out);
-  return out.Take();
-}
-
-void Q3JobsTasksByClass::FinishSummaries(std::vector<std::string> summaries,
-                                         ResultWriter& out) const {
-  ClassTally job_tally, task_tally;
-  EventCounts job_events, task_events;
-  for (const std::string& summary : summaries) {
-    WireReader in(summary);
-    job_tally.AddSerialized(in);
-    task_tally.AddSerialized(in);
-    job_events.Deserialize(in);
-    task_events.Deserialize(in);
-  }
+void Q3JobsTasksByClass::Write(const Q3Summary& summary, ResultWriter& out) const {
+  const ClassTally &job_tally = summary.jobs, &task_tally = summary.tasks;
+  const EventCounts &job_events = summary.job_events, &task_events = summary.task_events;
   const uint64_t jobs = job_tally.distinct, tasks = task_tally.distinct;
   CsvTable jobs_table = CountsByClass(job_tally, "jobs");
   CsvTable tasks_table = CountsByClass(task_tally, "tasks");

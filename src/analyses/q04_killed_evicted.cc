@@ -5,9 +5,12 @@
 
 #include <fmt/core.h>
 
+#include <map>
 #include <span>
 #include <string>
+#include <tuple>
 
+#include "engine/keyed_question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"
@@ -70,13 +73,22 @@ struct EntityOutcomes {
     tally.Serialize(out);
     out.Put(overall);
   }
-  void AddSerialized(WireReader& in) {
-    tally.AddSerialized(in);
+  void Merge(const EntityOutcomes& other) {
+    tally.Merge(other.tally);
+    overall.Add(other.overall);
+  }
+  void Deserialize(WireReader& in) {  // adds what Serialize wrote
+    tally.Deserialize(in);
     overall.Add(in.Get<OutcomeCounts>());
   }
 };
 
-class Q4KilledEvicted : public KeyedAnalysis {
+struct Q4Summary : SummaryOf<Q4Summary> {
+  static auto Parts(auto& self) { return std::tie(self.tasks, self.jobs); }
+  EntityOutcomes tasks, jobs;
+};
+
+class Q4KilledEvicted : public KeyedQuestion<Q4KilledEvicted, Q4State, Q4Summary> {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -97,12 +109,13 @@ class Q4KilledEvicted : public KeyedAnalysis {
              ColumnBit(task_events::kJobId) | ColumnBit(task_events::kTaskIndex) |
                  ColumnBit(task_events::kEventType) | ColumnBit(task_events::kSchedulingClass)}};
   }
-  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
-    return std::make_unique<Q4State>();
+  Q4Summary Summarize(const Q4State& partition, InputStates, Cluster&) const {
+    Q4Summary summary;
+    summary.tasks = {partition.tasks_.Tally(), partition.tasks_.CountsOverall()};
+    summary.jobs = {partition.jobs_.Tally(), partition.jobs_.CountsOverall()};
+    return summary;
   }
-  std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
-                              Cluster& cluster) const override;
-  void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
+  void Write(const Q4Summary& summary, ResultWriter& out) const;
   std::vector<PlotSpec> Plots() const override {
     auto outcomes = [](std::string name, std::string entity) {
       PlotSpec spec{
@@ -124,23 +137,10 @@ class Q4KilledEvicted : public KeyedAnalysis {
   }
 };
 
-std::string Q4KilledEvicted::FinishPartition(const AnalysisState& partition, InputStates,
-                                             Cluster&) const {
-  const Q4State& state = Q4State::Of(partition);
-  WireWriter out;
-  EntityOutcomes{state.tasks_.Tally(), state.tasks_.CountsOverall()}.Serialize(out);
-  EntityOutcomes{state.jobs_.Tally(), state.jobs_.CountsOverall()}.Serialize(out);
-  return out.Take();
-}
-
-void Q4KilledEvicted::FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const {
-  EntityOutcomes task_outcomes, job_outcomes;
-  for (const std::string& summary : summaries) {
-    WireReader in(summary);
-    task_outcomes.AddSerialized(in);
-    job_outcomes.AddSerialized(in);
-  }
-  auto& task_counts = task_outcomes.tally.by_group;
+void Q4KilledEvicted::Write(const Q4Summary& summary, ResultWriter& out) const {
+  const EntityOutcomes &task_outcomes = summary.tasks, &job_outcomes = summary.jobs;
+  // Copies: a class of no task reads as zero counts.
+  std::map<int64_t, OutcomeCounts> task_counts = task_outcomes.tally.by_group;
   const OutcomeCounts all_tasks = task_outcomes.overall;
 
   CsvTable tasks({"scheduling_class", "tasks", "evicted", "killed", "failed", "lost", "finished",
@@ -161,7 +161,7 @@ void Q4KilledEvicted::FinishSummaries(std::vector<std::string> summaries, Result
                    FormatShare(all_tasks.evicted, all_tasks.entities)});
   out.WriteCsv("task_outcomes.csv", tasks);
 
-  auto& job_counts = job_outcomes.tally.by_group;
+  std::map<int64_t, OutcomeCounts> job_counts = job_outcomes.tally.by_group;
   CsvTable jobs({"scheduling_class", "jobs", "evicted", "killed", "failed", "lost", "finished"});
   for (int64_t klass : ClassesToList(job_counts)) {
     jobs.AddRow(OutcomeCells(ClassText(klass), job_counts[klass]));

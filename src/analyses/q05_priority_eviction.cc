@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 
+#include "engine/keyed_question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"
@@ -30,7 +31,7 @@ class Q5State : public StateOf<Q5State> {
   OutcomeFlags<TaskKey> tasks_;
 };
 
-class Q5PriorityEviction : public KeyedAnalysis {
+class Q5PriorityEviction : public KeyedQuestion<Q5PriorityEviction, Q5State, OutcomeTally> {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -48,21 +49,10 @@ class Q5PriorityEviction : public KeyedAnalysis {
     return {{Table::kTaskEvents, ColumnBit(kJobId) | ColumnBit(kTaskIndex) | ColumnBit(kEventType) |
                                      ColumnBit(kPriority)}};
   }
-  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
-    return std::make_unique<Q5State>();
+  OutcomeTally Summarize(const Q5State& partition, InputStates, Cluster&) const {
+    return partition.tasks_.Tally();
   }
-  std::string FinishPartition(const AnalysisState& partition, InputStates,
-                              Cluster&) const override {
-    WireWriter out;
-    Q5State::Of(partition).tasks_.Tally().Serialize(out);
-    return out.Take();
-  }
-  void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override {
-    OutcomeTally tally;
-    for (const std::string& summary : summaries) {
-      WireReader in(summary);
-      tally.AddSerialized(in);
-    }
+  void Write(const OutcomeTally& tally, ResultWriter& out) const {
     CsvTable table({"priority", "tasks", "evicted_tasks", "probability", "evict_events",
                     "evict_events_per_task"});
     std::string lines;

@@ -15,6 +15,7 @@
 
 #include "engine/key_partition.h"
 #include "engine/keyed_parts.h"
+#include "engine/keyed_question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"
@@ -69,7 +70,16 @@ struct SpreadCounts {
       out.Put(jobs);
     }
   }
-  void AddSerialized(WireReader& in) {
+  void Merge(const SpreadCounts& other) {
+    jobs_placed += other.jobs_placed;
+    jobs_multi += other.jobs_multi;
+    one_machine += other.one_machine;
+    all_distinct += other.all_distinct;
+    for (const auto& [machines, jobs] : other.machines_histogram) {
+      machines_histogram[machines] += jobs;
+    }
+  }
+  void Deserialize(WireReader& in) {  // adds what Serialize wrote
     jobs_placed += in.Get<uint64_t>();
     jobs_multi += in.Get<uint64_t>();
     one_machine += in.Get<uint64_t>();
@@ -81,7 +91,7 @@ struct SpreadCounts {
   }
 };
 
-class Q6JobMachineSpread : public KeyedAnalysis {
+class Q6JobMachineSpread : public KeyedQuestion<Q6JobMachineSpread, Q6State, SpreadCounts> {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -100,12 +110,8 @@ class Q6JobMachineSpread : public KeyedAnalysis {
     return {
         {Table::kTaskEvents, ColumnBit(kJobId) | ColumnBit(kTaskIndex) | ColumnBit(kMachineId)}};
   }
-  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
-    return std::make_unique<Q6State>();
-  }
-  std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
-                              Cluster& cluster) const override;
-  void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
+  SpreadCounts Summarize(const Q6State& partition, InputStates, Cluster&) const;
+  void Write(const SpreadCounts& counts, ResultWriter& out) const;
   std::vector<PlotSpec> Plots() const override {
     return {{.name = "machines_per_job",
              .title = "Distinct machines per job (jobs with placed tasks)",
@@ -118,9 +124,7 @@ class Q6JobMachineSpread : public KeyedAnalysis {
   }
 };
 
-std::string Q6JobMachineSpread::FinishPartition(const AnalysisState& partition, InputStates,
-                                                Cluster&) const {
-  const Q6State& state = Q6State::Of(partition);
+SpreadCounts Q6JobMachineSpread::Summarize(const Q6State& state, InputStates, Cluster&) const {
   std::vector<Placement> sorted;
   sorted.reserve(state.placements_.size());
   for (const auto& entry : state.placements_) sorted.push_back(entry.key);
@@ -151,18 +155,10 @@ std::string Q6JobMachineSpread::FinishPartition(const AnalysisState& partition, 
       counts.all_distinct += spread.machines == spread.placements;
     }
   }
-  WireWriter out;
-  counts.Serialize(out);
-  return out.Take();
+  return counts;
 }
 
-void Q6JobMachineSpread::FinishSummaries(std::vector<std::string> summaries,
-                                         ResultWriter& out) const {
-  SpreadCounts counts;
-  for (const std::string& summary : summaries) {
-    WireReader in(summary);
-    counts.AddSerialized(in);
-  }
+void Q6JobMachineSpread::Write(const SpreadCounts& counts, ResultWriter& out) const {
   const uint64_t jobs_placed = counts.jobs_placed, jobs_multi = counts.jobs_multi,
                  one_machine = counts.one_machine, all_distinct = counts.all_distinct;
   const std::map<uint64_t, uint64_t>& machines_histogram = counts.machines_histogram;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "analyses/task_event_runs.h"
+#include "engine/keyed_question.h"
 #include "engine/keyed_table.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
@@ -183,27 +184,39 @@ struct Decile {
     usage_sum.Add(point.mean_usage);
     peak_sum.Add(point.peak_usage);
   }
-  void Put(WireWriter& out) const {
+  void Merge(const Decile& other) {
+    IncludeRange(other.min, other.max);
+    tasks += other.tasks;
+    request_sum += other.request_sum;
+    usage_sum.Merge(other.usage_sum);
+    peak_sum.Merge(other.peak_sum);
+  }
+  void Serialize(WireWriter& out) const {
     out.Put(min);
     out.Put(max);
     out.Put(tasks);
     out.Put(request_sum);
-    usage_sum.Put(out);
-    peak_sum.Put(out);
+    usage_sum.Serialize(out);
+    peak_sum.Serialize(out);
   }
-  void Get(WireReader& in) {  // merges what Put wrote
+  void Deserialize(WireReader& in) {  // adds what Serialize wrote
     const int64_t their_min = in.Get<int64_t>(), their_max = in.Get<int64_t>();
-    if (their_min != kNull) min = min == kNull ? their_min : std::min(min, their_min);
-    if (their_max != kNull) max = max == kNull ? their_max : std::max(max, their_max);
+    IncludeRange(their_min, their_max);
     tasks += in.Get<uint64_t>();
     request_sum += in.Get<__int128>();
-    usage_sum.Get(in);
-    peak_sum.Get(in);
+    usage_sum.Deserialize(in);
+    peak_sum.Deserialize(in);
+  }
+
+ private:
+  void IncludeRange(int64_t their_min, int64_t their_max) {
+    if (their_min != kNull) min = min == kNull ? their_min : std::min(min, their_min);
+    if (their_max != kNull) max = max == kNull ? their_max : std::max(max, their_max);
   }
 };
 
 // What a rank's share of the tasks contributes, per resource. Every part is
-// a sum, merged in FinishSummaries.
+// a sum.
 struct ResourceSummary {
   uint64_t tasks = 0;  // with a request and usage
   uint64_t usage_without_request = 0;
@@ -212,31 +225,46 @@ struct ResourceSummary {
   RankSums ranks_vs_usage, ranks_vs_peak;
   Decile deciles[11];  // [1, 10]
 
-  void Put(WireWriter& out) const {
+  void Merge(const ResourceSummary& other) {
+    tasks += other.tasks;
+    usage_without_request += other.usage_without_request;
+    over += other.over;
+    vs_usage.Merge(other.vs_usage);
+    vs_peak.Merge(other.vs_peak);
+    ranks_vs_usage.Merge(other.ranks_vs_usage);
+    ranks_vs_peak.Merge(other.ranks_vs_peak);
+    for (int d = 1; d <= 10; ++d) deciles[d].Merge(other.deciles[d]);
+  }
+  void Serialize(WireWriter& out) const {
     out.Put(tasks);
     out.Put(usage_without_request);
     out.Put(over);
-    vs_usage.Put(out);
-    vs_peak.Put(out);
-    ranks_vs_usage.Put(out);
-    ranks_vs_peak.Put(out);
-    for (int d = 1; d <= 10; ++d) deciles[d].Put(out);
+    vs_usage.Serialize(out);
+    vs_peak.Serialize(out);
+    ranks_vs_usage.Serialize(out);
+    ranks_vs_peak.Serialize(out);
+    for (int d = 1; d <= 10; ++d) deciles[d].Serialize(out);
   }
-  void Get(WireReader& in) {  // merges what Put wrote
+  void Deserialize(WireReader& in) {  // adds what Serialize wrote
     tasks += in.Get<uint64_t>();
     usage_without_request += in.Get<uint64_t>();
     over += in.Get<uint64_t>();
-    vs_usage.Get(in);
-    vs_peak.Get(in);
-    ranks_vs_usage.Get(in);
-    ranks_vs_peak.Get(in);
-    for (int d = 1; d <= 10; ++d) deciles[d].Get(in);
+    vs_usage.Deserialize(in);
+    vs_peak.Deserialize(in);
+    ranks_vs_usage.Deserialize(in);
+    ranks_vs_peak.Deserialize(in);
+    for (int d = 1; d <= 10; ++d) deciles[d].Deserialize(in);
   }
+};
+
+struct Q7Summary : SummaryOf<Q7Summary> {
+  static auto Parts(auto& self) { return std::tie(self.resources); }
+  ResourceSummary resources[2];  // cpu, memory
 };
 
 // The tasks with a request and usage, per resource: what the correlations
 // and deciles are computed from, over all of a rank's partitions.
-struct Q7Collected : CollectedState {
+struct Q7Collected {
   explicit Q7Collected(const CollectBudget& budget) {
     if (budget.memory_bytes == UINT64_MAX) return;
     // Both resources' chunks, 16 bytes a point to spare for what comes
@@ -248,7 +276,7 @@ struct Q7Collected : CollectedState {
   uint64_t usage_without_request[2] = {0, 0};
 };
 
-class Q7RequestVsUsage : public KeyedAnalysis {
+class Q7RequestVsUsage : public KeyedQuestion<Q7RequestVsUsage, Q7State, Q7Summary, Q7Collected> {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -271,22 +299,14 @@ class Q7RequestVsUsage : public KeyedAnalysis {
                  ColumnBit(task_usage::kJobId) | ColumnBit(task_usage::kTaskIndex) |
                  ColumnBit(task_usage::kCpuRate) | ColumnBit(task_usage::kCanonicalMemoryUsage)}};
   }
-  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
-    return std::make_unique<Q7State>();
-  }
   // The requests: each task's last, from the task event log.
   std::vector<std::string_view> InputIds() const override { return {kTaskEventRunsInput}; }
-  std::unique_ptr<CollectedState> NewCollected(const CollectBudget& budget) const override {
-    return std::make_unique<Q7Collected>(budget);
-  }
-  void Collect(const AnalysisState& partition, InputStates inputs,
-               CollectedState& collected) const override;
-  std::string FinishCollected(CollectedState& collected, Cluster& cluster) const override;
+  void Collect(const Q7State& partition, InputStates inputs, Q7Collected& collected) const;
+  Q7Summary FinishCollected(Q7Collected& collected, Cluster& cluster) const;
   // In memory: one resource's points at a time, with the same sums as
   // Collect and FinishCollected.
-  std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
-                              Cluster& cluster) const override;
-  void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
+  Q7Summary Summarize(const Q7State& partition, InputStates inputs, Cluster& cluster) const;
+  void Write(const Q7Summary& summary, ResultWriter& out) const;
   std::vector<PlotSpec> Plots() const override {
     std::vector<PlotSpec> specs;
     for (std::string resource : {"cpu", "memory"}) {
@@ -372,15 +392,14 @@ void CollectResource(const Q7State& state, const TaskEventLog& log, int resource
   collected.usage_without_request[resource] += with_usage - with_both;
 }
 
-// Writes one resource's summary from its collected points (collective),
-// freeing them.
-void FinishResource(Q7Collected& collected, int resource, Cluster& cluster, WireWriter& out) {
+// One resource's summary from its collected points (collective), which are
+// freed.
+ResourceSummary FinishResource(Q7Collected& collected, int resource, Cluster& cluster) {
   ResourceSummary mine;
   mine.usage_without_request = collected.usage_without_request[resource];
   if (collected.points[resource].spilled()) {
     FinishSpilledPoints(collected.points[resource], mine);
-    mine.Put(out);
-    return;
+    return mine;
   }
   std::vector<TaskPoint> points = std::move(collected.points[resource].in_memory());
   mine.tasks = points.size();
@@ -406,44 +425,40 @@ void FinishResource(Q7Collected& collected, int resource, Cluster& cluster, Wire
       points, &TaskPoint::request_rank, [](const TaskPoint& p) { return p.mean_usage; }, cluster);
   mine.ranks_vs_peak = RankSumsAgainst(
       points, &TaskPoint::request_rank, [](const TaskPoint& p) { return p.peak_usage; }, cluster);
-  mine.Put(out);
+  return mine;
 }
 
-void Q7RequestVsUsage::Collect(const AnalysisState& partition, InputStates inputs,
-                               CollectedState& into) const {
+void Q7RequestVsUsage::Collect(const Q7State& partition, InputStates inputs,
+                               Q7Collected& collected) const {
+  const TaskEventLog& log = InputOf<TaskEventRunsState>(inputs).events();
   for (int resource = 0; resource < 2; ++resource) {
-    CollectResource(Q7State::Of(partition), TaskEventRunsOf(inputs).events(), resource,
-                    static_cast<Q7Collected&>(into));
+    CollectResource(partition, log, resource, collected);
   }
 }
 
-std::string Q7RequestVsUsage::FinishCollected(CollectedState& into, Cluster& cluster) const {
-  WireWriter out;
+Q7Summary Q7RequestVsUsage::FinishCollected(Q7Collected& collected, Cluster& cluster) const {
+  Q7Summary summary;
   for (int resource = 0; resource < 2; ++resource) {
-    FinishResource(static_cast<Q7Collected&>(into), resource, cluster, out);
+    summary.resources[resource] = FinishResource(collected, resource, cluster);
   }
-  return out.Take();
+  return summary;
 }
 
-std::string Q7RequestVsUsage::FinishPartition(const AnalysisState& partition, InputStates inputs,
-                                              Cluster& cluster) const {
+Q7Summary Q7RequestVsUsage::Summarize(const Q7State& partition, InputStates inputs,
+                                      Cluster& cluster) const {
   // One resource's points in memory at a time, as q8.
+  const TaskEventLog& log = InputOf<TaskEventRunsState>(inputs).events();
   Q7Collected collected(CollectBudget{});
-  WireWriter out;
+  Q7Summary summary;
   for (int resource = 0; resource < 2; ++resource) {
-    CollectResource(Q7State::Of(partition), TaskEventRunsOf(inputs).events(), resource, collected);
-    FinishResource(collected, resource, cluster, out);
+    CollectResource(partition, log, resource, collected);
+    summary.resources[resource] = FinishResource(collected, resource, cluster);
   }
-  return out.Take();
+  return summary;
 }
 
-void Q7RequestVsUsage::FinishSummaries(std::vector<std::string> summaries,
-                                       ResultWriter& out) const {
-  ResourceSummary all[2];
-  for (const std::string& summary : summaries) {
-    WireReader in(summary);
-    for (ResourceSummary& resource : all) resource.Get(in);
-  }
+void Q7RequestVsUsage::Write(const Q7Summary& summary, ResultWriter& out) const {
+  const ResourceSummary(&all)[2] = summary.resources;
   CsvTable correlation({"resource", "tasks", "pearson", "spearman", "pearson_max", "spearman_max"});
   CsvTable deciles({"resource", "decile", "request_min", "request_max", "tasks", "mean_request",
                     "mean_usage", "mean_max_usage"});

@@ -14,6 +14,7 @@
 #include "analyses/machine_windows.h"
 #include "engine/key_partition.h"
 #include "engine/keyed_parts.h"
+#include "engine/keyed_question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"
@@ -64,8 +65,7 @@ struct WindowPoint {
 };
 
 // What a rank's share of the machine-windows contributes, per resource: exact
-// counts per bucket and the sums of the correlations, merged in
-// FinishSummaries.
+// counts per bucket and the sums of the correlations.
 struct ResourceSummary {
   std::array<uint64_t, 11> bucket_windows{}, bucket_evictions{};
   uint64_t windows = 0;
@@ -73,31 +73,52 @@ struct ResourceSummary {
   PearsonSums pearson;
   RankSums ranks;
 
-  void Put(WireWriter& out) const {
+  void Merge(const ResourceSummary& other) {
+    AddBuckets(other.bucket_windows, other.bucket_evictions);
+    windows += other.windows;
+    counted += other.counted;
+    pearson.Merge(other.pearson);
+    ranks.Merge(other.ranks);
+  }
+  void Serialize(WireWriter& out) const {
     out.Put(bucket_windows);
     out.Put(bucket_evictions);
     out.Put(windows);
     out.Put(counted);
-    pearson.Put(out);
-    ranks.Put(out);
+    pearson.Serialize(out);
+    ranks.Serialize(out);
   }
-  void Get(WireReader& in) {  // merges what Put wrote
-    auto their_windows = in.Get<std::array<uint64_t, 11>>();
-    auto their_evictions = in.Get<std::array<uint64_t, 11>>();
+  void Deserialize(WireReader& in) {  // adds what Serialize wrote
+    const auto their_windows = in.Get<std::array<uint64_t, 11>>();
+    AddBuckets(their_windows, in.Get<std::array<uint64_t, 11>>());
+    windows += in.Get<uint64_t>();
+    counted += in.Get<uint64_t>();
+    pearson.Deserialize(in);
+    ranks.Deserialize(in);
+  }
+
+ private:
+  void AddBuckets(const std::array<uint64_t, 11>& their_windows,
+                  const std::array<uint64_t, 11>& their_evictions) {
     for (int bucket = 0; bucket <= 10; ++bucket) {
       bucket_windows[bucket] += their_windows[bucket];
       bucket_evictions[bucket] += their_evictions[bucket];
     }
-    windows += in.Get<uint64_t>();
-    counted += in.Get<uint64_t>();
-    pearson.Get(in);
-    ranks.Get(in);
   }
+};
+
+// EVICT rows in all and without a machine, and the two resources' sums.
+struct Q8Summary : SummaryOf<Q8Summary> {
+  static auto Parts(auto& self) {
+    return std::tie(self.total_evictions, self.evictions_without_machine, self.resources);
+  }
+  SumOf<uint64_t> total_evictions, evictions_without_machine;
+  ResourceSummary resources[2];  // cpu, memory
 };
 
 // The machine-windows of a rank's partitions: their points (for the
 // correlations) and the counts that need no other partition.
-struct Q8Collected : CollectedState {
+struct Q8Collected {
   explicit Q8Collected(const CollectBudget& budget) {
     if (budget.memory_bytes == UINT64_MAX) return;
     // Both resources' chunks, 16 bytes a point to spare for what comes
@@ -105,12 +126,12 @@ struct Q8Collected : CollectedState {
     const size_t chunk = budget.memory_bytes / 2 / (sizeof(WindowPoint) + 16);
     for (auto& resource : points) resource = SpilledItems<WindowPoint>(chunk, budget.folder);
   }
-  uint64_t total_evictions = 0, evictions_without_machine = 0;
-  ResourceSummary resources[2];  // buckets, windows and counted; correlations at the end
+  Q8Summary summary;  // counts at once; the correlations when all is collected
   SpilledItems<WindowPoint> points[2];
 };
 
-class Q8UsagePeaksEvictions : public KeyedAnalysis {
+class Q8UsagePeaksEvictions
+    : public KeyedQuestion<Q8UsagePeaksEvictions, Q8State, Q8Summary, Q8Collected> {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -133,20 +154,12 @@ class Q8UsagePeaksEvictions : public KeyedAnalysis {
             {Table::kTaskUsage, 0}};
   }
   std::vector<std::string_view> InputIds() const override { return {kMachineWindowsInput}; }
-  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
-    return std::make_unique<Q8State>();
-  }
-  std::unique_ptr<CollectedState> NewCollected(const CollectBudget& budget) const override {
-    return std::make_unique<Q8Collected>(budget);
-  }
-  void Collect(const AnalysisState& partition, InputStates inputs,
-               CollectedState& collected) const override;
-  std::string FinishCollected(CollectedState& collected, Cluster& cluster) const override;
+  void Collect(const Q8State& partition, InputStates inputs, Q8Collected& collected) const;
+  Q8Summary FinishCollected(Q8Collected& collected, Cluster& cluster) const;
   // In memory: one resource's points at a time (at the end they are most of
   // q8's memory), with the same sums as Collect and FinishCollected.
-  std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
-                              Cluster& cluster) const override;
-  void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
+  Q8Summary Summarize(const Q8State& partition, InputStates inputs, Cluster& cluster) const;
+  void Write(const Q8Summary& summary, ResultWriter& out) const;
   std::vector<PlotSpec> Plots() const override {
     PlotSpec spec{.name = "evictions_by_usage",
                   .title = "Evictions by machine load (5-minute machine-windows)",
@@ -187,9 +200,10 @@ void FinishSpilledPoints(SpilledItems<WindowPoint>& points, ResourceSummary& min
 // Adds one partition's evictions into the totals.
 void CollectTotals(const Q8State& state, Q8Collected& collected) {
   const uint64_t without_machine = state.evictions_without_machine_.value;
-  collected.total_evictions += without_machine;
-  for (const auto& [key, count] : state.evictions_) collected.total_evictions += count;
-  collected.evictions_without_machine += without_machine;
+  Q8Summary& summary = collected.summary;
+  summary.total_evictions.value += without_machine;
+  for (const auto& [key, count] : state.evictions_) summary.total_evictions.value += count;
+  summary.evictions_without_machine.value += without_machine;
 }
 
 // Adds one partition's machine-windows of `resource`: buckets and points.
@@ -202,7 +216,7 @@ void CollectResource(const Q8State& state, const MachineWindowUsage& usage, int 
     const int64_t capacity = capacity_of(key.machine_id);
     return load.present[resource] && capacity != kNull && capacity > 0;
   };
-  ResourceSummary& mine = collected.resources[resource];
+  ResourceSummary& mine = collected.summary.resources[resource];
   SpilledItems<WindowPoint>& points = collected.points[resource];
   // Points held in memory are sized once (~4.5 M per resource at scale 8:
   // a doubling vector would hold up to twice that).
@@ -227,7 +241,7 @@ void CollectResource(const Q8State& state, const MachineWindowUsage& usage, int 
 // The correlations of one resource's collected points (collective), which
 // are freed.
 void FinishResource(Q8Collected& collected, int resource, Cluster& cluster) {
-  ResourceSummary& mine = collected.resources[resource];
+  ResourceSummary& mine = collected.summary.resources[resource];
   if (collected.points[resource].spilled()) {
     FinishSpilledPoints(collected.points[resource], mine);
     return;
@@ -246,57 +260,36 @@ void FinishResource(Q8Collected& collected, int resource, Cluster& cluster) {
       points, &WindowPoint::usage_rank, [](const WindowPoint& p) { return p.evictions; }, cluster);
 }
 
-void PutTotals(const Q8Collected& collected, WireWriter& out) {
-  out.Put(collected.total_evictions);
-  out.Put(collected.evictions_without_machine);
-}
-
-void Q8UsagePeaksEvictions::Collect(const AnalysisState& partition, InputStates inputs,
-                                    CollectedState& into) const {
-  const Q8State& state = Q8State::Of(partition);
-  auto& collected = static_cast<Q8Collected&>(into);
-  CollectTotals(state, collected);
+void Q8UsagePeaksEvictions::Collect(const Q8State& partition, InputStates inputs,
+                                    Q8Collected& collected) const {
+  CollectTotals(partition, collected);
+  const MachineWindowUsage& usage = InputOf<MachineWindowsState>(inputs).usage();
   for (int resource = 0; resource < 2; ++resource) {
-    CollectResource(state, MachineWindowsOf(inputs).usage(), resource, collected);
+    CollectResource(partition, usage, resource, collected);
   }
 }
 
-std::string Q8UsagePeaksEvictions::FinishCollected(CollectedState& into, Cluster& cluster) const {
-  auto& collected = static_cast<Q8Collected&>(into);
-  WireWriter out;
-  PutTotals(collected, out);
-  for (int resource = 0; resource < 2; ++resource) {
-    FinishResource(collected, resource, cluster);
-    collected.resources[resource].Put(out);
-  }
-  return out.Take();
+Q8Summary Q8UsagePeaksEvictions::FinishCollected(Q8Collected& collected, Cluster& cluster) const {
+  for (int resource = 0; resource < 2; ++resource) FinishResource(collected, resource, cluster);
+  return std::move(collected.summary);
 }
 
-std::string Q8UsagePeaksEvictions::FinishPartition(const AnalysisState& partition,
-                                                   InputStates inputs, Cluster& cluster) const {
-  const Q8State& state = Q8State::Of(partition);
+Q8Summary Q8UsagePeaksEvictions::Summarize(const Q8State& partition, InputStates inputs,
+                                           Cluster& cluster) const {
   Q8Collected collected{CollectBudget{}};
-  CollectTotals(state, collected);
-  WireWriter out;
-  PutTotals(collected, out);
+  CollectTotals(partition, collected);
+  const MachineWindowUsage& usage = InputOf<MachineWindowsState>(inputs).usage();
   for (int resource = 0; resource < 2; ++resource) {
-    CollectResource(state, MachineWindowsOf(inputs).usage(), resource, collected);
+    CollectResource(partition, usage, resource, collected);
     FinishResource(collected, resource, cluster);
-    collected.resources[resource].Put(out);
   }
-  return out.Take();
+  return std::move(collected.summary);
 }
 
-void Q8UsagePeaksEvictions::FinishSummaries(std::vector<std::string> summaries,
-                                            ResultWriter& out) const {
-  uint64_t total_evictions = 0, evictions_without_machine = 0;
-  ResourceSummary all[2];
-  for (const std::string& summary : summaries) {
-    WireReader in(summary);
-    total_evictions += in.Get<uint64_t>();
-    evictions_without_machine += in.Get<uint64_t>();
-    for (ResourceSummary& resource : all) resource.Get(in);
-  }
+void Q8UsagePeaksEvictions::Write(const Q8Summary& summary, ResultWriter& out) const {
+  const uint64_t total_evictions = summary.total_evictions.value,
+                 evictions_without_machine = summary.evictions_without_machine.value;
+  const ResourceSummary(&all)[2] = summary.resources;
 
   CsvTable by_bucket({"resource", "usage_bucket", "windows", "evictions", "evictions_per_window"});
   CsvTable correlation({"resource", "windows", "pearson", "spearman"});

@@ -18,6 +18,7 @@
 #include "analyses/machine_windows.h"
 #include "analyses/task_event_runs.h"
 #include "engine/key_partition.h"
+#include "engine/keyed_question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"
@@ -63,7 +64,7 @@ struct MachineRun {
 // What a rank's partitions contribute: the runs of their tasks (to be sent
 // to the partitions of their machines), their machines, and the window
 // counts, which need only the machine's own partition.
-struct Q9Collected : CollectedState {
+struct Q9Collected {
   explicit Q9Collected(const CollectBudget& budget) {
     if (budget.memory_bytes == UINT64_MAX) return;
     // A chunk, 16 bytes a run to spare for the k-way merge's buffers.
@@ -88,16 +89,28 @@ struct Change {
 struct ResourceTotals {
   uint64_t machines = 0, machines_ever_overcommitted = 0;
   __int128 up_time = 0, overcommitted_time = 0;
+  uint64_t windows = 0, windows_over = 0;
+
+  void Merge(const ResourceTotals& other) {
+    machines += other.machines;
+    machines_ever_overcommitted += other.machines_ever_overcommitted;
+    up_time += other.up_time;
+    overcommitted_time += other.overcommitted_time;
+    windows += other.windows;
+    windows_over += other.windows_over;
+  }
+  void Serialize(WireWriter& out) const { out.Put(*this); }
+  void Deserialize(WireReader& in) { Merge(in.Get<ResourceTotals>()); }
 };
 
 // What a partition of the machines contributes: exact sums.
-struct OvercommitCounts {
+struct OvercommitCounts : SummaryOf<OvercommitCounts> {
+  static auto Parts(auto& self) { return std::tie(self.totals, self.saw_usage); }
   ResourceTotals totals[2];
-  uint64_t windows[2] = {0, 0}, windows_over[2] = {0, 0};
-  bool saw_usage = false;
+  MaxOf<uint8_t> saw_usage;
 };
 
-class Q9Overcommit : public KeyedAnalysis {
+class Q9Overcommit : public KeyedQuestion<Q9Overcommit, Q9State, OvercommitCounts, Q9Collected> {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -124,16 +137,9 @@ class Q9Overcommit : public KeyedAnalysis {
   std::vector<std::string_view> InputIds() const override {
     return {kMachineWindowsInput, kTaskEventRunsInput};
   }
-  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
-    return std::make_unique<Q9State>();
-  }
-  std::unique_ptr<CollectedState> NewCollected(const CollectBudget& budget) const override {
-    return std::make_unique<Q9Collected>(budget);
-  }
-  void Collect(const AnalysisState& partition, InputStates inputs,
-               CollectedState& collected) const override;
-  std::string FinishCollected(CollectedState& collected, Cluster& cluster) const override;
-  void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const override;
+  void Collect(const Q9State& partition, InputStates inputs, Q9Collected& collected) const;
+  OvercommitCounts FinishCollected(Q9Collected& collected, Cluster& cluster) const;
+  void Write(const OvercommitCounts& counts, ResultWriter& out) const;
   std::vector<PlotSpec> Plots() const override {
     return {{.name = "overcommit",
              .title = "Over-commitment: requests and usage above machine capacity",
@@ -318,12 +324,9 @@ class SweepInMachineOrder {
   int64_t group_machine_ = 0;
 };
 
-void Q9Overcommit::Collect(const AnalysisState& partition, InputStates inputs,
-                           CollectedState& into) const {
-  const Q9State& state = Q9State::Of(partition);
-  auto& collected = static_cast<Q9Collected&>(into);
-  const MachineWindowsState& windows = MachineWindowsOf(inputs);
-  const TaskEventRunsState& task_events = TaskEventRunsOf(inputs);
+void Q9Overcommit::Collect(const Q9State& state, InputStates inputs, Q9Collected& collected) const {
+  const auto& windows = InputOf<MachineWindowsState>(inputs);
+  const auto& task_events = InputOf<TaskEventRunsState>(inputs);
   collected.task_events_end = std::max(collected.task_events_end, task_events.end());
   collected.saw_usage = collected.saw_usage || windows.saw_rows();
   CollectRuns(task_events.events(), collected.runs);
@@ -343,8 +346,7 @@ void Q9Overcommit::Collect(const AnalysisState& partition, InputStates inputs,
   }
 }
 
-std::string Q9Overcommit::FinishCollected(CollectedState& into, Cluster& cluster) const {
-  auto& collected = static_cast<Q9Collected&>(into);
+OvercommitCounts Q9Overcommit::FinishCollected(Q9Collected& collected, Cluster& cluster) const {
   // Values of no key live in partition 0; every rank needs them.
   int64_t observed_end = 0;
   bool saw_usage = false;
@@ -385,32 +387,15 @@ std::string Q9Overcommit::FinishCollected(CollectedState& into, Cluster& cluster
   }
   in_order.Finish();
 
-  counts.saw_usage = saw_usage;
+  counts.saw_usage.value = saw_usage;
   for (int r = 0; r < 2 && saw_usage; ++r) {
-    counts.windows[r] = collected.windows[r];
-    counts.windows_over[r] = collected.windows_over[r];
+    counts.totals[r].windows = collected.windows[r];
+    counts.totals[r].windows_over = collected.windows_over[r];
   }
-  WireWriter out;
-  out.Put(counts);
-  return out.Take();
+  return counts;
 }
 
-void Q9Overcommit::FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const {
-  OvercommitCounts sum;
-  for (const std::string& summary : summaries) {
-    WireReader in(summary);
-    const auto counts = in.Get<OvercommitCounts>();
-    for (int r = 0; r < 2; ++r) {
-      ResourceTotals& t = sum.totals[r];
-      t.machines += counts.totals[r].machines;
-      t.machines_ever_overcommitted += counts.totals[r].machines_ever_overcommitted;
-      t.up_time += counts.totals[r].up_time;
-      t.overcommitted_time += counts.totals[r].overcommitted_time;
-      sum.windows[r] += counts.windows[r];
-      sum.windows_over[r] += counts.windows_over[r];
-    }
-    sum.saw_usage = sum.saw_usage || counts.saw_usage;
-  }
+void Q9Overcommit::Write(const OvercommitCounts& sum, ResultWriter& out) const {
   const ResourceTotals* totals = sum.totals;
   CsvTable table({"resource", "machines", "machines_ever_overcommitted",
                   "overcommitted_machine_time_share", "usage_over_capacity_window_share",
@@ -420,10 +405,10 @@ void Q9Overcommit::FinishSummaries(std::vector<std::string> summaries, ResultWri
   for (int r = 0; r < 2; ++r) {
     const char* name = r == 0 ? "cpu" : "memory";
     std::string windows, windows_over, window_share;
-    if (sum.saw_usage) {
-      windows = std::to_string(sum.windows[r]);
-      windows_over = std::to_string(sum.windows_over[r]);
-      window_share = FormatShare(sum.windows_over[r], sum.windows[r]);
+    if (sum.saw_usage.value) {
+      windows = std::to_string(totals[r].windows);
+      windows_over = std::to_string(totals[r].windows_over);
+      window_share = FormatShare(totals[r].windows_over, totals[r].windows);
     }
     const ResourceTotals& t = totals[r];
     double time_share =
@@ -437,10 +422,10 @@ void Q9Overcommit::FinishSummaries(std::vector<std::string> summaries, ResultWri
         "during {} of the machines' up time{}",
         finding.empty() ? "" : ". ", name, t.machines_ever_overcommitted, t.machines,
         FormatPercent(static_cast<double>(t.overcommitted_time), static_cast<double>(t.up_time)),
-        sum.saw_usage ? fmt::format(", while measured usage exceeded capacity in {} of {} "
-                                    "machine-windows",
-                                    windows_over, windows)
-                      : std::string());
+        sum.saw_usage.value ? fmt::format(", while measured usage exceeded capacity in {} of {} "
+                                          "machine-windows",
+                                          windows_over, windows)
+                            : std::string());
   }
   out.WriteCsv("overcommit.csv", table);
   out.WriteFinding(finding + ".");

@@ -1,11 +1,10 @@
 #include "analyses/task_event_runs.h"
 
 #include <algorithm>
-#include <string>
 #include <vector>
 
+#include "engine/keyed_question.h"
 #include "engine/registry.h"
-#include "errors.h"
 
 namespace borgscope {
 
@@ -30,16 +29,9 @@ void TaskEventRunsState::Consume(const RowBatch& rows) {
   }
 }
 
-const TaskEventRunsState& TaskEventRunsOf(InputStates inputs) {
-  for (const AnalysisState* input : inputs) {
-    if (const auto* state = dynamic_cast<const TaskEventRunsState*>(input)) return *state;
-  }
-  throw InternalError("the task event log was not handed to the analysis");
-}
-
 namespace {
 
-class TaskEventRunsInput : public KeyedAnalysis {
+class TaskEventRunsInput : public KeyedInput<TaskEventRunsInput, TaskEventRunsState> {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -56,15 +48,6 @@ class TaskEventRunsInput : public KeyedAnalysis {
                  ColumnBit(kEventType) | ColumnBit(kCpuRequest) | ColumnBit(kMemoryRequest),
              /*optional=*/true}};
   }
-  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
-    return std::make_unique<TaskEventRunsState>();
-  }
-  bool IsInput() const override { return true; }
-  // Nothing of its own to write: q7 and q9 finish from its state.
-  std::string FinishPartition(const AnalysisState&, InputStates, Cluster&) const override {
-    return {};
-  }
-  void FinishSummaries(std::vector<std::string>, ResultWriter&) const override {}
 };
 
 }  // namespace

@@ -31,7 +31,4 @@ class TaskEventRunsState : public StateOf<TaskEventRunsState> {
   MaxOf<int64_t> end_;
 };
 
-// The task event log among an analysis's inputs.
-const TaskEventRunsState& TaskEventRunsOf(InputStates inputs);
-
 }  // namespace borgscope

@@ -15,9 +15,10 @@
 // threads or ranks, nor on the order in which partial states arrive.
 //
 // State keyed by job, task or machine (KeyedAnalysis) is split by key across
-// MPI ranks: each rank merges and finishes one partition of the keys, and
-// rank 0 writes the results from the partitions' summaries. One process runs
-// the same two steps over a single partition.
+// MPI ranks: each rank merges one partition of the keys and summarizes it,
+// and rank 0 writes the results from the merged summaries. One process runs
+// the same two steps over a single partition (or, when its states spilled,
+// over each spill partition in turn).
 
 #include <memory>
 #include <span>
@@ -105,7 +106,7 @@ class Analysis {
 };
 
 // What a KeyedAnalysis collects from its partitions before the collective
-// part of its finish (KeyedAnalysis::Collect).
+// part of its finish (KeyedAnalysis::CollectPartition).
 class CollectedState {
  public:
   virtual ~CollectedState() = default;
@@ -119,48 +120,72 @@ struct CollectBudget {
   std::string folder;
 };
 
+// What a KeyedAnalysis writes its results from: counts and sums over some
+// partitions of the keys, small next to the state. Merge, like a state's, is
+// exact, commutative and associative. In one process summaries are merged as
+// values; only MPI serializes them (GatherSummaries).
+class AnalysisSummary {
+ public:
+  virtual ~AnalysisSummary() = default;
+  // Adds `other` (a summary of the same analysis) into this one.
+  virtual void Merge(const AnalysisSummary& other) = 0;
+  virtual void Serialize(WireWriter& out) const = 0;
+  // Adds what Serialize wrote into this summary.
+  virtual void Deserialize(WireReader& in) = 0;
+};
+
 // An analysis whose state is keyed by job, task or machine. Its NewState never
 // looks into `merged` (ranks exchange its state only after its last table).
+// Questions write it through KeyedQuestion (engine/keyed_question.h), with
+// their own state, summary and collected types.
 class KeyedAnalysis : public Analysis {
  public:
   bool SplitsByKey() const final { return true; }
+  // A summary of no partition, to merge summaries into.
+  virtual std::unique_ptr<AnalysisSummary> NewSummary() const = 0;
   // The part of Finish that needs only one partition's keys, run on every
   // rank, collectively (it may exchange data through `cluster`, as q9's runs
-  // and the correlations' ranks do): returns a summary small next to the
-  // state (counts and sums that merge in any order).
-  // By default, Collect and FinishCollected (below) over the one partition.
-  virtual std::string FinishPartition(const AnalysisState& partition, InputStates inputs,
-                                      Cluster& cluster) const {
-    std::unique_ptr<CollectedState> collected = NewCollected(CollectBudget{});
-    if (!collected) throw InternalError("a keyed analysis without FinishPartition nor Collect");
-    Collect(partition, inputs, *collected);
-    return FinishCollected(*collected, cluster);
-  }
+  // and the correlations' ranks do).
+  virtual std::unique_ptr<AnalysisSummary> SummarizePartition(const AnalysisState& partition,
+                                                              InputStates inputs,
+                                                              Cluster& cluster) const = 0;
 
   // An analysis whose finishing crosses partitions (q7's and q8's ranks over
   // all points, q9's task runs sent to the partitions of their machines)
-  // cannot finish spill partitions one at a time. It splits FinishPartition
-  // in two: Collect, local, adds what one partition contributes (points,
-  // runs: small next to the state) into `collected`; FinishCollected,
-  // collective, does the rest over everything this rank collected. Spilled
-  // states are collected a partition at a time. Other analyses return null.
-  virtual std::unique_ptr<CollectedState> NewCollected(const CollectBudget& /*budget*/) const {
-    return nullptr;
-  }
-  virtual void Collect(const AnalysisState& /*partition*/, InputStates /*inputs*/,
-                       CollectedState& /*collected*/) const {
-    throw InternalError("this analysis collects nothing");
-  }
-  virtual std::string FinishCollected(CollectedState& /*collected*/, Cluster& /*cluster*/) const {
-    throw InternalError("this analysis collects nothing");
-  }
-  // Writes the results from every partition's summary (rank order; with
-  // spill files, several per rank).
-  virtual void FinishSummaries(std::vector<std::string> summaries, ResultWriter& out) const = 0;
+  // cannot summarize spill partitions one at a time. It splits
+  // SummarizePartition in two: CollectPartition, local, adds what one
+  // partition contributes (points, runs: small next to the state) into
+  // `collected`; SummarizeCollected, collective, does the rest over
+  // everything this rank collected. Spilled states are collected a partition
+  // at a time. Other analyses return null from NewCollected.
+  virtual std::unique_ptr<CollectedState> NewCollected(const CollectBudget& budget) const = 0;
+  virtual void CollectPartition(const AnalysisState& partition, InputStates inputs,
+                                CollectedState& collected) const = 0;
+  virtual std::unique_ptr<AnalysisSummary> SummarizeCollected(CollectedState& collected,
+                                                              Cluster& cluster) const = 0;
+  // Writes the results from the summary of every partition.
+  virtual void WriteSummary(const AnalysisSummary& summary, ResultWriter& out) const = 0;
   // Both steps over a single partition (one process).
   void Finish(const AnalysisState& merged, InputStates inputs, ResultWriter& out) const final {
-    FinishSummaries({FinishPartition(merged, inputs, SingleProcess())}, out);
+    WriteSummary(*SummarizePartition(merged, inputs, SingleProcess()), out);
   }
 };
+
+// Collective: every rank's summary merged, on rank 0 (null on the others).
+// The other ranks' summaries arrive serialized; rank 0's stays a value.
+inline std::unique_ptr<AnalysisSummary> GatherSummaries(std::unique_ptr<AnalysisSummary> mine,
+                                                        Cluster& cluster) {
+  if (cluster.size() == 1) return mine;
+  WireWriter out;
+  mine->Serialize(out);
+  std::vector<std::string> all = cluster.GatherToFirst(out.Take());
+  if (cluster.rank() != 0) return nullptr;
+  for (size_t rank = 1; rank < all.size(); ++rank) {
+    WireReader in(all[rank]);
+    mine->Deserialize(in);
+    if (!in.AtEnd()) throw InternalError("a rank's summary has bytes left over");
+  }
+  return mine;
+}
 
 }  // namespace borgscope

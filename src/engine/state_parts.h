@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <span>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "engine/analysis.h"
@@ -59,6 +60,63 @@ struct MaxOf : UnkeyedPart<MaxOf<T>> {
   void Merge(const MaxOf& other) { value = std::max(value, other.value); }
   void Serialize(WireWriter& out) const { out.Put(value); }
   void Deserialize(WireReader& in) { value = std::max(value, in.Get<T>()); }
+};
+
+namespace parts_detail {
+// fn(mine, theirs) on a pair of parts, element by element for arrays.
+template <typename Mine, typename Theirs, typename Fn>
+void Pair(Mine& mine, Theirs& theirs, Fn fn) {
+  if constexpr (std::is_array_v<Mine>) {
+    for (size_t i = 0; i < std::extent_v<Mine>; ++i) Pair(mine[i], theirs[i], fn);
+  } else {
+    fn(mine, theirs);
+  }
+}
+template <typename Part, typename Fn>
+void One(Part& part, Fn fn) {
+  if constexpr (std::is_array_v<Part>) {
+    for (auto& element : part) One(element, fn);
+  } else {
+    fn(part);
+  }
+}
+}  // namespace parts_detail
+
+// A summary (AnalysisSummary's value, engine/keyed_question.h) made of
+// parts, each with Merge, Serialize and Deserialize (adding), as SumOf and
+// MaxOf have; an array of parts is a part of each element.
+//
+//   struct Q5Summary : SummaryOf<Q5Summary> {
+//     static auto Parts(auto& self) { return std::tie(self.tally, self.evictions); }
+//     OutcomeTally tally;
+//     SumOf<uint64_t> evictions;
+//   };
+template <typename Derived>
+struct SummaryOf {
+  void Merge(const Derived& other) {
+    auto mine = Derived::Parts(static_cast<Derived&>(*this));
+    auto theirs = Derived::Parts(other);
+    [&]<size_t... I>(std::index_sequence<I...>) {
+      (parts_detail::Pair(std::get<I>(mine), std::get<I>(theirs),
+                          [](auto& a, const auto& b) { a.Merge(b); }),
+       ...);
+    }
+    (std::make_index_sequence<std::tuple_size_v<decltype(mine)>>{});
+  }
+  void Serialize(WireWriter& out) const {
+    std::apply(
+        [&](auto&... part) {
+          (parts_detail::One(part, [&](const auto& each) { each.Serialize(out); }), ...);
+        },
+        Derived::Parts(static_cast<const Derived&>(*this)));
+  }
+  void Deserialize(WireReader& in) {
+    std::apply(
+        [&](auto&... part) {
+          (parts_detail::One(part, [&](auto& each) { each.Deserialize(in); }), ...);
+        },
+        Derived::Parts(static_cast<Derived&>(*this)));
+  }
 };
 
 template <typename Derived>

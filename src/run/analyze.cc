@@ -46,16 +46,16 @@ size_t IndexOfInput(const std::vector<std::unique_ptr<Analysis>>& runnable, std:
   throw InternalError(fmt::format("input {} of an analysis did not run", id));
 }
 
-// The summaries of a keyed analysis whose state spilled: its state (and its
-// inputs') read back a partition at a time, each partition finished into a
-// summary, or collected (KeyedAnalysis::Collect) and finished at the end.
-// One analysis at a time, so that one analysis's collected points are in
-// memory at once. Under MPI, over this rank's partitions (part % ranks ==
-// rank); FinishCollected is collective.
-std::vector<std::string> FinishSpilled(const KeyedAnalysis& analysis, size_t index,
-                                       const std::vector<std::unique_ptr<Analysis>>& runnable,
-                                       SharedScan& scan, const CollectBudget& budget,
-                                       Cluster& cluster, bool show_progress) {
+// The summary of a keyed analysis whose state spilled: its state (and its
+// inputs') read back a partition at a time, each partition summarized and
+// merged into the summary, or collected (KeyedAnalysis::CollectPartition)
+// and summarized at the end. One analysis at a time, so that one analysis's
+// collected points are in memory at once. Under MPI, over this rank's
+// partitions (part % ranks == rank); SummarizeCollected is collective.
+std::unique_ptr<AnalysisSummary> SummarizeSpilled(
+    const KeyedAnalysis& analysis, size_t index,
+    const std::vector<std::unique_ptr<Analysis>>& runnable, SharedScan& scan,
+    const CollectBudget& budget, Cluster& cluster, bool show_progress) {
   std::vector<size_t> inputs;
   for (std::string_view id : analysis.InputIds()) inputs.push_back(IndexOfInput(runnable, id));
   std::vector<bool> wanted(runnable.size(), false);
@@ -70,21 +70,21 @@ std::vector<std::string> FinishSpilled(const KeyedAnalysis& analysis, size_t ind
     std::fflush(stderr);
   });
   std::unique_ptr<CollectedState> collected = analysis.NewCollected(budget);
-  std::vector<std::string> summaries;
+  std::unique_ptr<AnalysisSummary> summary = analysis.NewSummary();
   const size_t ranks = static_cast<size_t>(cluster.size());
   for (size_t part = static_cast<size_t>(cluster.rank()); part < parts; part += ranks) {
     std::vector<std::unique_ptr<AnalysisState>> states = scan.ReadSpilledPartition(part, wanted);
     std::vector<const AnalysisState*> input_states;
     for (size_t j : inputs) input_states.push_back(states[j].get());
     if (collected) {
-      analysis.Collect(*states[index], input_states, *collected);
+      analysis.CollectPartition(*states[index], input_states, *collected);
     } else {
-      summaries.push_back(analysis.FinishPartition(*states[index], input_states, SingleProcess()));
+      summary->Merge(*analysis.SummarizePartition(*states[index], input_states, SingleProcess()));
     }
     done = part + 1;
   }
-  if (collected) summaries = {analysis.FinishCollected(*collected, cluster)};
-  return summaries;
+  if (collected) summary = analysis.SummarizeCollected(*collected, cluster);
+  return summary;
 }
 
 // A trace folder must exist and hold at least one table: a wrong path is an
@@ -203,26 +203,18 @@ AnalyzeSummary RunChecked(const AnalyzeOptions& options) {
     std::vector<const AnalysisState*> inputs;
     for (std::string_view id : runnable[i]->InputIds()) inputs.push_back(input_state(id));
     if (split || (runnable[i]->SplitsByKey() && scan.spilled())) {
-      // This rank's summaries: one per spilled partition it owns, or one of
-      // its partition in memory (ranks may differ). Rank 0 gets them all.
+      // This rank's summary: of the spilled partitions it owns, or of its
+      // partition in memory (ranks may differ). Rank 0 merges them all.
       const auto& analysis = static_cast<const KeyedAnalysis&>(*runnable[i]);
-      std::vector<std::string> summaries =
+      std::unique_ptr<AnalysisSummary> summary =
           scan.spilled()
-              ? FinishSpilled(analysis, i, runnable, scan, scan.collect_budget(), cluster,
-                              options.scan.show_progress && cluster.rank() == 0)
-              : std::vector<std::string>{analysis.FinishPartition(scan.merged(i), inputs, cluster)};
-      if (split) {
-        WireWriter mine;
-        for (const std::string& summary : summaries) mine.PutBytes(summary);
-        summaries.clear();
-        for (const std::string& bytes : cluster.GatherToFirst(mine.Take())) {
-          WireReader in(bytes);
-          while (!in.AtEnd()) summaries.emplace_back(in.GetBytes());
-        }
-      }
+              ? SummarizeSpilled(analysis, i, runnable, scan, scan.collect_budget(), cluster,
+                                 options.scan.show_progress && cluster.rank() == 0)
+              : analysis.SummarizePartition(scan.merged(i), inputs, cluster);
+      summary = GatherSummaries(std::move(summary), cluster);
       own.finish_seconds +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
-      if (writes) analysis.FinishSummaries(std::move(summaries), *writer);
+      if (writes) analysis.WriteSummary(*summary, *writer);
     } else {
       runnable[i]->Finish(scan.merged(i), inputs, *writer);
     }

@@ -35,7 +35,11 @@ struct ClassTally {
       out.Put(count);
     }
   }
-  void AddSerialized(WireReader& in) {
+  void Merge(const ClassTally& other) {
+    distinct += other.distinct;
+    for (const auto& [klass, count] : other.by_class) by_class[klass] += count;
+  }
+  void Deserialize(WireReader& in) {  // adds what Serialize wrote
     distinct += in.Get<uint64_t>();
     for (uint64_t n = in.GetCount(16); n > 0; --n) {
       int64_t klass = in.Get<int64_t>();

@@ -91,7 +91,11 @@ struct OutcomeTally {
       out.Put(count);
     }
   }
-  void AddSerialized(WireReader& in) {
+  void Merge(const OutcomeTally& other) {
+    for (const auto& [group, counts] : other.by_group) by_group[group].Add(counts);
+    for (const auto& [group, count] : other.evict_events) evict_events[group] += count;
+  }
+  void Deserialize(WireReader& in) {  // adds what Serialize wrote
     for (uint64_t n = in.GetCount(8 + sizeof(OutcomeCounts)); n > 0; --n) {
       int64_t group = in.Get<int64_t>();
       by_group[group].Add(in.Get<OutcomeCounts>());

@@ -6,18 +6,18 @@
 
 namespace borgscope {
 
-void PearsonSums::Put(WireWriter& out) const {
+void PearsonSums::Serialize(WireWriter& out) const {
   out.Put(n_);
-  xy_.Put(out);
-  xx_.Put(out);
-  yy_.Put(out);
+  xy_.Serialize(out);
+  xx_.Serialize(out);
+  yy_.Serialize(out);
 }
 
-void PearsonSums::Get(WireReader& in) {
+void PearsonSums::Deserialize(WireReader& in) {
   n_ += in.Get<uint64_t>();
-  xy_.Get(in);
-  xx_.Get(in);
-  yy_.Get(in);
+  xy_.Deserialize(in);
+  xx_.Deserialize(in);
+  yy_.Deserialize(in);
 }
 
 double PearsonSums::Correlation() const {
@@ -26,12 +26,12 @@ double PearsonSums::Correlation() const {
   return static_cast<double>(xy / std::sqrt(xx * yy));
 }
 
-void RankSums::Put(WireWriter& out) const {
+void RankSums::Serialize(WireWriter& out) const {
   out.Put(n_);
   for (__int128 sum : {a_, b_, ab_, aa_, bb_}) out.Put(sum);
 }
 
-void RankSums::Get(WireReader& in) {
+void RankSums::Deserialize(WireReader& in) {
   n_ += in.Get<uint64_t>();
   for (__int128* sum : {&a_, &b_, &ab_, &aa_, &bb_}) *sum += in.Get<__int128>();
 }
@@ -51,13 +51,13 @@ std::vector<double> MeansAcrossRanks(std::span<const ExactSum> sums, uint64_t co
                                      Cluster& cluster) {
   WireWriter mine;
   mine.Put(count);
-  for (const ExactSum& sum : sums) sum.Put(mine);
+  for (const ExactSum& sum : sums) sum.Serialize(mine);
   uint64_t total = 0;
   std::vector<ExactSum> all(sums.size());
   for (const std::string& bytes : cluster.AllGather(mine.Take())) {
     WireReader in(bytes);
     total += in.Get<uint64_t>();
-    for (ExactSum& sum : all) sum.Get(in);
+    for (ExactSum& sum : all) sum.Deserialize(in);
   }
   std::vector<double> means;
   for (const ExactSum& sum : all) means.push_back(total ? sum.Value() / total : 0);

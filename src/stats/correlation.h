@@ -25,8 +25,14 @@ class PearsonSums {
     xx_.Add(dx * dx);
     yy_.Add(dy * dy);
   }
-  void Put(WireWriter& out) const;
-  void Get(WireReader& in);  // merges what Put wrote
+  void Merge(const PearsonSums& other) {
+    n_ += other.n_;
+    xy_.Merge(other.xy_);
+    xx_.Merge(other.xx_);
+    yy_.Merge(other.yy_);
+  }
+  void Serialize(WireWriter& out) const;
+  void Deserialize(WireReader& in);  // adds what Serialize wrote
   // NaN with fewer than two points or a constant variable.
   double Correlation() const;
 
@@ -46,8 +52,16 @@ class RankSums {
     aa_ += static_cast<__int128>(a) * a;
     bb_ += static_cast<__int128>(b) * b;
   }
-  void Put(WireWriter& out) const;
-  void Get(WireReader& in);  // merges what Put wrote
+  void Merge(const RankSums& other) {
+    n_ += other.n_;
+    a_ += other.a_;
+    b_ += other.b_;
+    ab_ += other.ab_;
+    aa_ += other.aa_;
+    bb_ += other.bb_;
+  }
+  void Serialize(WireWriter& out) const;
+  void Deserialize(WireReader& in);  // adds what Serialize wrote
   // Spearman's rho; NaN with fewer than two points or all values tied.
   // Exact up to 2^31 points (n * sum of a^2 fits 127 bits).
   double Correlation() const;

@@ -76,14 +76,14 @@ double ExactSum::Value() const {
   return negative ? -value : value;
 }
 
-void ExactSum::Put(WireWriter& out) const {
+void ExactSum::Serialize(WireWriter& out) const {
   ExactSum carried = *this;
   carried.Carry();
   out.Put(carried.chunks_);
 }
 
-void ExactSum::Get(WireReader& in) {
-  const auto theirs = in.Get<std::array<int64_t, kChunks>>();  // carried by Put
+void ExactSum::Deserialize(WireReader& in) {
+  const auto theirs = in.Get<std::array<int64_t, kChunks>>();  // carried by Serialize
   for (int k = 0; k < kChunks; ++k) chunks_[k] += theirs[k];
   Carry();
 }

@@ -25,8 +25,8 @@ class ExactSum {
   // The true sum, correctly rounded (half to even).
   double Value() const;
 
-  void Put(WireWriter& out) const;
-  void Get(WireReader& in);  // merges what Put wrote
+  void Serialize(WireWriter& out) const;
+  void Deserialize(WireReader& in);  // adds what Serialize wrote
 
  private:
   // Digit k counts 2^(32 k - 1074); 2^1024 needs 66 digits, one more for the

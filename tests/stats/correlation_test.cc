@@ -76,16 +76,16 @@ TEST(Correlation, SameBitsFromPointsSplitOverRanks) {
           },
           cluster);
       WireWriter out;
-      linear.Put(out);
-      ranked.Put(out);
+      linear.Serialize(out);
+      ranked.Serialize(out);
       summaries[cluster.rank()] = out.Take();
     });
     PearsonSums linear;
     RankSums ranked;
     for (int r = ranks - 1; r >= 0; --r) {
       WireReader in(summaries[r]);
-      linear.Get(in);
-      ranked.Get(in);
+      linear.Deserialize(in);
+      ranked.Deserialize(in);
     }
     EXPECT_EQ(linear.Correlation(), pearson) << ranks << " ranks";
     EXPECT_EQ(ranked.Correlation(), spearman) << ranks << " ranks";

@@ -68,12 +68,12 @@ TEST(ExactSum, SameBitsForAnyOrderAndSplit) {
     ExactSum parts[3];
     for (size_t i = 0; i < values.size(); ++i) parts[random() % 3].Add(values[i]);
     WireWriter out;
-    parts[1].Put(out);
+    parts[1].Serialize(out);
     std::string bytes = out.Take();
     WireReader in(bytes);
     ExactSum merged;
     merged.Merge(parts[2]);
-    merged.Get(in);
+    merged.Deserialize(in);
     merged.Merge(parts[0]);
     EXPECT_EQ(merged.Value(), expected) << trial;
     EXPECT_EQ(SumOf(values), expected) << trial;

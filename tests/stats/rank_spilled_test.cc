@@ -58,11 +58,11 @@ TEST(RankSpilledTest, SameRanksAndSumsAsInMemory) {
       EXPECT_EQ(points.spilled(), n >= chunk) << n << " " << chunk;
       EXPECT_EQ(points.size(), n);
       WireWriter want, got;
-      expected_pearson.Put(want);
+      expected_pearson.Serialize(want);
       PearsonSumsOfSpilled(
           points, [](const Point& p) { return p.x; },
           [](const Point& p) { return static_cast<double>(p.y); })
-          .Put(got);
+          .Serialize(got);
       EXPECT_EQ(got.bytes(), want.bytes()) << n << " " << chunk;
 
       SpilledItems<Point> ranked(chunk, folder.path().string());
@@ -84,8 +84,8 @@ TEST(RankSpilledTest, SameRanksAndSumsAsInMemory) {
           },
           [](const Point&) {});
       WireWriter want_ranks, got_ranks;
-      expected_sums.Put(want_ranks);
-      sums.Put(got_ranks);
+      expected_sums.Serialize(want_ranks);
+      sums.Serialize(got_ranks);
       EXPECT_EQ(got_ranks.bytes(), want_ranks.bytes()) << n << " " << chunk;
       points.Clear();
       EXPECT_EQ(points.size(), 0u);
