@@ -106,8 +106,7 @@ void Q2PowerLost::Finish(const AnalysisState& merged_state, InputStates, ResultW
   std::array<uint64_t, kLengthBuckets.size()> bucket_periods{};
   std::array<__int128, kLengthBuckets.size()> bucket_lost{};
 
-  for (const auto& [id, unsorted] : state.updown_.machines()) {
-    std::vector<UpDownEvent> events = MachineUpDown::Sorted(unsorted);
+  for (const auto& [id, events] : state.updown_.ByMachine()) {
     int64_t cpus = state.capacities_.Cpus(id);
     if (cpus == kNull) cpus = 0;
     enum class Status { kUnknown, kUp, kDown } status = Status::kUnknown;

@@ -216,16 +216,16 @@ MachineRun Resolved(MachineRun run, int64_t observed_end) {
 // The event sweep over one machine at a time, adding into `totals`.
 struct MachineSweep {
   const MachineCapacities& capacities;
-  const MachineUpDown& updown;
+  const UpDownByMachine& updown;
   int64_t observed_end;
   ResourceTotals* totals;  // cpu, memory
   std::vector<Change> changes = {};
 
   void Machine(int64_t id, std::span<const Run> runs) {
     changes.clear();
-    if (auto it = updown.machines().find(id); it != updown.machines().end()) {
+    if (auto it = updown.find(id); it != updown.end()) {
       bool up = false;
-      for (const UpDownEvent& event : MachineUpDown::Sorted(it->second)) {
+      for (const UpDownEvent& event : it->second) {
         if (event.add == up) continue;  // ADD while up, REMOVE while down
         up = event.add;
         changes.push_back({event.order.time, {0, 0}, up ? 1 : -1});
@@ -361,7 +361,7 @@ OvercommitCounts Q9Overcommit::FinishCollected(Q9Collected& collected, Cluster& 
     }
   }
   const MachineCapacities& capacities = collected.capacities;
-  const MachineUpDown& updown = collected.updown;
+  const UpDownByMachine updown = collected.updown.ByMachine();
 
   // Machines in id order (the order does not change the exact sums, but keeps
   // the work reproducible).

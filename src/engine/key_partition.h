@@ -76,10 +76,4 @@ void SerializeByPartition(const Entries& entries, std::span<WireWriter> parts, I
   for (size_t p = 0; p < parts.size(); ++p) parts[p].Patch(count_at[p], counts[p]);
 }
 
-// Drops the entries of `map` (an absl hash map or set) outside partition `part`.
-template <typename Map, typename IdOf>
-void KeepPartition(Map& map, size_t part, size_t parts, IdOf id_of) {
-  erase_if(map, [&](const auto& entry) { return PartitionOf(id_of(entry), parts) != part; });
-}
-
 }  // namespace borgscope

@@ -58,8 +58,7 @@ struct NothingCollected {
   explicit NothingCollected(const CollectBudget&) {}
 };
 
-template <typename Derived, typename State, typename Summary,
-          typename Collected = NothingCollected>
+template <typename Derived, typename State, typename Summary, typename Collected = NothingCollected>
 class KeyedQuestion : public KeyedAnalysis {
   static constexpr bool kCollects = !std::is_same_v<Collected, NothingCollected>;
 

@@ -119,6 +119,63 @@ struct SummaryOf {
   }
 };
 
+namespace parts_detail {
+// The keyed-part operations over a whole's parts (Whole::Parts), in order.
+template <typename Whole, typename Other, typename Fn>
+void EachPairOfParts(Whole& mine, Other& theirs, Fn fn) {
+  auto a = Whole::Parts(mine);
+  auto b = Whole::Parts(theirs);
+  [&]<size_t... I>(std::index_sequence<I...>) { (fn(std::get<I>(a), std::get<I>(b)), ...); }
+  (std::make_index_sequence<std::tuple_size_v<decltype(a)>>{});
+}
+template <typename Whole>
+void MergeParts(Whole& mine, const Whole& theirs) {
+  EachPairOfParts(mine, theirs, [](auto& a, const auto& b) { a.Merge(b); });
+}
+template <typename Whole>
+void AbsorbParts(Whole& mine, Whole& theirs) {
+  EachPairOfParts(mine, theirs, [](auto& a, auto& b) {
+    if constexpr (requires { a.Absorb(std::move(b)); }) {
+      a.Absorb(std::move(b));
+    } else {
+      a.Merge(b);
+    }
+  });
+}
+template <typename Whole>
+void SerializePartsPartitions(const Whole& whole, std::span<WireWriter> parts) {
+  std::apply([&](const auto&... part) { (part.SerializePartitions(parts), ...); },
+             Whole::Parts(whole));
+}
+template <typename Whole>
+void KeepPartsPartition(Whole& whole, size_t part, size_t parts) {
+  std::apply([&](auto&... each) { (each.KeepPartition(part, parts), ...); }, Whole::Parts(whole));
+}
+template <typename Whole>
+void DeserializeParts(Whole& whole, WireReader& in) {
+  std::apply([&](auto&... part) { (part.Deserialize(in), ...); }, Whole::Parts(whole));
+}
+}  // namespace parts_detail
+
+// A keyed part made of parts (a machine's up/down events and the table's
+// end, say): Derived lists its Parts, and is a part of a state like any
+// other.
+template <typename Derived>
+struct PartsOf {
+  void Merge(const Derived& other) { parts_detail::MergeParts(Self(), other); }
+  void Absorb(Derived&& other) { parts_detail::AbsorbParts(Self(), other); }
+  void SerializePartitions(std::span<WireWriter> parts) const {
+    parts_detail::SerializePartsPartitions(static_cast<const Derived&>(*this), parts);
+  }
+  void KeepPartition(size_t part, size_t parts) {
+    parts_detail::KeepPartsPartition(Self(), part, parts);
+  }
+  void Deserialize(WireReader& in) { parts_detail::DeserializeParts(Self(), in); }
+
+ private:
+  Derived& Self() { return static_cast<Derived&>(*this); }
+};
+
 template <typename Derived>
 class StateOf : public AnalysisState {
  public:
@@ -127,40 +184,21 @@ class StateOf : public AnalysisState {
     return static_cast<const Derived&>(state);
   }
 
-  void Merge(const AnalysisState& other) override {
-    EachPair(Self(), Of(other), [](auto& mine, const auto& theirs) { mine.Merge(theirs); });
-  }
+  void Merge(const AnalysisState& other) override { parts_detail::MergeParts(Self(), Of(other)); }
   void Absorb(AnalysisState&& other) override {
-    EachPair(Self(), static_cast<Derived&>(other), [](auto& mine, auto& theirs) {
-      if constexpr (requires { mine.Absorb(std::move(theirs)); }) {
-        mine.Absorb(std::move(theirs));
-      } else {
-        mine.Merge(theirs);
-      }
-    });
+    parts_detail::AbsorbParts(Self(), static_cast<Derived&>(other));
   }
   void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
   void SerializePartitions(std::span<WireWriter> parts) const override {
-    std::apply([&](const auto&... part) { (part.SerializePartitions(parts), ...); },
-               Derived::Parts(static_cast<const Derived&>(*this)));
+    parts_detail::SerializePartsPartitions(static_cast<const Derived&>(*this), parts);
   }
   void KeepPartition(size_t part, size_t parts) override {
-    std::apply([&](auto&... each) { (each.KeepPartition(part, parts), ...); },
-               Derived::Parts(Self()));
+    parts_detail::KeepPartsPartition(Self(), part, parts);
   }
-  void Deserialize(WireReader& in) override {
-    std::apply([&](auto&... part) { (part.Deserialize(in), ...); }, Derived::Parts(Self()));
-  }
+  void Deserialize(WireReader& in) override { parts_detail::DeserializeParts(Self(), in); }
 
  private:
   Derived& Self() { return static_cast<Derived&>(*this); }
-  template <typename Other, typename Fn>
-  static void EachPair(Derived& mine, Other& theirs, Fn fn) {
-    auto a = Derived::Parts(mine);
-    auto b = Derived::Parts(theirs);
-    [&]<size_t... I>(std::index_sequence<I...>) { (fn(std::get<I>(a), std::get<I>(b)), ...); }
-    (std::make_index_sequence<std::tuple_size_v<decltype(a)>>{});
-  }
 };
 
 }  // namespace borgscope

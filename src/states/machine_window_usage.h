@@ -5,12 +5,7 @@
 // is the machine's mean load over the window. Shared by q8 and q9.
 // Merge: exact integer sums per (machine, window).
 //
-// Windows are kept in chunks of kChunkWindows consecutive windows of one
-// machine: a row adds into a slot of its chunk, and the state is merged,
-// split by machine and sent a chunk at a time (one hash entry and one block
-// copy per chunk, not per window).
 
-#include <absl/container/node_hash_map.h>
 #include <absl/hash/hash.h>
 
 #include <array>
@@ -18,7 +13,9 @@
 #include <cstdint>
 #include <span>
 #include <type_traits>
+#include <utility>
 
+#include "engine/keyed_table.h"
 #include "engine/wire.h"
 #include "trace/row_batch.h"
 
@@ -44,26 +41,79 @@ struct WindowLoad {
   bool present[2] = {false, false};  // the window has a row with a value
 };
 
-class MachineWindowUsage {
+// The parts of the table, by chunk of kChunkWindows consecutive windows of
+// one machine.
+namespace window_chunks {
+
+inline constexpr int kChunkWindows = 16;  // 80 minutes
+
+struct MachineChunk {
+  int64_t machine_id = 0;
+  int64_t chunk = 0;  // windows [chunk x kChunkWindows, (chunk + 1) x kChunkWindows)
+  friend bool operator==(const MachineChunk&, const MachineChunk&) = default;
+  template <typename H>
+  friend H AbslHashValue(H state, const MachineChunk& key) {
+    return H::combine(std::move(state), key.machine_id, key.chunk);
+  }
+};
+
+// The sums of a chunk's windows, in 96 bits each (low 64 bits, high 32): a
+// machine-window's sum takes ~72 bits at most on real data (the rates of a
+// machine's tasks x 300 s x 1e12), and 128-bit slots were a third of the
+// table. A sum beyond 96 bits (corrupt input) is a DataError, not a wrong
+// answer. No padding: sent as one block.
+struct ChunkSums {
+  uint64_t low[kChunkWindows][2] = {};  // window-major: a row's cpu and memory share a line
+  int32_t high[kChunkWindows][2] = {};
+  __int128 Get(int w, int resource) const {
+    const auto high_bits = static_cast<unsigned __int128>(static_cast<__int128>(high[w][resource]));
+    return static_cast<__int128>(high_bits << 64 | low[w][resource]);
+  }
+  void Add(int w, int resource, __int128 delta);
+};
+static_assert(std::has_unique_object_representations_v<ChunkSums>);
+
+using PresenceBits = std::array<uint16_t, 2>;  // cpu, memory
+
+struct Chunk {
+  PresenceBits present{};  // bit w: window w has a value (cpu, memory); next to the key
+  ChunkSums sums;
+};
+
+// The engine's table spec (keyed_table.h): split by machine, sums added; on
+// the wire, the presence bits and the sums (no padding between them).
+struct ChunkSpec {
+  static int64_t IdOf(const MachineChunk& key) { return key.machine_id; }
+  static void Combine(Chunk& mine, const Chunk& theirs);
+  static void PutValue(WireWriter& out, const Chunk& chunk) {
+    out.Put(chunk.present);
+    out.Put(chunk.sums);
+  }
+  static void MergeValue(WireReader& in, Chunk& into);
+  static constexpr size_t kSmallestValueBytes = sizeof(PresenceBits) + sizeof(ChunkSums);
+};
+
+}  // namespace window_chunks
+
+// Windows are kept in chunks of kChunkWindows consecutive windows of one
+// machine: a row adds into a slot of its chunk, and the table is merged,
+// split by machine and sent a chunk at a time (one entry per chunk, not per
+// window). The engine's keyed table keeps each chunk (~400 bytes) once and
+// never moves it as the table grows: its index holds entry numbers.
+class MachineWindowUsage : public KeyedTable<window_chunks::MachineChunk, window_chunks::Chunk,
+                                             window_chunks::ChunkSpec> {
  public:
-  static constexpr int kChunkWindows = 16;  // 80 minutes
+  static constexpr int kChunkWindows = window_chunks::kChunkWindows;
 
   static ColumnMask Columns();
 
   void Consume(const RowBatch& task_usage);
-  void Merge(const MachineWindowUsage& other);
-  void Absorb(MachineWindowUsage&& other);
-  void Serialize(WireWriter& out) const;
-  // Serialize, split by machine (key_partition.h).
-  void SerializePartitions(std::span<WireWriter> parts) const;
-  void KeepPartition(size_t part, size_t parts);
-  void Deserialize(WireReader& in);
 
   // fn(const MachineWindow&, const WindowLoad&) for every machine-window with
   // a value of either resource, in no particular order.
   template <typename Fn>
   void ForEachWindow(Fn fn) const {
-    for (const auto& [key, chunk] : chunks_) {
+    for (const auto& [key, chunk] : *this) {
       for (uint32_t mask = chunk.present[0] | chunk.present[1]; mask != 0; mask &= mask - 1) {
         const int w = std::countr_zero(mask);
         WindowLoad load;
@@ -76,55 +126,10 @@ class MachineWindowUsage {
     }
   }
 
-  // At least as many as the windows ForEachWindow hands out.
-  size_t MaxWindows() const { return chunks_.size() * kChunkWindows; }
-
   // floor(10 x load / capacity), capped at 10, exactly: load = sum / 300 s.
   static int UsageBucket(__int128 sum, int64_t capacity);
   // load strictly above capacity.
   static bool OverCapacity(__int128 sum, int64_t capacity);
-
- private:
-  struct MachineChunk {
-    int64_t machine_id = 0;
-    int64_t chunk = 0;  // windows [chunk x kChunkWindows, (chunk + 1) x kChunkWindows)
-    friend bool operator==(const MachineChunk&, const MachineChunk&) = default;
-    template <typename H>
-    friend H AbslHashValue(H state, const MachineChunk& key) {
-      return H::combine(std::move(state), key.machine_id, key.chunk);
-    }
-  };
-  // The sums of a chunk's windows, in 96 bits each (low 64 bits, high 32):
-  // a machine-window's sum takes ~72 bits at most on real data (the rates of
-  // a machine's tasks x 300 s x 1e12), and 128-bit slots were a third of the
-  // table. A sum beyond 96 bits (corrupt input) is a DataError, not a wrong
-  // answer. No padding: sent as one block.
-  struct ChunkSums {
-    uint64_t low[kChunkWindows][2] = {};  // window-major: a row's cpu and memory share a line
-    int32_t high[kChunkWindows][2] = {};
-    __int128 Get(int w, int resource) const {
-      const auto high_bits =
-          static_cast<unsigned __int128>(static_cast<__int128>(high[w][resource]));
-      return static_cast<__int128>(high_bits << 64 | low[w][resource]);
-    }
-    void Add(int w, int resource, __int128 delta);
-  };
-  static_assert(std::has_unique_object_representations_v<ChunkSums>);
-  using PresenceBits = std::array<uint16_t, 2>;  // cpu, memory
-  struct Chunk {
-    PresenceBits present{};  // bit w: window w has a value (cpu, memory); next to the key
-    ChunkSums sums;
-    void Add(const PresenceBits& present_bits, const ChunkSums& more);
-  };
-
-  // Nodes, not slots: a chunk is ~400 bytes, and a flat table moves every
-  // chunk when it grows (the exchange grew it into fresh memory at times:
-  // 17 MB for one rank of three at scale 1); a node table moves pointers,
-  // and chunks dropped by KeepPartition free memory the received ones reuse.
-  // The lookup costs one more hop into a table small enough for the caches
-  // (8 bytes per chunk): no slower a scan, and less memory (q8 alone at
-  // scale 1: 105 -> 82 MB peak).
-  absl::node_hash_map<MachineChunk, Chunk> chunks_;
 };
 
 }  // namespace borgscope
