@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "engine/keyed_question.h"
+#include "engine/question.h"
 #include "engine/registry.h"
 
 namespace borgscope {

@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 
+#include "engine/question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"
@@ -26,7 +27,7 @@ class Q1State : public StateOf<Q1State> {
 
 std::string CapacityText(int64_t value) { return value == kNull ? "" : FormatFixed(value); }
 
-class Q1MachinesByCpu : public Analysis {
+class Q1MachinesByCpu : public Question<Q1MachinesByCpu, Q1State> {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -42,10 +43,7 @@ class Q1MachinesByCpu : public Analysis {
   std::vector<TableColumns> Needs() const override {
     return {{Table::kMachineEvents, MachineCapacities::Columns()}};
   }
-  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
-    return std::make_unique<Q1State>();
-  }
-  void Finish(const AnalysisState& merged, InputStates, ResultWriter& out) const override;
+  void Write(const Q1State& state, ResultWriter& out) const;
   std::vector<PlotSpec> Plots() const override {
     return {
         {.name = "machines_by_cpu",
@@ -67,8 +65,8 @@ bool KnownFirstLess(int64_t a, int64_t b) {
   return a < b;
 }
 
-void Q1MachinesByCpu::Finish(const AnalysisState& merged, InputStates, ResultWriter& out) const {
-  const auto& machines = Q1State::Of(merged).capacities_.machines();
+void Q1MachinesByCpu::Write(const Q1State& state, ResultWriter& out) const {
+  const auto& machines = state.capacities_.machines();
   auto less = [](int64_t a, int64_t b) { return KnownFirstLess(a, b); };
   auto pair_less = [](const std::pair<int64_t, int64_t>& a, const std::pair<int64_t, int64_t>& b) {
     if (a.first != b.first) return KnownFirstLess(a.first, b.first);

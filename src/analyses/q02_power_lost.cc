@@ -10,6 +10,7 @@
 #include <map>
 #include <tuple>
 
+#include "engine/question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"
@@ -57,7 +58,7 @@ double Percent(__int128 part, __int128 whole) {
   return 100.0 * static_cast<double>(static_cast<long double>(part) / whole);
 }
 
-class Q2PowerLost : public Analysis {
+class Q2PowerLost : public Question<Q2PowerLost, Q2State> {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -75,10 +76,7 @@ class Q2PowerLost : public Analysis {
   std::vector<TableColumns> Needs() const override {
     return {{Table::kMachineEvents, MachineCapacities::Columns() | MachineUpDown::Columns()}};
   }
-  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
-    return std::make_unique<Q2State>();
-  }
-  void Finish(const AnalysisState& merged, InputStates, ResultWriter& out) const override;
+  void Write(const Q2State& state, ResultWriter& out) const;
   std::vector<PlotSpec> Plots() const override {
     return {
         {.name = "lost_by_length",
@@ -98,8 +96,7 @@ class Q2PowerLost : public Analysis {
   }
 };
 
-void Q2PowerLost::Finish(const AnalysisState& merged_state, InputStates, ResultWriter& out) const {
-  const Q2State& state = Q2State::Of(merged_state);
+void Q2PowerLost::Write(const Q2State& state, ResultWriter& out) const {
   const int64_t trace_end = state.updown_.trace_end();
   uint64_t offline_periods = 0, machines_with_period = 0, removed_for_good = 0;
   __int128 lost = 0, capacity = 0, lost_removed = 0;

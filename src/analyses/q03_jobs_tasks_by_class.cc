@@ -11,7 +11,7 @@
 #include <string>
 #include <tuple>
 
-#include "engine/keyed_question.h"
+#include "engine/question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"

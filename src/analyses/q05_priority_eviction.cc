@@ -7,7 +7,7 @@
 #include <span>
 #include <string>
 
-#include "engine/keyed_question.h"
+#include "engine/question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"

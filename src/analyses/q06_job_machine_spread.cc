@@ -15,7 +15,7 @@
 
 #include "engine/key_partition.h"
 #include "engine/keyed_parts.h"
-#include "engine/keyed_question.h"
+#include "engine/question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"

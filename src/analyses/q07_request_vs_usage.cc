@@ -12,8 +12,8 @@
 #include <string>
 
 #include "analyses/task_event_runs.h"
-#include "engine/keyed_question.h"
 #include "engine/keyed_table.h"
+#include "engine/question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "errors.h"

@@ -18,7 +18,7 @@
 #include "analyses/machine_windows.h"
 #include "analyses/task_event_runs.h"
 #include "engine/key_partition.h"
-#include "engine/keyed_question.h"
+#include "engine/question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "engine/keyed_parts.h"
+#include "engine/question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"
@@ -42,7 +43,7 @@ class Q10State : public StateOf<Q10State> {
   KeyedCounts<int64_t, &MachineOf> evictions_;  // EVICT rows per machine
 };
 
-class Q10CapacityEvictions : public Analysis {
+class Q10CapacityEvictions : public Question<Q10CapacityEvictions, Q10State> {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -61,10 +62,7 @@ class Q10CapacityEvictions : public Analysis {
     return {{Table::kMachineEvents, MachineCapacities::Columns()},
             {Table::kTaskEvents, ColumnBit(kMachineId) | ColumnBit(kEventType)}};
   }
-  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
-    return std::make_unique<Q10State>();
-  }
-  void Finish(const AnalysisState& merged, InputStates, ResultWriter& out) const override;
+  void Write(const Q10State& state, ResultWriter& out) const;
   std::vector<PlotSpec> Plots() const override {
     PlotSpec spec{.name = "evictions_by_capacity",
                   .title = "Evictions per machine by machine capacity",
@@ -83,9 +81,7 @@ class Q10CapacityEvictions : public Analysis {
   }
 };
 
-void Q10CapacityEvictions::Finish(const AnalysisState& merged, InputStates,
-                                  ResultWriter& out) const {
-  const Q10State& state = Q10State::Of(merged);
+void Q10CapacityEvictions::Write(const Q10State& state, ResultWriter& out) const {
   // Machines in id order: the canonical order for the correlations.
   std::vector<std::pair<int64_t, MachineCapacity>> machines;
   for (const auto& [id, capacity] : state.capacities_.machines())

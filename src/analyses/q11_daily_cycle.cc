@@ -9,6 +9,7 @@
 #include <cmath>
 #include <tuple>
 
+#include "engine/question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
 #include "results/format.h"
@@ -97,7 +98,7 @@ double Mean(__int128 sum, uint64_t count) {
   return static_cast<double>(static_cast<long double>(sum) / count / kFixedOne);
 }
 
-class Q11DailyCycle : public Analysis {
+class Q11DailyCycle : public Question<Q11DailyCycle, Q11State> {
  public:
   const AnalysisInfo& Info() const override {
     static const AnalysisInfo info{
@@ -113,11 +114,8 @@ class Q11DailyCycle : public Analysis {
     return {{Table::kTaskUsage,
              ColumnBit(kStartTime) | ColumnBit(kCpuRate) | ColumnBit(kCanonicalMemoryUsage)}};
   }
-  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
-    return std::make_unique<Q11State>();
-  }
-  void Finish(const AnalysisState& merged, InputStates, ResultWriter& out) const override {
-    const auto& hours = Q11State::Of(merged).hours();
+  void Write(const Q11State& state, ResultWriter& out) const {
+    const auto& hours = state.hours();
     CsvTable table({"hour", "samples", "mean_cpu", "mean_memory"});
     int peak = -1, low = -1;
     for (int h = 0; h < kHours; ++h) {

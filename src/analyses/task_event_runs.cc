@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "engine/keyed_question.h"
+#include "engine/question.h"
 #include "engine/registry.h"
 
 namespace borgscope {

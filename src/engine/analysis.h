@@ -136,7 +136,7 @@ class AnalysisSummary {
 
 // An analysis whose state is keyed by job, task or machine. Its NewState never
 // looks into `merged` (ranks exchange its state only after its last table).
-// Questions write it through KeyedQuestion (engine/keyed_question.h), with
+// Questions write it through KeyedQuestion (engine/question.h), with
 // their own state, summary and collected types.
 class KeyedAnalysis : public Analysis {
  public:

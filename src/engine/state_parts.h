@@ -3,7 +3,8 @@
 // once, and every operation the engine needs — Merge, Absorb, Serialize,
 // SerializePartitions, KeepPartition, Deserialize — is applied to each part in
 // turn here. A question's state is then its parts and its Consume: no
-// forwarding, and the one cast from AnalysisState is StateOf::Of.
+// forwarding, and the one cast from AnalysisState is StateOf::Of (which the
+// adapters of engine/question.h call, so that questions never do).
 //
 //   class Q5State : public StateOf<Q5State> {
 //    public:
@@ -82,7 +83,7 @@ void One(Part& part, Fn fn) {
 }
 }  // namespace parts_detail
 
-// A summary (AnalysisSummary's value, engine/keyed_question.h) made of
+// A summary (AnalysisSummary's value, engine/question.h) made of
 // parts, each with Merge, Serialize and Deserialize (adding), as SumOf and
 // MaxOf have; an array of parts is a part of each element.
 //

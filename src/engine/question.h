@@ -1,9 +1,14 @@
 #pragma once
-// A keyed question written with its own types (as Velox's
-// SimpleAggregateAdapter): the engine's KeyedAnalysis (analysis.h) speaks
-// AnalysisState, AnalysisSummary and CollectedState; a question names its
-// State (a StateOf, state_parts.h), its Summary (counts and sums with Merge,
-// Serialize and Deserialize — a SummaryOf) and writes
+// A question written with its own types (as Velox's SimpleAggregateAdapter):
+// the engine's Analysis and KeyedAnalysis (analysis.h) speak AnalysisState,
+// AnalysisSummary and CollectedState; a question names its State (a StateOf,
+// state_parts.h). A question whose state is not split by key (Question)
+// writes
+//
+//   void Write(const State& merged, ResultWriter&) const;
+//
+// A keyed question (KeyedQuestion) also names its Summary (counts and sums
+// with Merge, Serialize and Deserialize — a SummaryOf) and writes
 //
 //   Summary Summarize(const State& partition, InputStates, Cluster&) const;
 //   void Write(const Summary&, ResultWriter&) const;
@@ -25,6 +30,17 @@
 #include "errors.h"
 
 namespace borgscope {
+
+template <typename Derived, typename State>
+class Question : public Analysis {
+ public:
+  std::unique_ptr<AnalysisState> NewState(const AnalysisState*) const override {
+    return std::make_unique<State>();
+  }
+  void Finish(const AnalysisState& merged, InputStates, ResultWriter& out) const final {
+    static_cast<const Derived&>(*this).Write(State::Of(merged), out);
+  }
+};
 
 template <typename Summary>
 class SummaryValue final : public AnalysisSummary {
