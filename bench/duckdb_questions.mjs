@@ -1,7 +1,9 @@
 // DuckDB's answers to q3, q4 and q5 (DESIGN.md section 2) from the same
 // .csv.gz shards that `borgscope analyze` reads, written as borgscope writes
 // them (same file names, columns, row order and number text), so that
-// duckdb_compare.sh can compare the files byte for byte:
+// duckdb_compare.sh can compare the files byte for byte; and, as
+// `--questions usage`, the per-task aggregation over task_usage that
+// `analyze --only q7` is measured against (DESIGN.md section 7):
 //
 //   q3/jobs_by_class.csv            scheduling_class,jobs,share
 //   q3/tasks_by_class.csv           scheduling_class,tasks,share
@@ -12,7 +14,14 @@
 //   q5/eviction_by_priority.csv     priority,tasks,evicted_tasks,probability,evict_events,evict_events_per_task
 //
 //   node duckdb_questions.mjs --trace DIR --out DIR [--threads N] [--shards A-B]
-//                             [--questions q3,q4,q5]
+//                             [--questions q3,q4,q5 | usage]
+//
+// `usage` is q7's per-task part as a DuckDB user would write it: per
+// (job_id, task_index), over the task_usage rows with end_time > start_time,
+// the (end_time - start_time)-weighted mean of cpu_rate and of
+// canonical_memory_usage (rows with an empty value ignored) and the largest
+// of each, into an in-memory table. It writes no CSV (nothing of borgscope's
+// to compare it with); its JSON adds "usage_tasks", the tasks it holds.
 //
 // Each question is its own SQL (as a DuckDB user would ask them: no scan is
 // shared between questions); q3 and q4 run one query on job_events and one on
@@ -31,8 +40,9 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const kUsage = 'usage: node duckdb_questions.mjs --trace DIR --out DIR [--threads N] ' +
-  '[--shards A-B] [--questions q3,q4,q5]';
+  '[--shards A-B] [--questions q3,q4,q5 | usage]';
 const kQuestions = ['q3', 'q4', 'q5'];
+const kAllQuestions = [...kQuestions, 'usage'];
 
 function parseArguments(argv) {
   const args = { trace: null, out: null, threads: 0, shards: '', questions: kQuestions };
@@ -50,7 +60,7 @@ function parseArguments(argv) {
   }
   if (!args.trace || !args.out) throw new Error(kUsage);
   for (const question of args.questions) {
-    if (!kQuestions.includes(question)) throw new Error(`unknown question ${question}\n${kUsage}`);
+    if (!kAllQuestions.includes(question)) throw new Error(`unknown question ${question}\n${kUsage}`);
   }
   return args;
 }
@@ -88,6 +98,14 @@ const kColumns = {
     machine_id: 'BIGINT', event_type: 'INTEGER', user: 'VARCHAR', scheduling_class: 'BIGINT',
     priority: 'BIGINT', cpu_request: 'DOUBLE', memory_request: 'DOUBLE',
     disk_request: 'DOUBLE', different_machines_restriction: 'INTEGER',
+  },
+  task_usage: {
+    start_time: 'BIGINT', end_time: 'BIGINT', job_id: 'BIGINT', task_index: 'BIGINT',
+    machine_id: 'BIGINT', cpu_rate: 'DOUBLE', canonical_memory_usage: 'DOUBLE',
+    assigned_memory: 'DOUBLE', unmapped_page_cache: 'DOUBLE', total_page_cache: 'DOUBLE',
+    max_memory: 'DOUBLE', disk_io_time: 'DOUBLE', local_disk_space: 'DOUBLE',
+    max_cpu_rate: 'DOUBLE', max_disk_io_time: 'DOUBLE', cpi: 'DOUBLE', mai: 'DOUBLE',
+    sample_portion: 'DOUBLE', aggregation_type: 'INTEGER', sampled_cpu_usage: 'DOUBLE',
   },
 };
 const kEntity = { job_events: 'job_id', task_events: 'job_id, task_index' };
@@ -159,6 +177,24 @@ function q5Sql(files) {
     SELECT priority, count(*)::BIGINT AS tasks, count(*) FILTER (evicted)::BIGINT AS evicted_tasks,
            sum(evict_events)::BIGINT AS evict_events
     FROM per_task GROUP BY priority`;
+}
+
+// q7's per-task usage (DESIGN.md section 2, q7): duration-weighted means and
+// maxima of cpu_rate and canonical_memory_usage per task, kept as a table.
+function usageSql(files) {
+  const weighted = (column) =>
+    `sum(${column} * duration) / sum(duration) FILTER (${column} IS NOT NULL)`;
+  return `
+    CREATE OR REPLACE TEMP TABLE per_task_usage AS
+    SELECT job_id, task_index,
+           ${weighted('cpu_rate')} AS mean_cpu_rate, max(cpu_rate) AS max_cpu_rate,
+           ${weighted('canonical_memory_usage')} AS mean_memory_usage,
+           max(canonical_memory_usage) AS max_memory_usage
+    FROM (SELECT job_id, task_index, cpu_rate, canonical_memory_usage,
+                 end_time - start_time AS duration
+          FROM ${readCsv(files, 'task_usage')}
+          WHERE end_time > start_time)
+    GROUP BY job_id, task_index`;
 }
 
 // --- borgscope's text ------------------------------------------------------------
@@ -304,17 +340,27 @@ async function main() {
   const threads = (await connection.runAndReadAll("SELECT current_setting('threads')"))
     .getRowsJS()[0][0];
 
-  const tables = ['job_events', 'task_events'];
+  const tables = args.questions.includes('usage') ? ['task_usage'] : [];
+  if (args.questions.some((question) => kQuestions.includes(question))) {
+    tables.push('job_events', 'task_events');
+  }
   const shards = Object.fromEntries(
     tables.map((table) => [table, shardFiles(args.trace, table, args.shards)]));
   const run = async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS();
 
   const seconds = {};
   const written = {};
+  const extra = {};
   for (const question of args.questions) {
     const start = performance.now();
     let files;
-    if (question === 'q5') {
+    if (question === 'usage') {
+      await run(usageSql(shards.task_usage));
+      seconds[question] = (performance.now() - start) / 1000;
+      const [counts] = await run('SELECT count(*)::BIGINT AS tasks FROM per_task_usage');
+      extra.usage_tasks = Number(counts.tasks);
+      continue;
+    } else if (question === 'q5') {
       const rows = await run(q5Sql(shards.task_events));
       seconds[question] = (performance.now() - start) / 1000;
       files = q5Files(rows);
@@ -339,7 +385,7 @@ async function main() {
   console.log(JSON.stringify({
     seconds: total, questions: seconds, threads: Number(threads),
     files: tables.reduce((sum, table) => sum + shards[table].length, 0),
-    duckdb_version: version,
+    duckdb_version: version, ...extra,
   }));
 }
 
