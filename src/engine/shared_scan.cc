@@ -58,7 +58,8 @@ SharedScan::SharedScan(std::vector<const Analysis*> analyses, ScanOptions option
   rank_metrics_.rank = cluster_.rank();
   for (const Analysis* analysis : analyses_) merged_.push_back(analysis->NewState(nullptr));
   analysis_metrics_.resize(analyses_.size());
-  merged_dirty_.assign(analyses_.size(), false);
+  merged_mutexes_ = std::make_unique<std::mutex[]>(analyses_.size());
+  merged_dirty_.assign(analyses_.size(), 0);
   const SpillOptions& spill = options_.spill;
   bool keyed = false;
   for (const Analysis* analysis : analyses_) keyed |= analysis->SplitsByKey();
@@ -121,8 +122,8 @@ void SharedScan::AbsorbKeyed(const std::vector<size_t>& readers,
   // thread's own. That costs little (an empty keyed table or map takes the
   // other's storage; only small parts of no key are copied), and it does here
   // the work that needs no merged state — a DeltaRuns seals (sorts and
-  // encodes) the shard's pending entries — so that the lock is held only for
-  // merging into the merged states.
+  // encodes) the shard's pending entries — so that the locks are held only
+  // for merging into the merged states.
   std::vector<std::unique_ptr<AnalysisState>> sealed(readers.size());
   for (size_t r = 0; r < readers.size(); ++r) {
     const size_t i = readers[r];
@@ -132,24 +133,38 @@ void SharedScan::AbsorbKeyed(const std::vector<size_t>& readers,
     sealed[r]->Absorb(std::move(*states[r]));
     seconds[r] += SecondsSince(start);
   }
-  std::lock_guard lock(keyed_mutex_);
-  for (size_t r = 0; r < readers.size(); ++r) {
+  // Each analysis under its own lock: the analyses another thread is merging
+  // into are left for a second pass, so that the threads merge side by side.
+  auto absorb = [&](size_t r) {
     const size_t i = readers[r];
-    if (!sealed[r]) continue;
     const Clock::time_point start = Clock::now();
     merged_[i]->Absorb(std::move(*sealed[r]));
     states[r] = analyses_[i]->NewState(merged_[i].get());
-    merged_dirty_[i] = true;
+    merged_dirty_[i] = 1;
     seconds[r] += SecondsSince(start);
+  };
+  std::vector<size_t> busy;
+  for (size_t r = 0; r < readers.size(); ++r) {
+    if (!sealed[r]) continue;
+    std::unique_lock lock(merged_mutexes_[readers[r]], std::try_to_lock);
+    if (lock) {
+      absorb(r);
+    } else {
+      busy.push_back(r);
+    }
+  }
+  for (size_t r : busy) {
+    std::lock_guard lock(merged_mutexes_[readers[r]]);
+    absorb(r);
   }
 }
 
 void SharedScan::SpillMerged() {
-  std::lock_guard lock(keyed_mutex_);
   for (size_t i = 0; i < analyses_.size(); ++i) {
+    std::lock_guard lock(merged_mutexes_[i]);
     if (!merged_dirty_[i]) continue;
     SpillState(i, merged_[i]);
-    merged_dirty_[i] = false;
+    merged_dirty_[i] = 0;
   }
 }
 

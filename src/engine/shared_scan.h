@@ -170,9 +170,11 @@ class SharedScan {
   std::unique_ptr<SpillStore> spill_;  // null: no limit, or under MPI
   uint64_t spill_trigger_ = 0;         // live heap bytes that start a spill
   std::atomic<uint64_t> spill_generation_{0};
-  std::mutex keyed_mutex_;          // guards merged_dirty_ and the merged keyed states
-  std::vector<bool> merged_dirty_;  // keyed merged state holds entries since its last spill
-  LiveCounters* live_ = nullptr;    // the table being scanned, for the progress line
+  // One lock per analysis: guards its merged keyed state and its dirty flag,
+  // so that two threads absorb into different analyses at the same time.
+  std::unique_ptr<std::mutex[]> merged_mutexes_;
+  std::vector<uint8_t> merged_dirty_;  // keyed merged state holds entries since its last spill
+  LiveCounters* live_ = nullptr;       // the table being scanned, for the progress line
 };
 
 // The columns of `table` wanted by `analysis` (0 when it does not read it).
