@@ -342,7 +342,10 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
     uint64_t seen = spill_generation_.load();
     if (ShouldSpill(seen)) SpillMerged();
     thread_states.clear();
-    ReturnFreedMemory();
+    // Until something spills, the threads' freed states are the memory the
+    // next table's states reuse: returned to the kernel, it would only be
+    // faulted in (and zeroed) again.
+    if (spilled()) ReturnFreedMemory();
   }
   rank_metrics_.shards += table.shards.size();
   for (const ShardFile& shard : table.shards)
