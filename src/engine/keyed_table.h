@@ -22,6 +22,7 @@
 #include <absl/container/flat_hash_set.h>
 #include <absl/hash/hash.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -111,7 +112,16 @@ class KeyedTable {
 
   void Merge(const KeyedTable& other) {
     ReserveForMore(index_, other.size());
-    for (const Entry& entry : other) Spec::Combine((*this)[entry.key], entry.value);
+    // The merged table is far larger than the caches: the index slots of the
+    // key a few entries ahead are fetched while this one is combined.
+    constexpr size_t kPrefetchAhead = 8;
+    const Entries& theirs = *other.entries_;
+    const size_t n = theirs.size();
+    for (size_t i = 0; i < std::min(kPrefetchAhead, n); ++i) prefetch(theirs[i].key);
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kPrefetchAhead < n) prefetch(theirs[i + kPrefetchAhead].key);
+      Spec::Combine((*this)[theirs[i].key], theirs[i].value);
+    }
   }
   // Keeps the larger table's storage; combines the smaller one into it.
   void Absorb(KeyedTable&& other) {
