@@ -1,7 +1,8 @@
 // q3 jobs and tasks per scheduling class: distinct jobs in job_events and
 // distinct tasks (job_id, task_index) in task_events per class, and event rows
-// per (table, class, event type). Merge: holistic (distinct sets, unioned);
-// the event counts are distributive.
+// per (table, class, event type). Merge: holistic (distinct sets, unioned;
+// the tasks' classes are the input task_outcomes'); the event counts are
+// distributive.
 
 #include <fmt/core.h>
 
@@ -11,6 +12,7 @@
 #include <string>
 #include <tuple>
 
+#include "analyses/task_outcomes.h"
 #include "engine/question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
@@ -95,19 +97,17 @@ class Q3State : public StateOf<Q3State> {
     } else {
       using namespace task_events;
       for (size_t r = 0; r < rows.size; ++r) {
-        int64_t klass = rows.Value(kSchedulingClass, r);
-        tasks_.Add(TaskKey{rows.Value(kJobId, r), rows.Value(kTaskIndex, r)}, klass);
-        task_events_.Add(klass, rows.Value(kEventType, r));
+        task_events_.Add(rows.Value(kSchedulingClass, r), rows.Value(kEventType, r));
       }
     }
   }
-  // Jobs and tasks by job id; the event counts (no key) in part 0.
+  // Jobs by job id; the event counts (no key) in part 0. Tasks: the input
+  // task_outcomes.
   static auto Parts(auto& self) {
-    return std::tie(self.jobs_, self.tasks_, self.job_events_, self.task_events_);
+    return std::tie(self.jobs_, self.job_events_, self.task_events_);
   }
 
   ClassSets<int64_t> jobs_;
-  ClassSets<TaskKey> tasks_;
   EventCounts job_events_;
   EventCounts task_events_;
 };
@@ -156,13 +156,13 @@ class Q3JobsTasksByClass : public KeyedQuestion<Q3JobsTasksByClass, Q3State, Q3S
     using namespace task_events;
     return {{Table::kJobEvents, ColumnBit(job_events::kJobId) | ColumnBit(job_events::kEventType) |
                                     ColumnBit(job_events::kSchedulingClass)},
-            {Table::kTaskEvents, ColumnBit(kJobId) | ColumnBit(kTaskIndex) | ColumnBit(kEventType) |
-                                     ColumnBit(kSchedulingClass)}};
+            {Table::kTaskEvents, ColumnBit(kEventType) | ColumnBit(kSchedulingClass)}};
   }
-  Q3Summary Summarize(const Q3State& partition, InputStates, Cluster&) const {
+  std::vector<std::string_view> InputIds() const override { return {kTaskOutcomesInput}; }
+  Q3Summary Summarize(const Q3State& partition, InputStates inputs, Cluster&) const {
     Q3Summary summary;
     summary.jobs = partition.jobs_.Tally();
-    summary.tasks = partition.tasks_.Tally();
+    summary.tasks = InputOf<TaskOutcomesState>(inputs).Classes();
     summary.job_events = partition.job_events_;
     summary.task_events = partition.task_events_;
     return summary;

@@ -1,7 +1,8 @@
 // q4 killed and evicted: per scheduling class, distinct tasks (jobs) and how
 // many had at least one EVICT / KILL / FAIL / LOST / FINISH event. A task
 // counts under the class written on its rows; `all` counts distinct tasks.
-// Merge: holistic (per-entity flags), EVICT row counts distributive.
+// Merge: holistic (per-entity flags; the tasks' are the input task_outcomes'),
+// EVICT row counts distributive.
 
 #include <fmt/core.h>
 
@@ -10,6 +11,7 @@
 #include <string>
 #include <tuple>
 
+#include "analyses/task_outcomes.h"
 #include "engine/question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
@@ -32,15 +34,15 @@ class Q4State : public StateOf<Q4State> {
     } else {
       using namespace task_events;
       for (size_t r = 0; r < rows.size; ++r) {
-        tasks_.Add(TaskKey{rows.Value(kJobId, r), rows.Value(kTaskIndex, r)},
-                   rows.Value(kSchedulingClass, r), rows.Value(kEventType, r));
+        task_evict_rows_.Add(rows.Value(kSchedulingClass, r), rows.Value(kEventType, r));
       }
     }
   }
-  static auto Parts(auto& self) { return std::tie(self.jobs_, self.tasks_); }
+  // Tasks' flags: the input task_outcomes.
+  static auto Parts(auto& self) { return std::tie(self.jobs_, self.task_evict_rows_); }
 
   OutcomeFlags<int64_t> jobs_;
-  OutcomeFlags<TaskKey> tasks_;
+  EvictRows task_evict_rows_;  // per class
 };
 
 // Classes 0-3 always, then other classes present, then an empty class.
@@ -106,12 +108,14 @@ class Q4KilledEvicted : public KeyedQuestion<Q4KilledEvicted, Q4State, Q4Summary
     return {{Table::kJobEvents, ColumnBit(job_events::kJobId) | ColumnBit(job_events::kEventType) |
                                     ColumnBit(job_events::kSchedulingClass)},
             {Table::kTaskEvents,
-             ColumnBit(task_events::kJobId) | ColumnBit(task_events::kTaskIndex) |
-                 ColumnBit(task_events::kEventType) | ColumnBit(task_events::kSchedulingClass)}};
+             ColumnBit(task_events::kEventType) | ColumnBit(task_events::kSchedulingClass)}};
   }
-  Q4Summary Summarize(const Q4State& partition, InputStates, Cluster&) const {
+  std::vector<std::string_view> InputIds() const override { return {kTaskOutcomesInput}; }
+  Q4Summary Summarize(const Q4State& partition, InputStates inputs, Cluster&) const {
+    const TaskOutcomesState& tasks = InputOf<TaskOutcomesState>(inputs);
     Q4Summary summary;
-    summary.tasks = {partition.tasks_.Tally(), partition.tasks_.CountsOverall()};
+    summary.tasks = {tasks.ClassOutcomes(), tasks.Overall()};
+    summary.tasks.tally.evict_events = partition.task_evict_rows_.Sorted();
     summary.jobs = {partition.jobs_.Tally(), partition.jobs_.CountsOverall()};
     return summary;
   }

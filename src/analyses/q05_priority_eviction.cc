@@ -1,12 +1,14 @@
 // q5 priority and eviction: per priority present in task_events, distinct
 // tasks with rows of that priority, how many were evicted at least once (an
-// EVICT row of that priority) and EVICT rows. Merge: holistic (per-task flags).
+// EVICT row of that priority) and EVICT rows. Merge: holistic (per-task flags,
+// the input task_outcomes'), EVICT row counts distributive.
 
 #include <fmt/core.h>
 
 #include <span>
 #include <string>
 
+#include "analyses/task_outcomes.h"
 #include "engine/question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
@@ -22,13 +24,13 @@ class Q5State : public StateOf<Q5State> {
   void Consume(const RowBatch& rows) override {
     using namespace task_events;
     for (size_t r = 0; r < rows.size; ++r) {
-      tasks_.Add(TaskKey{rows.Value(kJobId, r), rows.Value(kTaskIndex, r)},
-                 rows.Value(kPriority, r), rows.Value(kEventType, r));
+      evict_rows_.Add(rows.Value(kPriority, r), rows.Value(kEventType, r));
     }
   }
-  static auto Parts(auto& self) { return std::tie(self.tasks_); }
+  // Tasks' flags: the input task_outcomes.
+  static auto Parts(auto& self) { return std::tie(self.evict_rows_); }
 
-  OutcomeFlags<TaskKey> tasks_;
+  EvictRows evict_rows_;  // per priority
 };
 
 class Q5PriorityEviction : public KeyedQuestion<Q5PriorityEviction, Q5State, OutcomeTally> {
@@ -46,11 +48,13 @@ class Q5PriorityEviction : public KeyedQuestion<Q5PriorityEviction, Q5State, Out
   }
   std::vector<TableColumns> Needs() const override {
     using namespace task_events;
-    return {{Table::kTaskEvents, ColumnBit(kJobId) | ColumnBit(kTaskIndex) | ColumnBit(kEventType) |
-                                     ColumnBit(kPriority)}};
+    return {{Table::kTaskEvents, ColumnBit(kEventType) | ColumnBit(kPriority)}};
   }
-  OutcomeTally Summarize(const Q5State& partition, InputStates, Cluster&) const {
-    return partition.tasks_.Tally();
+  std::vector<std::string_view> InputIds() const override { return {kTaskOutcomesInput}; }
+  OutcomeTally Summarize(const Q5State& partition, InputStates inputs, Cluster&) const {
+    OutcomeTally tally = InputOf<TaskOutcomesState>(inputs).PriorityEvictions();
+    tally.evict_events = partition.evict_rows_.Sorted();
+    return tally;
   }
   void Write(const OutcomeTally& tally, ResultWriter& out) const {
     CsvTable table({"priority", "tasks", "evicted_tasks", "probability", "evict_events",

@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <map>
 #include <span>
+#include <tuple>
 
 #include "engine/keyed_table.h"
+#include "engine/state_parts.h"
 #include "engine/wire.h"
 #include "states/entity_wire.h"
 #include "trace/schema.h"
@@ -107,52 +109,48 @@ struct OutcomeTally {
   }
 };
 
+// EVICT rows per group (class, priority): a value of no key, in partition 0.
+struct EvictRows : UnkeyedPart<EvictRows> {
+  absl::flat_hash_map<int64_t, uint64_t> by_group;
+
+  void Add(int64_t group, int64_t event_type) {
+    if (event_type == static_cast<int64_t>(EventType::kEvict)) ++by_group[group];
+  }
+  void Merge(const EvictRows& other) {
+    for (const auto& [group, count] : other.by_group) by_group[group] += count;
+  }
+  void Serialize(WireWriter& out) const {
+    out.Put<uint64_t>(by_group.size());
+    for (const auto& [group, count] : by_group) {
+      out.Put(group);
+      out.Put(count);
+    }
+  }
+  void Deserialize(WireReader& in) {  // adds what Serialize wrote
+    for (uint64_t n = in.GetCount(16); n > 0; --n) {
+      int64_t group = in.Get<int64_t>();
+      by_group[group] += in.Get<uint64_t>();
+    }
+  }
+  std::map<int64_t, uint64_t> Sorted() const { return {by_group.begin(), by_group.end()}; }
+};
+
 // Entity: int64_t (job) or TaskKey.
 template <typename Entity>
-class OutcomeFlags {
+class OutcomeFlags : public PartsOf<OutcomeFlags<Entity>> {
  public:
   void Add(const Entity& entity, int64_t group, int64_t event_type) {
     flags_[{entity, group}] |= OutcomeBitOf(event_type);
-    if (event_type == static_cast<int64_t>(EventType::kEvict)) ++evict_events_[group];
+    evict_rows_.Add(group, event_type);
   }
-  void Merge(const OutcomeFlags& other) {
-    flags_.Merge(other.flags_);
-    for (const auto& [group, count] : other.evict_events_) evict_events_[group] += count;
-  }
-  void Absorb(OutcomeFlags&& other) {
-    flags_.Absorb(std::move(other.flags_));
-    for (const auto& [group, count] : other.evict_events_) evict_events_[group] += count;
-  }
-  void Serialize(WireWriter& out) const { SerializePartitions({&out, 1}); }
   // By the entity's job; the EVICT row counts (no key) in part 0.
-  void SerializePartitions(std::span<WireWriter> parts) const {
-    flags_.SerializePartitions(parts);
-    for (size_t p = 0; p < parts.size(); ++p) {
-      parts[p].Put<uint64_t>(p == 0 ? evict_events_.size() : 0);
-      if (p != 0) continue;
-      for (const auto& [group, count] : evict_events_) {
-        parts[p].Put(group);
-        parts[p].Put(count);
-      }
-    }
-  }
-  void KeepPartition(size_t part, size_t parts) {
-    flags_.KeepPartition(part, parts);
-    if (part != 0) evict_events_.clear();
-  }
-  void Deserialize(WireReader& in) {
-    flags_.Deserialize(in);
-    for (uint64_t i = 0, groups = in.GetCount(16); i < groups; ++i) {
-      int64_t group = in.Get<int64_t>();
-      evict_events_[group] += in.Get<uint64_t>();
-    }
-  }
+  static auto Parts(auto& self) { return std::tie(self.flags_, self.evict_rows_); }
 
   // Per group (an entity counts in each group written on its rows).
   OutcomeTally Tally() const {
     OutcomeTally tally;
     for (const auto& [key, flags] : flags_) tally.by_group[key.group].Add(flags);
-    tally.evict_events.insert(evict_events_.begin(), evict_events_.end());
+    tally.evict_events = evict_rows_.Sorted();
     return tally;
   }
   // Over all groups, each entity once (its flags OR-ed).
@@ -176,7 +174,7 @@ class OutcomeFlags {
     static void Combine(uint8_t& mine, uint8_t theirs) { mine |= theirs; }
   };
   KeyedTable<EntityGroup<Entity>, uint8_t, FlagsSpec> flags_;
-  absl::flat_hash_map<int64_t, uint64_t> evict_events_;
+  EvictRows evict_rows_;
 };
 
 }  // namespace borgscope
