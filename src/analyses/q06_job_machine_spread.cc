@@ -2,9 +2,9 @@
 // non-empty machine_id values of its events. Among jobs with >= 2 tasks that
 // ran somewhere, how many ran all their tasks on one machine, and how many
 // never put two of their tasks on the same machine. Merge: holistic (the set
-// of distinct (job, task, machine) placements).
+// of distinct (job, task, machine) placements, kept as sorted runs: no hash
+// lookup per row, the runs merged in order at finish).
 
-#include <absl/container/flat_hash_set.h>
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -12,12 +12,13 @@
 #include <span>
 #include <string>
 #include <tuple>
+#include <vector>
 
-#include "engine/key_partition.h"
-#include "engine/keyed_parts.h"
+#include "engine/delta_runs.h"
 #include "engine/question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
+#include "engine/varint.h"
 #include "results/format.h"
 #include "results/result_writer.h"
 
@@ -25,15 +26,30 @@ namespace borgscope {
 namespace {
 
 struct Placement {
-  int64_t job_id, task_index, machine_id;
+  int64_t job_id = 0, task_index = 0, machine_id = 0;
   friend auto operator<=>(const Placement&, const Placement&) = default;
-  template <typename H>
-  friend H AbslHashValue(H state, const Placement& p) {
-    return H::combine(std::move(state), p.job_id, p.task_index, p.machine_id);
-  }
 };
 
-int64_t JobOfPlacement(const Placement& placement) { return placement.job_id; }
+// Runs of placements by (job, task, machine), each placement as varint
+// deltas against the one before it (a few bytes instead of 24); a shard's
+// repeats are kept once.
+struct PlacementCodec {
+  static constexpr bool kDistinct = true;
+  static bool Less(const Placement& a, const Placement& b) { return a < b; }
+  static int64_t IdOf(const Placement& placement) { return placement.job_id; }
+  static void Put(std::string& out, const Placement& previous, const Placement& placement) {
+    PutDelta(out, placement.job_id, previous.job_id);
+    PutDelta(out, placement.task_index, previous.task_index);
+    PutDelta(out, placement.machine_id, previous.machine_id);
+  }
+  static Placement Get(const char*& at, const char* end, const Placement& previous) {
+    Placement placement;
+    placement.job_id = GetDelta(at, end, previous.job_id);
+    placement.task_index = GetDelta(at, end, previous.task_index);
+    placement.machine_id = GetDelta(at, end, previous.machine_id);
+    return placement;
+  }
+};
 
 class Q6State : public StateOf<Q6State> {
  public:
@@ -42,13 +58,13 @@ class Q6State : public StateOf<Q6State> {
     for (size_t r = 0; r < rows.size; ++r) {
       int64_t machine = rows.Value(kMachineId, r);
       if (machine == kNull) continue;
-      placements_.Insert({rows.Value(kJobId, r), rows.Value(kTaskIndex, r), machine});
+      placements_.Add() = {rows.Value(kJobId, r), rows.Value(kTaskIndex, r), machine};
     }
   }
   static auto Parts(auto& self) { return std::tie(self.placements_); }
 
   // By job: a job's placements finish together.
-  KeyedSet<Placement, &JobOfPlacement> placements_;
+  DeltaRuns<Placement, PlacementCodec> placements_;
 };
 
 struct JobSpread {
@@ -125,25 +141,10 @@ class Q6JobMachineSpread : public KeyedQuestion<Q6JobMachineSpread, Q6State, Spr
 };
 
 SpreadCounts Q6JobMachineSpread::Summarize(const Q6State& state, InputStates, Cluster&) const {
-  std::vector<Placement> sorted;
-  sorted.reserve(state.placements_.size());
-  for (const auto& entry : state.placements_) sorted.push_back(entry.key);
-  std::sort(sorted.begin(), sorted.end());
   SpreadCounts counts;
-  size_t i = 0;
-  std::vector<int64_t> machines;
-  while (i < sorted.size()) {
-    int64_t job = sorted[i].job_id;
-    JobSpread spread;
-    machines.clear();
-    for (; i < sorted.size() && sorted[i].job_id == job; ++i) {
-      if (i == 0 || sorted[i - 1].job_id != job ||
-          sorted[i - 1].task_index != sorted[i].task_index) {
-        ++spread.tasks;
-      }
-      ++spread.placements;
-      machines.push_back(sorted[i].machine_id);
-    }
+  JobSpread spread;
+  std::vector<int64_t> machines;  // of the job, with repeats
+  auto count_job = [&] {
     std::sort(machines.begin(), machines.end());
     spread.machines =
         static_cast<uint64_t>(std::unique(machines.begin(), machines.end()) - machines.begin());
@@ -154,7 +155,26 @@ SpreadCounts Q6JobMachineSpread::Summarize(const Q6State& state, InputStates, Cl
       counts.one_machine += spread.machines == 1;
       counts.all_distinct += spread.machines == spread.placements;
     }
-  }
+  };
+  bool any = false;
+  Placement last;
+  // By (job, task, machine): a placement seen in several shards comes once
+  // from each of their runs, one after the other.
+  state.placements_.ForEachInOrder([&](const Placement& placement) {
+    if (any && placement == last) return;
+    const bool new_job = !any || placement.job_id != last.job_id;
+    if (new_job && any) count_job();
+    if (new_job) {
+      spread = {};
+      machines.clear();
+    }
+    if (new_job || placement.task_index != last.task_index) ++spread.tasks;
+    ++spread.placements;
+    machines.push_back(placement.machine_id);
+    any = true;
+    last = placement;
+  });
+  if (any) count_job();
   return counts;
 }
 

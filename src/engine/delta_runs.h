@@ -16,6 +16,8 @@
 //   static int64_t IdOf(const Entry&);              the id PartitionOf splits by
 //   static void Put(std::string& out, const Entry& previous, const Entry& entry);
 //   static Entry Get(const char*& at, const char* end, const Entry& previous);
+//   static constexpr bool kDistinct = true;  // optional: a run keeps equal
+//                                            // entries once (runs may share some)
 // The first entry of a run is written against a value-initialized Entry.
 
 #include <algorithm>
@@ -174,6 +176,14 @@ class DeltaRuns {
   }
   static std::vector<Entry> Sorted(std::vector<Entry> entries) {
     std::sort(entries.begin(), entries.end(), Codec::Less);
+    if constexpr (requires { Codec::kDistinct; }) {
+      if (Codec::kDistinct) {
+        auto equal = [](const Entry& a, const Entry& b) {
+          return !Codec::Less(a, b) && !Codec::Less(b, a);
+        };
+        entries.erase(std::unique(entries.begin(), entries.end(), equal), entries.end());
+      }
+    }
     return entries;
   }
   static Run Encoded(const std::vector<Entry>& sorted) {

@@ -124,6 +124,32 @@ TEST(DeltaRuns, ReadsRunsAndPendingInOrder) {
   EXPECT_LT(runs.encoded_bytes(), 1200u * 16);
 }
 
+// A codec with kDistinct keeps equal entries once within a run; runs that
+// share an entry each keep it (the reader drops repeats).
+struct DistinctItemCodec : ItemCodec {
+  static constexpr bool kDistinct = true;
+};
+
+TEST(DeltaRuns, DistinctRunsKeepEqualEntriesOnce) {
+  DeltaRuns<Item, DistinctItemCodec> runs;
+  for (const Item& item : {Item{2, 5, 1}, Item{1, 9, 3}, Item{2, 5, 1}, Item{2, 5, 1}}) {
+    runs.Add() = item;
+  }
+  runs.Seal();
+  EXPECT_EQ(runs.size(), 2u);
+  runs.Add() = Item{1, 9, 3};
+  runs.Add() = Item{1, 9, 3};
+  runs.Seal();
+  std::vector<Item> items;
+  runs.ForEachInOrder([&](const Item& item) { items.push_back(item); });
+  EXPECT_EQ(items, (std::vector<Item>{{1, 9, 3}, {1, 9, 3}, {2, 5, 1}}));
+  // The plain codec keeps every entry.
+  Runs all;
+  for (int i = 0; i < 3; ++i) all.Add() = Item{2, 5, 1};
+  all.Seal();
+  EXPECT_EQ(all.size(), 3u);
+}
+
 TEST(DeltaRuns, MergesAndAbsorbsLikeConcatenation) {
   Runs a, b, c;
   std::vector<Item> model;
