@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <bit>
 #include <cstring>
 
 namespace borgscope {
@@ -70,55 +71,55 @@ void BlockParser::EnsureCapacity(RowBatch& batch, size_t rows) {
 
 bool BlockParser::DecodeRow(const char* row_begin, const uint32_t* delimiters, const char* block,
                             const char* row_end, size_t row, RowBatch& batch, BadRow& bad) {
-  const char* field_begin = row_begin;
-  for (int c = 0; c < column_count_; ++c) {
-    // The last field ends at the row's end (without '\r'), the others at their ','.
+  // Only the wanted columns: field c runs from after delimiter c-1 (the row's
+  // start for c = 0) to delimiter c (the row's end, without '\r', for the last).
+  for (ColumnMask rest = wanted_; rest != 0; rest &= rest - 1) {
+    const int c = std::countr_zero(rest);
+    if (c >= column_count_) break;
+    const char* field_begin = c == 0 ? row_begin : block + delimiters[c - 1] + 1;
     const char* field_end = c + 1 == column_count_ ? row_end : block + delimiters[c];
-    if ((wanted_ & ColumnBit(c)) != 0) {
-      const ColumnSpec& column = spec_.columns[c];
-      bool decoded = false;
-      if (column.type == ColumnType::kInteger || column.type == ColumnType::kEnum) {
-        // Fast path: 1..18 digits (no overflow possible); anything else
-        // (empty, long, bad text) goes to the plain decoder, which knows every case.
-        size_t length = static_cast<size_t>(field_end - field_begin);
-        if (length - 1 < 18) {
-          uint64_t value = 0;
-          const char* p = field_begin;
-          while (p < field_end && static_cast<unsigned char>(*p - '0') < 10) {
-            value = value * 10 + static_cast<uint64_t>(*p - '0');
-            ++p;
-          }
-          if (p == field_end && (column.type == ColumnType::kInteger ||
-                                 value <= static_cast<uint64_t>(column.enum_max))) {
-            batch.values[c][row] = static_cast<int64_t>(value);
-            decoded = true;
-          }
+    const ColumnSpec& column = spec_.columns[c];
+    bool decoded = false;
+    if (column.type == ColumnType::kInteger || column.type == ColumnType::kEnum) {
+      // Fast path: 1..18 digits (no overflow possible); anything else
+      // (empty, long, bad text) goes to the plain decoder, which knows every case.
+      size_t length = static_cast<size_t>(field_end - field_begin);
+      if (length - 1 < 18) {
+        uint64_t value = 0;
+        const char* p = field_begin;
+        while (p < field_end && static_cast<unsigned char>(*p - '0') < 10) {
+          value = value * 10 + static_cast<uint64_t>(*p - '0');
+          ++p;
+        }
+        if (p == field_end && (column.type == ColumnType::kInteger ||
+                               value <= static_cast<uint64_t>(column.enum_max))) {
+          batch.values[c][row] = static_cast<int64_t>(value);
+          decoded = true;
         }
       }
-      if (!decoded) {
-        std::string_view text(field_begin, static_cast<size_t>(field_end - field_begin));
-        if (column.type == ColumnType::kStringHash ||
-            column.type == ColumnType::kStringHashOrInteger) {
-          if (text.empty() && column.mandatory) {
-            bad.problem = RowProblem::kField;
-            bad.field_status = FieldStatus::kEmptyMandatory;
-            bad.column = c;
-            return false;
-          }
-          batch.text[c][row] = text;
-        } else {
-          FieldStatus status = ParseField(column, text, batch.values[c][row]);
-          if (status != FieldStatus::kOk) {
-            bad.problem = RowProblem::kField;
-            bad.field_status = status;
-            bad.column = c;
-            bad.field_text.assign(text);
-            return false;
-          }
-        }
+    } else if (column.type == ColumnType::kFloat) {
+      decoded = ParseShortDecimal(field_begin, field_end, batch.values[c][row]);
+    }
+    if (decoded) continue;
+    std::string_view text(field_begin, static_cast<size_t>(field_end - field_begin));
+    if (column.type == ColumnType::kStringHash || column.type == ColumnType::kStringHashOrInteger) {
+      if (text.empty() && column.mandatory) {
+        bad.problem = RowProblem::kField;
+        bad.field_status = FieldStatus::kEmptyMandatory;
+        bad.column = c;
+        return false;
+      }
+      batch.text[c][row] = text;
+    } else {
+      FieldStatus status = ParseField(column, text, batch.values[c][row]);
+      if (status != FieldStatus::kOk) {
+        bad.problem = RowProblem::kField;
+        bad.field_status = status;
+        bad.column = c;
+        bad.field_text.assign(text);
+        return false;
       }
     }
-    field_begin = field_end + 1;
   }
   return true;
 }

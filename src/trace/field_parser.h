@@ -3,6 +3,7 @@
 // Hot-path functions return a [[nodiscard]] status; the shard reader adds the
 // context (table, shard, line, column) at the edge.
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -27,6 +28,32 @@ std::string_view FieldStatusMessage(FieldStatus status);
 // point in units of 1e-12 (kFixedOne = 1.0), rounded to nearest, ties away
 // from zero. Exact: no binary floating point is involved.
 [[nodiscard]] FieldStatus ParseFixed(std::string_view text, int64_t& out);
+
+// ParseFixed's fast path for the trace's common shapes: 1..6 digits,
+// optionally '.' and 1..12 more — exact in 12 decimals, nothing to round.
+// False for anything else (sign, exponent, more digits, empty), which
+// ParseFixed then decodes; when true, `out` is what ParseFixed gives.
+inline bool ParseShortDecimal(const char* p, const char* end, int64_t& out) {
+  constexpr uint64_t kPow10[13] = {1,           10,           100,          1000,      10000,
+                                   100000,      1000000,      10000000,     100000000, 1000000000,
+                                   10000000000, 100000000000, 1000000000000};
+  auto is_digit = [](char c) { return static_cast<unsigned char>(c - '0') < 10; };
+  const char* start = p;
+  uint64_t whole = 0;
+  while (p < end && is_digit(*p)) whole = whole * 10 + static_cast<uint64_t>(*p++ - '0');
+  if (p == start || p - start > 6) return false;
+  uint64_t fraction = 0;
+  ptrdiff_t fraction_digits = 0;
+  if (p < end) {
+    if (*p++ != '.') return false;
+    const char* fraction_start = p;
+    while (p < end && is_digit(*p)) fraction = fraction * 10 + static_cast<uint64_t>(*p++ - '0');
+    fraction_digits = p - fraction_start;
+    if (p != end || fraction_digits == 0 || fraction_digits > 12) return false;
+  }
+  out = static_cast<int64_t>(whole * kPow10[12] + fraction * kPow10[12 - fraction_digits]);
+  return true;
+}
 
 // Any field per its column spec; an empty optional field gives kNull. String
 // columns are not decoded (they succeed and give kNull).

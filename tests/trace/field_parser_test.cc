@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace borgscope {
 namespace {
 
@@ -37,6 +39,42 @@ TEST(ParseFixed, RoundsBeyondTwelveDecimals) {
   EXPECT_EQ(Fixed("0.0000000000005"), 1);
   EXPECT_EQ(Fixed("1.23456789012345678901234"), 1'234'567'890'123);
   EXPECT_EQ(Fixed("5e-13"), 1);
+}
+
+// The fast path takes only what it decodes exactly, and gives ParseFixed's
+// value; everything else is left to ParseFixed.
+TEST(ParseShortDecimal, TakesShortDecimalsAsParseFixedDoes) {
+  auto fast = [](std::string_view text, int64_t& out) {
+    return ParseShortDecimal(text.data(), text.data() + text.size(), out);
+  };
+  for (std::string_view text : {"0", "7", "0.5", "0.0001183", "123456.123456789012", "999999.9",
+                                "000001.000000000001", "0.02185", "10"}) {
+    int64_t value = -1;
+    EXPECT_TRUE(fast(text, value)) << text;
+    EXPECT_EQ(value, Fixed(text)) << text;
+  }
+  for (std::string_view text :
+       {"", ".", ".25", "12.", "-0.125", "+1", "1234567", "1234567.5", "0.0000000000001",
+        "3.815e-05", "1E3", "1.2.3", "1,5", " 1", "1 ", "abc", "0x10"}) {
+    int64_t value = -1;
+    EXPECT_FALSE(fast(text, value)) << text;
+  }
+  // Every short shape around the limits, against ParseFixed.
+  for (int whole = 1; whole <= 7; ++whole) {
+    for (int fraction = 0; fraction <= 13; ++fraction) {
+      std::string text = std::string(static_cast<size_t>(whole), '9');
+      if (fraction > 0) {
+        text.push_back('.');
+        text.append(static_cast<size_t>(fraction), '7');
+      }
+      int64_t value = -1;
+      const bool taken = fast(text, value);
+      EXPECT_EQ(taken, whole <= 6 && fraction <= 12) << text;
+      if (taken) {
+        EXPECT_EQ(value, Fixed(text)) << text;
+      }
+    }
+  }
 }
 
 TEST(ParseFixed, RejectsBadText) {
