@@ -1,6 +1,6 @@
 #pragma once
 // Stage 1 of parsing (simdjson's idea): the offsets of every ',' and '\n' of a
-// block, found 16 bytes at a time with SSE2 (a scalar loop elsewhere), so the
+// block, found 64 bytes at a time with SSE2 (a scalar loop elsewhere), so the
 // field scanner jumps from delimiter to delimiter instead of searching.
 
 #include <cstddef>
