@@ -81,21 +81,14 @@ bool BlockParser::DecodeRow(const char* row_begin, const uint32_t* delimiters, c
     const ColumnSpec& column = spec_.columns[c];
     bool decoded = false;
     if (column.type == ColumnType::kInteger || column.type == ColumnType::kEnum) {
-      // Fast path: 1..18 digits (no overflow possible); anything else
-      // (empty, long, bad text) goes to the plain decoder, which knows every case.
-      size_t length = static_cast<size_t>(field_end - field_begin);
-      if (length - 1 < 18) {
-        uint64_t value = 0;
-        const char* p = field_begin;
-        while (p < field_end && static_cast<unsigned char>(*p - '0') < 10) {
-          value = value * 10 + static_cast<uint64_t>(*p - '0');
-          ++p;
-        }
-        if (p == field_end && (column.type == ColumnType::kInteger ||
-                               value <= static_cast<uint64_t>(column.enum_max))) {
-          batch.values[c][row] = static_cast<int64_t>(value);
-          decoded = true;
-        }
+      // Fast path: 1..18 digits; anything else (empty, long, bad text) goes
+      // to the plain decoder, which knows every case.
+      uint64_t value = 0;
+      if (ParseShortUnsigned(field_begin, field_end, value) &&
+          (column.type == ColumnType::kInteger ||
+           value <= static_cast<uint64_t>(column.enum_max))) {
+        batch.values[c][row] = static_cast<int64_t>(value);
+        decoded = true;
       }
     } else if (column.type == ColumnType::kFloat) {
       decoded = ParseShortDecimal(field_begin, field_end, batch.values[c][row]);

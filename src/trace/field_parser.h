@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "trace/schema.h"
@@ -28,6 +29,39 @@ std::string_view FieldStatusMessage(FieldStatus status);
 // point in units of 1e-12 (kFixedOne = 1.0), rounded to nearest, ties away
 // from zero. Exact: no binary floating point is involved.
 [[nodiscard]] FieldStatus ParseFixed(std::string_view text, int64_t& out);
+
+// ParseUnsigned's fast path: 1..18 digits (no overflow possible), eight at a
+// time where there are eight (SWAR, as simdjson's parse_eight_digits). False
+// for anything else (empty, longer, not a digit), which ParseUnsigned then
+// decodes; when true, `out` is what ParseUnsigned gives. Reads only
+// [p, end).
+inline bool ParseShortUnsigned(const char* p, const char* end, uint64_t& out) {
+  const size_t length = static_cast<size_t>(end - p);
+  if (length - 1 >= 18) return false;
+  uint64_t value = 0;
+  for (; end - p >= 8; p += 8) {
+    uint64_t eight;
+    std::memcpy(&eight, p, 8);  // little-endian: the first digit in the low byte
+    // Every byte 0x30..0x39: high nibble 3, and still 3 after adding 6.
+    if ((((eight & 0xF0F0F0F0F0F0F0F0) |
+          (((eight + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) >> 4)) != 0x3333333333333333)) {
+      return false;
+    }
+    eight -= 0x3030303030303030;
+    eight = eight * 10 + (eight >> 8);  // pairs of digits
+    eight = (((eight & 0x000000FF000000FF) * (100 + (1000000ULL << 32))) +
+             (((eight >> 16) & 0x000000FF000000FF) * (1 + (10000ULL << 32)))) >>
+            32;
+    value = value * 100000000 + eight;
+  }
+  for (; p < end; ++p) {
+    const auto digit = static_cast<unsigned char>(*p - '0');
+    if (digit >= 10) return false;
+    value = value * 10 + digit;
+  }
+  out = value;
+  return true;
+}
 
 // ParseFixed's fast path for the trace's common shapes: 1..6 digits,
 // optionally '.' and 1..12 more — exact in 12 decimals, nothing to round.

@@ -41,6 +41,40 @@ TEST(ParseFixed, RoundsBeyondTwelveDecimals) {
   EXPECT_EQ(Fixed("5e-13"), 1);
 }
 
+// The integer fast path, eight digits at a time: every length up to 18 and
+// beyond, a non-digit byte (the neighbours of '0'..'9' and bytes with the
+// high bit) at every position, against ParseUnsigned.
+TEST(ParseShortUnsigned, TakesUpToEighteenDigitsAsParseUnsignedDoes) {
+  auto fast = [](const std::string& text, uint64_t& out) {
+    return ParseShortUnsigned(text.data(), text.data() + text.size(), out);
+  };
+  for (size_t length = 0; length <= 20; ++length) {
+    std::string text;
+    for (size_t i = 0; i < length; ++i) text.push_back(static_cast<char>('0' + (i * 7 + 3) % 10));
+    uint64_t value = 0;
+    const bool taken = fast(text, value);
+    EXPECT_EQ(taken, length >= 1 && length <= 18) << text;
+    if (taken) {
+      int64_t expected = -1;
+      EXPECT_EQ(ParseUnsigned(text, expected), FieldStatus::kOk);
+      EXPECT_EQ(value, static_cast<uint64_t>(expected)) << text;
+    }
+    for (size_t at = 0; at < length && length <= 18; ++at) {
+      for (char bad :
+           {'/', ':', ' ', '-', '.', static_cast<char>(0xb5), static_cast<char>(0x30 + 0x80)}) {
+        std::string broken = text;
+        broken[at] = bad;
+        EXPECT_FALSE(fast(broken, value)) << length << " " << at;
+      }
+    }
+  }
+  uint64_t value = 0;
+  EXPECT_TRUE(fast("999999999999999999", value));
+  EXPECT_EQ(value, 999'999'999'999'999'999u);
+  EXPECT_TRUE(fast("000000000000000007", value));
+  EXPECT_EQ(value, 7u);
+}
+
 // The fast path takes only what it decodes exactly, and gives ParseFixed's
 // value; everything else is left to ParseFixed.
 TEST(ParseShortDecimal, TakesShortDecimalsAsParseFixedDoes) {
