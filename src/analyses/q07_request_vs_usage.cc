@@ -303,9 +303,9 @@ class Q7RequestVsUsage : public KeyedQuestion<Q7RequestVsUsage, Q7State, Q7Summa
   std::vector<std::string_view> InputIds() const override { return {kTaskEventRunsInput}; }
   void Collect(const Q7State& partition, InputStates inputs, Q7Collected& collected) const;
   Q7Summary FinishCollected(Q7Collected& collected, Cluster& cluster) const;
-  // In memory: one resource's points at a time, with the same sums as
-  // Collect and FinishCollected.
-  Q7Summary Summarize(const Q7State& partition, InputStates inputs, Cluster& cluster) const;
+  // (No Summarize: in memory too, one partition is collected — both
+  // resources in one pass over the log — and finished, each resource's
+  // points freed once it is.)
   void Write(const Q7Summary& summary, ResultWriter& out) const;
   std::vector<PlotSpec> Plots() const override {
     std::vector<PlotSpec> specs;
@@ -368,28 +368,39 @@ void FinishSpilledPoints(SpilledItems<TaskPoint>& points, ResourceSummary& mine)
   rank_sums_against(mine.ranks_vs_peak, [](const TaskPoint& p) { return p.peak_usage; });
 }
 
-// Adds the partition's points of one resource to `collected`: each task's
-// last request, from the task event log (in task order), with its usage.
-void CollectResource(const Q7State& state, const TaskEventLog& log, int resource,
-                     Q7Collected& collected) {
-  SpilledItems<TaskPoint>& points = collected.points[resource];
+// Adds the partition's points of both resources to `collected`: each task's
+// last requests, from the task event log (in task order, decoded once), with
+// its usage.
+void CollectResources(const Q7State& state, const TaskEventLog& log, Q7Collected& collected) {
   // Room for a point per task with usage, once (a doubling vector would hold
   // up to three times them as it grows).
-  uint64_t with_usage = 0;
-  for (const auto& [key, task] : state.tasks_) with_usage += task.usage[resource].weight > 0;
-  points.ReserveMore(with_usage);
-  uint64_t with_both = 0;
+  uint64_t with_usage[2] = {0, 0};
+  for (const auto& [key, task] : state.tasks_) {
+    for (int resource = 0; resource < 2; ++resource) {
+      with_usage[resource] += task.usage[resource].weight > 0;
+    }
+  }
+  for (int resource = 0; resource < 2; ++resource) {
+    collected.points[resource].ReserveMore(with_usage[resource]);
+  }
+  uint64_t with_both[2] = {0, 0};
   ForEachTaskLastRequest(log, [&](const TaskKey& key, const int64_t(&request)[2]) {
-    if (request[resource] == kNull) return;
+    if (request[0] == kNull && request[1] == kNull) return;
     const TaskUsage* task = state.tasks_.Find(key);
-    if (task == nullptr || task->usage[resource].weight <= 0) return;
-    const Usage& usage = task->usage[resource];
-    ++with_both;
-    double mean = static_cast<double>(static_cast<long double>(usage.weighted_sum) / usage.weight /
-                                      kFixedOne);
-    points.Add({request[resource], mean, static_cast<double>(usage.peak) / kFixedOne, 0});
+    if (task == nullptr) return;
+    for (int resource = 0; resource < 2; ++resource) {
+      const Usage& usage = task->usage[resource];
+      if (request[resource] == kNull || usage.weight <= 0) continue;
+      ++with_both[resource];
+      double mean = static_cast<double>(static_cast<long double>(usage.weighted_sum) /
+                                        usage.weight / kFixedOne);
+      collected.points[resource].Add(
+          {request[resource], mean, static_cast<double>(usage.peak) / kFixedOne, 0});
+    }
   });
-  collected.usage_without_request[resource] += with_usage - with_both;
+  for (int resource = 0; resource < 2; ++resource) {
+    collected.usage_without_request[resource] += with_usage[resource] - with_both[resource];
+  }
 }
 
 // One resource's summary from its collected points (collective), which are
@@ -430,28 +441,12 @@ ResourceSummary FinishResource(Q7Collected& collected, int resource, Cluster& cl
 
 void Q7RequestVsUsage::Collect(const Q7State& partition, InputStates inputs,
                                Q7Collected& collected) const {
-  const TaskEventLog& log = InputOf<TaskEventRunsState>(inputs).events();
-  for (int resource = 0; resource < 2; ++resource) {
-    CollectResource(partition, log, resource, collected);
-  }
+  CollectResources(partition, InputOf<TaskEventRunsState>(inputs).events(), collected);
 }
 
 Q7Summary Q7RequestVsUsage::FinishCollected(Q7Collected& collected, Cluster& cluster) const {
   Q7Summary summary;
   for (int resource = 0; resource < 2; ++resource) {
-    summary.resources[resource] = FinishResource(collected, resource, cluster);
-  }
-  return summary;
-}
-
-Q7Summary Q7RequestVsUsage::Summarize(const Q7State& partition, InputStates inputs,
-                                      Cluster& cluster) const {
-  // One resource's points in memory at a time, as q8.
-  const TaskEventLog& log = InputOf<TaskEventRunsState>(inputs).events();
-  Q7Collected collected(CollectBudget{});
-  Q7Summary summary;
-  for (int resource = 0; resource < 2; ++resource) {
-    CollectResource(partition, log, resource, collected);
     summary.resources[resource] = FinishResource(collected, resource, cluster);
   }
   return summary;
