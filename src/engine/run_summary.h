@@ -38,6 +38,9 @@ struct AnalysisRunMetrics {
 
 struct AnalyzeSummary {
   std::vector<AnalysisRunMetrics> analyses;
+  // The inputs that ran (states several analyses read: their consume and
+  // merge are their own, not their readers'); no files, no finish.
+  std::vector<AnalysisRunMetrics> inputs;
   std::vector<SkippedAnalysis> skipped;
   std::vector<TableScanMetrics> tables;
   std::vector<std::string> notes;  // e.g. "task_events: 1 of 500 shards present"

@@ -58,6 +58,12 @@ void WriteMetricsJson(const AnalyzeSummary& summary, const AnalyzeOptions& optio
     analyses[analysis.id] = entry;
   }
   json["analyses"] = analyses;
+  nlohmann::ordered_json inputs = nlohmann::ordered_json::object();
+  for (const AnalysisRunMetrics& input : summary.inputs) {
+    inputs[input.id] = {{"consume_cpu_seconds", input.scan.consume_seconds},
+                        {"merge_seconds", input.scan.merge_seconds}};
+  }
+  json["inputs"] = inputs;
   nlohmann::ordered_json skipped = nlohmann::ordered_json::object();
   for (const SkippedAnalysis& analysis : summary.skipped) skipped[analysis.id] = analysis.reason;
   json["skipped_analyses"] = skipped;

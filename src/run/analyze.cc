@@ -252,6 +252,13 @@ AnalyzeSummary RunChecked(const AnalyzeOptions& options) {
   for (std::optional<AnalysisRunMetrics>& metrics : finished) {
     if (metrics) summary.analyses.push_back(std::move(*metrics));
   }
+  for (size_t i = 0; i < runnable.size(); ++i) {
+    if (!runnable[i]->IsInput()) continue;
+    AnalysisRunMetrics input;
+    input.id = runnable[i]->Info().id;
+    input.scan = scan.analysis_metrics(i);
+    summary.inputs.push_back(std::move(input));
+  }
   own.bytes_sent = cluster.bytes_sent();
   own.bytes_received = cluster.bytes_received();
   own.peak_rss_bytes = PeakRssBytes();

@@ -160,9 +160,14 @@ TEST(AnalyzeCli, MetricsJson) {
   EXPECT_GT(metrics["peak_rss_bytes"].get<uint64_t>(), 0u);
   EXPECT_TRUE(metrics["analyses"].contains("q3"));
   EXPECT_GE(metrics["analyses"]["q3"]["consume_cpu_seconds"].get<double>(), 0.0);
-  // q8's and q9's shared input is no analysis of its own: no entry, no folder.
+  // q8's and q9's shared input is no analysis of its own: no entry, no folder;
+  // its consume and merge are under "inputs", as q3's, q4's and q5's.
   EXPECT_FALSE(metrics["analyses"].contains("machine_windows"));
   EXPECT_FALSE(fs::exists(out.path() / "machine_windows"));
+  EXPECT_TRUE(metrics["inputs"].contains("machine_windows"));
+  EXPECT_GT(metrics["inputs"]["task_outcomes"]["consume_cpu_seconds"].get<double>(), 0.0);
+  EXPECT_GE(metrics["inputs"]["task_outcomes"]["merge_seconds"].get<double>(), 0.0);
+  EXPECT_FALSE(metrics["inputs"]["task_outcomes"].contains("files"));
   // The sample has 1 of 500 shards of task_events: noted, not an error.
   EXPECT_NE(metrics["notes"].dump().find("task_events: 1 of 500 shards present"),
             std::string::npos);
