@@ -33,36 +33,46 @@ void TaskOutcomesState::Consume(const RowBatch& rows) {
   }
 }
 
-ClassTally TaskOutcomesState::Classes() const {
-  std::array<uint64_t, TaskFacts::kClasses> per_class{};
-  for (const auto& [task, facts] : facts_) {
-    for (uint32_t rest = facts.classes; rest != 0; rest &= rest - 1) {
-      ++per_class[std::countr_zero(rest)];
+namespace {
+
+// Per group: the tasks whose `group_bits(facts)` has the group's bit, each
+// added with `flags_of(facts, group)`, then the (task, group) entries of the
+// groups without a bit.
+template <int kGroups, typename Facts, typename Others, typename Bits, typename Flags>
+OutcomeTally TallyByGroup(const Facts& facts_table, const Others& others, Bits group_bits,
+                          Flags flags_of) {
+  std::array<OutcomeCounts, kGroups> per_group{};
+  for (const auto& [task, facts] : facts_table) {
+    for (uint32_t rest = group_bits(facts); rest != 0; rest &= rest - 1) {
+      const int group = std::countr_zero(rest);
+      per_group[group].Add(flags_of(facts, group));
     }
   }
+  OutcomeTally tally;
+  for (int group = 0; group < kGroups; ++group) {
+    if (per_group[group].entities != 0) tally.by_group[group] = per_group[group];
+  }
+  for (const auto& [key, flags] : others) tally.by_group[key.group].Add(flags);
+  return tally;
+}
+
+}  // namespace
+
+ClassTally TaskOutcomesState::Classes() const {
   ClassTally tally;
   tally.distinct = facts_.size();
-  for (int klass = 0; klass < TaskFacts::kClasses; ++klass) {
-    if (per_class[klass] != 0) tally.by_class[klass] = per_class[klass];
-  }
-  for (const auto& entry : other_classes_) ++tally.by_class[entry.key.group];
+  for (const auto& [klass, counts] : ClassOutcomes().by_group)
+    tally.by_class[klass] = counts.entities;
   return tally;
 }
 
 OutcomeTally TaskOutcomesState::ClassOutcomes() const {
-  std::array<OutcomeCounts, TaskFacts::kClasses> per_class{};
-  for (const auto& [task, facts] : facts_) {
-    for (uint32_t rest = facts.classes; rest != 0; rest &= rest - 1) {
-      const int klass = std::countr_zero(rest);
-      per_class[klass].Add((facts.class_outcomes >> (TaskFacts::kOutcomeBits * klass)) & 0x1f);
-    }
-  }
-  OutcomeTally tally;
-  for (int klass = 0; klass < TaskFacts::kClasses; ++klass) {
-    if (per_class[klass].entities != 0) tally.by_group[klass] = per_class[klass];
-  }
-  for (const auto& [key, flags] : other_classes_) tally.by_group[key.group].Add(flags);
-  return tally;
+  return TallyByGroup<TaskFacts::kClasses>(
+      facts_, other_classes_, [](const TaskFacts& facts) { return facts.classes; },
+      [](const TaskFacts& facts, int klass) {
+        return static_cast<uint8_t>((facts.class_outcomes >> (TaskFacts::kOutcomeBits * klass)) &
+                                    ((1u << TaskFacts::kOutcomeBits) - 1));
+      });
 }
 
 OutcomeCounts TaskOutcomesState::Overall() const {
@@ -72,19 +82,11 @@ OutcomeCounts TaskOutcomesState::Overall() const {
 }
 
 OutcomeTally TaskOutcomesState::PriorityEvictions() const {
-  std::array<OutcomeCounts, TaskFacts::kPriorities> per_priority{};
-  for (const auto& [task, facts] : facts_) {
-    for (uint32_t rest = facts.priorities; rest != 0; rest &= rest - 1) {
-      const int priority = std::countr_zero(rest);
-      per_priority[priority].Add((facts.evicted_priorities >> priority) & 1 ? kOutcomeEvict : 0);
-    }
-  }
-  OutcomeTally tally;
-  for (int priority = 0; priority < TaskFacts::kPriorities; ++priority) {
-    if (per_priority[priority].entities != 0) tally.by_group[priority] = per_priority[priority];
-  }
-  for (const auto& [key, flags] : other_priorities_) tally.by_group[key.group].Add(flags);
-  return tally;
+  return TallyByGroup<TaskFacts::kPriorities>(
+      facts_, other_priorities_, [](const TaskFacts& facts) { return facts.priorities; },
+      [](const TaskFacts& facts, int priority) {
+        return static_cast<uint8_t>((facts.evicted_priorities >> priority) & 1 ? kOutcomeEvict : 0);
+      });
 }
 
 namespace {
