@@ -5,6 +5,7 @@
 
 #include <absl/container/flat_hash_map.h>
 #include <fmt/core.h>
+#include <tbb/parallel_invoke.h>
 
 #include <algorithm>
 #include <cmath>
@@ -446,8 +447,19 @@ void Q7RequestVsUsage::Collect(const Q7State& partition, InputStates inputs,
 
 Q7Summary Q7RequestVsUsage::FinishCollected(Q7Collected& collected, Cluster& cluster) const {
   Q7Summary summary;
-  for (int resource = 0; resource < 2; ++resource) {
+  auto finish = [&](int resource) {
     summary.resources[resource] = FinishResource(collected, resource, cluster);
+  };
+  // The resources are independent: alone and in memory, side by side (a
+  // thread that has no analysis left to finish takes one). Collectives
+  // between ranks, and spilled points' files, go one resource at a time.
+  const bool side_by_side =
+      cluster.size() == 1 && !collected.points[0].spilled() && !collected.points[1].spilled();
+  if (side_by_side) {
+    tbb::parallel_invoke([&] { finish(0); }, [&] { finish(1); });
+  } else {
+    finish(0);
+    finish(1);
   }
   return summary;
 }
