@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -51,7 +52,12 @@ void ClearBatch(RowBatch& batch, Table table, uint32_t shard) {
 }
 
 BlockParser::BlockParser(Table table, ColumnMask wanted)
-    : spec_(Spec(table)), wanted_(wanted), column_count_(static_cast<int>(spec_.columns.size())) {}
+    : spec_(Spec(table)), wanted_(wanted), column_count_(static_cast<int>(spec_.columns.size())) {
+  // Field c ends at comma c; the last column ends at the row's end.
+  const ColumnMask columns = wanted_ & ((ColumnMask{1} << column_count_) - 1);
+  const int last_wanted = columns == 0 ? -1 : std::bit_width(columns) - 1;
+  commas_needed_ = std::min(last_wanted + 1, column_count_ - 1);
+}
 
 void BlockParser::EnsureCapacity(RowBatch& batch, size_t rows) {
   if (batch.line.size() >= rows) return;
@@ -69,15 +75,15 @@ void BlockParser::EnsureCapacity(RowBatch& batch, size_t rows) {
   }
 }
 
-bool BlockParser::DecodeRow(const char* row_begin, const uint32_t* delimiters, const char* block,
+bool BlockParser::DecodeRow(const char* row_begin, const uint32_t* commas, const char* block,
                             const char* row_end, size_t row, RowBatch& batch, BadRow& bad) {
-  // Only the wanted columns: field c runs from after delimiter c-1 (the row's
-  // start for c = 0) to delimiter c (the row's end, without '\r', for the last).
+  // Only the wanted columns: field c runs from after comma c-1 (the row's
+  // start for c = 0) to comma c (the row's end, without '\r', for the last).
   for (ColumnMask rest = wanted_; rest != 0; rest &= rest - 1) {
     const int c = std::countr_zero(rest);
     if (c >= column_count_) break;
-    const char* field_begin = c == 0 ? row_begin : block + delimiters[c - 1] + 1;
-    const char* field_end = c + 1 == column_count_ ? row_end : block + delimiters[c];
+    const char* field_begin = c == 0 ? row_begin : block + commas[c - 1] + 1;
+    const char* field_end = c + 1 == column_count_ ? row_end : block + commas[c];
     const ColumnSpec& column = spec_.columns[c];
     bool decoded = false;
     if (column.type == ColumnType::kInteger || column.type == ColumnType::kEnum) {
@@ -134,21 +140,21 @@ bool BlockParser::HandleBadRow(BadRow&& bad, const char* row_begin, const char* 
 uint64_t BlockParser::Parse(const char* begin, const char* end, uint64_t first_line,
                             RowBatch& batch, BadRowPolicy& policy) {
   index_.Build(begin, end);
-  const uint32_t* delimiters = index_.offsets();
-  const size_t count = index_.size();
+  const uint32_t* newlines = index_.newlines();
+  const size_t newline_count = index_.newline_count();
   const uint32_t block_length = static_cast<uint32_t>(end - begin);
   uint64_t line = first_line;
-  size_t d = 0;  // the first delimiter of the current row
-  const char* row_begin = begin;
-  while (row_begin < end) {
-    // The row's newline: the first '\n' delimiter from d on, or the end of the
-    // block for a last line without one. Its fields = commas before it + 1.
-    size_t newline = d;
-    while (newline < count && begin[delimiters[newline]] != '\n') ++newline;
-    const uint32_t line_end_offset = newline < count ? delimiters[newline] : block_length;
+  uint32_t row_offset = 0, commas_before_row = 0;
+  uint32_t commas[kMaxColumns];  // the row's commas up to its last decoded column
+  for (size_t n = 0; row_offset < block_length; ++n) {
+    // The row ends at its newline, or at the end of the block for a last
+    // line without one. Its fields = its commas + 1.
+    const uint32_t line_end_offset = n < newline_count ? newlines[n] : block_length;
+    const char* row_begin = begin + row_offset;
     const char* line_end = begin + line_end_offset;
     const char* row_end = (line_end > row_begin && line_end[-1] == '\r') ? line_end - 1 : line_end;
-    const int columns = static_cast<int>(newline - d) + 1;
+    const uint32_t commas_before_end = index_.CommasBefore(line_end_offset);
+    const int columns = static_cast<int>(commas_before_end - commas_before_row) + 1;
     EnsureCapacity(batch, batch.size + 1);
     BadRow bad;
     bool good;
@@ -158,7 +164,8 @@ uint64_t BlockParser::Parse(const char* begin, const char* end, uint64_t first_l
       bad.column = columns;
       good = false;
     } else {
-      good = DecodeRow(row_begin, delimiters + d, begin, row_end, batch.size, batch, bad);
+      index_.CommasFrom(row_offset, commas_needed_, commas);
+      good = DecodeRow(row_begin, commas, begin, row_end, batch.size, batch, bad);
     }
     if (good) {
       batch.line[batch.size++] = line;
@@ -167,8 +174,8 @@ uint64_t BlockParser::Parse(const char* begin, const char* end, uint64_t first_l
       if (!HandleBadRow(std::move(bad), row_begin, row_end, policy)) return line - first_line;
     }
     ++line;
-    d = newline + 1;
-    row_begin = line_end + 1;
+    commas_before_row = commas_before_end;
+    row_offset = line_end_offset + 1;
   }
   return line - first_line;
 }

@@ -2,9 +2,10 @@
 // The fused field scanner: whole lines of one shard -> RowBatch.
 //
 // Pre: [begin, end) holds whole lines, each ended by '\n' except possibly the
-// very last line of a shard. A trailing '\r' is dropped. Stage 1 indexes every
-// delimiter of the block (DelimiterIndex); stage 2 checks each row's column
-// count from the index and decodes only the wanted fields. Post: every good row
+// very last line of a shard. A trailing '\r' is dropped. Stage 1 indexes the
+// block's newlines and commas (DelimiterIndex); stage 2 checks each row's
+// column count from the index and decodes only the wanted fields, taking the
+// commas only up to the last of them. Post: every good row
 // is appended to the batch with only the wanted columns decoded; no memory is
 // allocated per row (the batch grows to the largest block and stays).
 // A bad row (wrong column count, bad number, bad enum, empty mandatory field)
@@ -69,15 +70,17 @@ class BlockParser {
 
  private:
   void EnsureCapacity(RowBatch& batch, size_t rows);
-  // Decodes the wanted fields of a row whose field f spans
-  // [field_begin(f), field_end(f)); returns false and fills `bad` when one is bad.
-  bool DecodeRow(const char* row_begin, const uint32_t* delimiters, const char* block,
+  // Decodes the wanted fields of a row whose commas (offsets in `block`, up to
+  // the last wanted column's) are `commas`; returns false and fills `bad` when
+  // one is bad.
+  bool DecodeRow(const char* row_begin, const uint32_t* commas, const char* block,
                  const char* row_end, size_t row, RowBatch& batch, BadRow& bad);
   bool HandleBadRow(BadRow&& bad, const char* row_begin, const char* row_end, BadRowPolicy& policy);
 
   const TableSpec& spec_;
   ColumnMask wanted_;
   int column_count_;
+  int commas_needed_;  // a row's commas up to its last wanted column
   DelimiterIndex index_;
 };
 

@@ -1,6 +1,7 @@
-// DelimiterIndex::Build (64 bytes a step, eight offsets written at a time)
-// against the plain scalar loop, on texts of every length around the step
-// and of every density of delimiters, up to all of them.
+// DelimiterIndex::Build (64 bytes a step, newlines listed, commas as bits
+// with counts) against the plain scalar loop and against counting by hand,
+// on texts of every length around the step and of every density of
+// delimiters, up to all of them.
 
 #include "trace/delimiter_index.h"
 
@@ -13,11 +14,34 @@
 namespace borgscope {
 namespace {
 
-std::vector<uint32_t> Offsets(const DelimiterIndex& index) {
-  return {index.offsets(), index.offsets() + index.size()};
+std::vector<uint32_t> Newlines(const DelimiterIndex& index) {
+  return {index.newlines(), index.newlines() + index.newline_count()};
 }
 
-TEST(DelimiterIndex, EqualsTheScalarLoop) {
+// What the index should say of `text`, counted a byte at a time.
+void ExpectIndexOf(const DelimiterIndex& index, const std::string& text) {
+  std::vector<uint32_t> newlines, commas;
+  for (uint32_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') newlines.push_back(i);
+    if (text[i] == ',') commas.push_back(i);
+  }
+  ASSERT_EQ(Newlines(index), newlines);
+  uint32_t before = 0;
+  for (uint32_t offset = 0; offset <= text.size(); ++offset) {
+    ASSERT_EQ(index.CommasBefore(offset), before) << "offset " << offset;
+    if (offset < text.size() && text[offset] == ',') ++before;
+  }
+  // From every offset, the commas at or after it (as many as there are).
+  for (uint32_t from = 0; from <= text.size(); ++from) {
+    const uint32_t first = index.CommasBefore(from);
+    const int count = static_cast<int>(commas.size() - first);
+    std::vector<uint32_t> found(static_cast<size_t>(count));
+    index.CommasFrom(from, count, found.data());
+    ASSERT_EQ(found, std::vector<uint32_t>(commas.begin() + first, commas.end())) << from;
+  }
+}
+
+TEST(DelimiterIndex, EqualsTheScalarLoopAndTheCount) {
   std::mt19937 random(11);
   DelimiterIndex fast, plain;
   for (int density : {0, 5, 20, 60, 100}) {  // percent of delimiter bytes
@@ -26,15 +50,33 @@ TEST(DelimiterIndex, EqualsTheScalarLoop) {
       for (char& c : text) {
         if (static_cast<int>(random() % 100) < density) c = random() % 4 == 0 ? '\n' : ',';
       }
+      SCOPED_TRACE(testing::Message() << "length " << length << ", " << density << " %");
       fast.Build(text.data(), text.data() + text.size());
       plain.BuildScalar(text.data(), text.data() + text.size());
-      ASSERT_EQ(Offsets(fast), Offsets(plain)) << "length " << length << ", " << density << " %";
+      ExpectIndexOf(fast, text);
+      ExpectIndexOf(plain, text);
+      for (size_t w = 0; w * 64 < length; ++w) {
+        ASSERT_EQ(fast.comma_words()[w], plain.comma_words()[w]) << "word " << w;
+      }
     }
   }
-  // A big block first, then a small one in the same index: no stale offsets.
+}
+
+TEST(DelimiterIndex, ABigBlockThenASmallOne) {
+  // No stale newlines or commas from the bigger block before.
+  DelimiterIndex index;
+  const std::string big(1000, ',');
+  index.Build(big.data(), big.data() + big.size());
+  EXPECT_EQ(index.CommasBefore(1000), 1000u);
   const std::string lines = "1,2,3\n4,5,6\n";
-  fast.Build(lines.data(), lines.data() + lines.size());
-  EXPECT_EQ(Offsets(fast), (std::vector<uint32_t>{1, 3, 5, 7, 9, 11}));
+  index.Build(lines.data(), lines.data() + lines.size());
+  EXPECT_EQ(Newlines(index), (std::vector<uint32_t>{5, 11}));
+  EXPECT_EQ(index.CommasBefore(5), 2u);
+  EXPECT_EQ(index.CommasBefore(12), 4u);
+  uint32_t commas[2];
+  index.CommasFrom(6, 2, commas);
+  EXPECT_EQ(commas[0], 7u);
+  EXPECT_EQ(commas[1], 9u);
 }
 
 }  // namespace
