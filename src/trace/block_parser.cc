@@ -57,6 +57,29 @@ BlockParser::BlockParser(Table table, ColumnMask wanted)
   const ColumnMask columns = wanted_ & ((ColumnMask{1} << column_count_) - 1);
   const int last_wanted = columns == 0 ? -1 : std::bit_width(columns) - 1;
   commas_needed_ = std::min(last_wanted + 1, column_count_ - 1);
+  for (ColumnMask rest = columns; rest != 0; rest &= rest - 1) {
+    const int c = std::countr_zero(rest);
+    const ColumnSpec& column = spec_.columns[c];
+    WantedField field{.column = c, .last = c + 1 == column_count_};
+    switch (column.type) {
+      case ColumnType::kInteger:
+      case ColumnType::kEnum:
+        field.kind = WantedField::kUnsigned;
+        field.max =
+            column.type == ColumnType::kEnum ? static_cast<uint64_t>(column.enum_max) : UINT64_MAX;
+        break;
+      case ColumnType::kFloat:
+        field.kind = WantedField::kDecimal;
+        break;
+      case ColumnType::kStringHash:
+      case ColumnType::kStringHashOrInteger:
+        field.kind = WantedField::kText;
+        break;
+      default:
+        field.kind = WantedField::kOther;
+    }
+    plan_.push_back(field);
+  }
 }
 
 void BlockParser::EnsureCapacity(RowBatch& batch, size_t rows) {
@@ -79,45 +102,47 @@ bool BlockParser::DecodeRow(const char* row_begin, const uint32_t* commas, const
                             const char* row_end, size_t row, RowBatch& batch, BadRow& bad) {
   // Only the wanted columns: field c runs from after comma c-1 (the row's
   // start for c = 0) to comma c (the row's end, without '\r', for the last).
-  for (ColumnMask rest = wanted_; rest != 0; rest &= rest - 1) {
-    const int c = std::countr_zero(rest);
-    if (c >= column_count_) break;
+  for (const WantedField& wanted : plan_) {
+    const int c = wanted.column;
     const char* field_begin = c == 0 ? row_begin : block + commas[c - 1] + 1;
-    const char* field_end = c + 1 == column_count_ ? row_end : block + commas[c];
-    const ColumnSpec& column = spec_.columns[c];
-    bool decoded = false;
-    if (column.type == ColumnType::kInteger || column.type == ColumnType::kEnum) {
-      // Fast path: 1..18 digits; anything else (empty, long, bad text) goes
-      // to the plain decoder, which knows every case.
-      uint64_t value = 0;
-      if (ParseShortUnsigned(field_begin, field_end, value) &&
-          (column.type == ColumnType::kInteger ||
-           value <= static_cast<uint64_t>(column.enum_max))) {
-        batch.values[c][row] = static_cast<int64_t>(value);
-        decoded = true;
+    const char* field_end = wanted.last ? row_end : block + commas[c];
+    // Fast paths: short numbers, read with the block's bytes beyond the
+    // field; anything else (empty, long, bad text) goes to the plain
+    // decoder, which knows every case.
+    int64_t& value = batch.values[c][row];
+    switch (wanted.kind) {
+      case WantedField::kUnsigned: {
+        uint64_t number = 0;
+        if (ParseShortUnsigned(field_begin, field_end, number, readable_end_) &&
+            number <= wanted.max) {
+          value = static_cast<int64_t>(number);
+          continue;
+        }
+        break;
       }
-    } else if (column.type == ColumnType::kFloat) {
-      decoded = ParseShortDecimal(field_begin, field_end, batch.values[c][row]);
+      case WantedField::kDecimal:
+        if (ParseShortDecimal(field_begin, field_end, value, readable_end_)) continue;
+        break;
+      case WantedField::kText:
+        if (field_begin == field_end && spec_.columns[c].mandatory) {
+          bad.problem = RowProblem::kField;
+          bad.field_status = FieldStatus::kEmptyMandatory;
+          bad.column = c;
+          return false;
+        }
+        batch.text[c][row] = std::string_view(field_begin, field_end);
+        continue;
+      case WantedField::kOther:
+        break;
     }
-    if (decoded) continue;
     std::string_view text(field_begin, static_cast<size_t>(field_end - field_begin));
-    if (column.type == ColumnType::kStringHash || column.type == ColumnType::kStringHashOrInteger) {
-      if (text.empty() && column.mandatory) {
-        bad.problem = RowProblem::kField;
-        bad.field_status = FieldStatus::kEmptyMandatory;
-        bad.column = c;
-        return false;
-      }
-      batch.text[c][row] = text;
-    } else {
-      FieldStatus status = ParseField(column, text, batch.values[c][row]);
-      if (status != FieldStatus::kOk) {
-        bad.problem = RowProblem::kField;
-        bad.field_status = status;
-        bad.column = c;
-        bad.field_text.assign(text);
-        return false;
-      }
+    FieldStatus status = ParseField(spec_.columns[c], text, value);
+    if (status != FieldStatus::kOk) {
+      bad.problem = RowProblem::kField;
+      bad.field_status = status;
+      bad.column = c;
+      bad.field_text.assign(text);
+      return false;
     }
   }
   return true;
@@ -140,6 +165,7 @@ bool BlockParser::HandleBadRow(BadRow&& bad, const char* row_begin, const char* 
 uint64_t BlockParser::Parse(const char* begin, const char* end, uint64_t first_line,
                             RowBatch& batch, BadRowPolicy& policy) {
   index_.Build(begin, end);
+  readable_end_ = end;
   const uint32_t* newlines = index_.newlines();
   const size_t newline_count = index_.newline_count();
   const uint32_t block_length = static_cast<uint32_t>(end - begin);

@@ -81,6 +81,16 @@ class BlockParser {
   ColumnMask wanted_;
   int column_count_;
   int commas_needed_;  // a row's commas up to its last wanted column
+  // The wanted columns, in order, with how each is decoded.
+  struct WantedField {
+    enum Kind : uint8_t { kUnsigned, kDecimal, kText, kOther };
+    int column = 0;
+    bool last = false;  // the row's last column: it ends at the row's end
+    Kind kind = kOther;
+    uint64_t max = 0;  // kUnsigned: largest value (an enum's)
+  };
+  std::vector<WantedField> plan_;
+  const char* readable_end_ = nullptr;  // the block being parsed ends here
   DelimiterIndex index_;
 };
 

@@ -75,6 +75,68 @@ TEST(ParseShortUnsigned, TakesUpToEighteenDigitsAsParseUnsignedDoes) {
   EXPECT_EQ(value, 7u);
 }
 
+// With bytes readable beyond the field (a block's next fields), the shifted
+// 8-byte reads: every length, a bad byte at every position, and every tail
+// of junk after the field, as the reads within the field alone decide.
+TEST(ParseShortUnsigned, ReadsBeyondTheFieldAsWithinIt) {
+  for (size_t length = 0; length <= 20; ++length) {
+    std::string digits;
+    for (size_t i = 0; i < length; ++i) digits.push_back(static_cast<char>('0' + (i * 3 + 1) % 10));
+    for (std::string_view after : {"", ",", ",123456789012345678", "\n9,x,0.5,,,,,,,,,,,,,,,,"}) {
+      std::string block = digits + std::string(after);
+      for (size_t at = 0; at <= length; ++at) {  // at == length: no bad byte
+        std::string text = block;
+        if (at < length) text[at] = at % 2 ? '.' : ':';
+        const char* begin = text.data();
+        const char* end = begin + length;
+        uint64_t within = 0, beyond = 0;
+        const bool taken_within = ParseShortUnsigned(begin, end, within);
+        const bool taken_beyond = ParseShortUnsigned(begin, end, beyond, begin + text.size());
+        ASSERT_EQ(taken_beyond, taken_within) << text << " " << length;
+        ASSERT_EQ(taken_beyond, at == length && length >= 1 && length <= 18) << text;
+        if (taken_beyond) {
+          ASSERT_EQ(beyond, within) << text;
+        }
+      }
+    }
+  }
+}
+
+TEST(ParseShortDecimal, ReadsBeyondTheFieldAsWithinIt) {
+  for (int whole = 1; whole <= 7; ++whole) {
+    for (int fraction = 0; fraction <= 13; ++fraction) {
+      std::string text(static_cast<size_t>(whole), '3');
+      if (fraction > 0) {
+        text.push_back('.');
+        for (int i = 0; i < fraction; ++i)
+          text.push_back(static_cast<char>('0' + (i * 7 + 2) % 10));
+      }
+      const size_t length = text.size();
+      for (std::string_view after : {"", ",", ",0.25,1,2", "9999999999999999999"}) {
+        std::string block = text + std::string(after);
+        const char* begin = block.data();
+        int64_t within = -1, beyond = -2;
+        const bool taken = ParseShortDecimal(begin, begin + length, within);
+        ASSERT_EQ(ParseShortDecimal(begin, begin + length, beyond, begin + block.size()), taken)
+            << block;
+        ASSERT_EQ(taken, whole <= 6 && fraction <= 12) << block;
+        if (taken) {
+          ASSERT_EQ(beyond, within) << block;
+          ASSERT_EQ(beyond, Fixed(text)) << block;
+        }
+      }
+    }
+  }
+  // A bad byte in the fraction, with good digits beyond the field.
+  const std::string block = "0.12:4,5678901234567";
+  int64_t value = 0;
+  EXPECT_FALSE(
+      ParseShortDecimal(block.data(), block.data() + 6, value, block.data() + block.size()));
+  EXPECT_TRUE(
+      ParseShortDecimal(block.data(), block.data() + 4, value, block.data() + block.size()));
+  EXPECT_EQ(value, 120'000'000'000);
+}
+
 // The fast path takes only what it decodes exactly, and gives ParseFixed's
 // value; everything else is left to ParseFixed.
 TEST(ParseShortDecimal, TakesShortDecimalsAsParseFixedDoes) {
