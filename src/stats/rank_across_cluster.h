@@ -46,8 +46,11 @@ inline constexpr size_t kRadixSortMinItems = 4096;
 // to its byte's bucket, then sorts each bucket by the next byte.
 template <typename T, typename KeyOf>
 void RadixSortInPlace(T* begin, T* end, KeyOf key_of, int shift) {
+  // Past the last byte every key is the same: sorted (a large tie group -
+  // windows without evictions, a common request - is done once counted).
+  if (shift < 0) return;
   const size_t n = static_cast<size_t>(end - begin);
-  if (n < kRadixSortMinItems || shift < 0) {
+  if (n < kRadixSortMinItems) {
     std::sort(begin, end, [&](const T& a, const T& b) { return key_of(a) < key_of(b); });
     return;
   }
