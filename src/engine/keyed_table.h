@@ -38,19 +38,6 @@
 
 namespace borgscope {
 
-// Room for `more` entries about to be merged into `index`. absl's reserve
-// reallocates whenever size + more exceeds the free slots, even when the
-// table's tombstones (a rank's state after KeepPartition) would be reused in
-// place by the inserts; a reallocation is fresh memory the kernel zeroes (a
-// third of a rank's exchange time at 2 ranks, measured with perf).
-template <typename Index>
-void ReserveForMore(Index& index, size_t more) {
-  // absl tables fill at most 7/8 of their capacity.
-  if (index.size() + more > index.capacity() - index.capacity() / 8) {
-    index.reserve(index.size() + more);
-  }
-}
-
 template <typename Key, typename Value, typename Spec>
 requires std::has_unique_object_representations_v<Key>
 class KeyedTable {
@@ -111,7 +98,7 @@ class KeyedTable {
   auto end() const { return std::as_const(*entries_).end(); }
 
   void Merge(const KeyedTable& other) {
-    ReserveForMore(index_, other.size());
+    ReserveForMore(other.size());
     // The merged table is far larger than the caches: the index slots of the
     // key a few entries ahead are fetched while this one is combined.
     constexpr size_t kPrefetchAhead = 8;
@@ -149,7 +136,7 @@ class KeyedTable {
   // Adds what SerializePartitions wrote into one part.
   void Deserialize(WireReader& in) {
     const uint64_t n = in.GetCount(sizeof(Key) + SmallestValueBytes());
-    ReserveForMore(index_, n);
+    ReserveForMore(n);
     for (uint64_t i = 0; i < n; ++i) {
       const auto key = in.Get<Key>();
       MergeValue(in, (*this)[key]);
@@ -177,6 +164,23 @@ class KeyedTable {
     bool operator()(const Key& key, EntryId a) const { return (*entries)[a.number].key == key; }
   };
 
+  // Room for `more` keys about to be merged in. A larger index is rebuilt
+  // from the entries in their order: absl's own growth rehashes slot by
+  // slot, and the hash of a slot's entry number is its entry's key - a cache
+  // miss per key, most of a merge's time (perf) once the table outgrows the
+  // caches. Reserving only when the free slots fall short: absl's reserve
+  // reallocates whenever size + more exceeds them, even when the table's
+  // tombstones (a rank's state after KeepPartition) would be reused in place
+  // by the inserts; a reallocation is fresh memory the kernel zeroes.
+  void ReserveForMore(size_t more) {
+    // absl tables fill at most 7/8 of their capacity.
+    if (index_.size() + more <= index_.capacity() - index_.capacity() / 8) return;
+    const size_t keys = index_.size() + more;
+    index_.clear();
+    index_.reserve(keys);
+    const auto n = static_cast<uint32_t>(entries_->size());
+    for (uint32_t number = 0; number < n; ++number) index_.insert(EntryId{number});
+  }
   static void PutValue(WireWriter& out, const Value& value) {
     if constexpr (requires { Spec::PutValue(out, value); }) {
       Spec::PutValue(out, value);

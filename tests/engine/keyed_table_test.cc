@@ -1,8 +1,8 @@
 // KeyedTable and ChunkedVector (engine/keyed_table.h, engine/chunked_vector.h)
 // against a std::map model: values combined per key, merge and absorb in both
-// directions, moves, the split into key partitions and its reading back,
-// KeepPartition, a Spec with a wire form of its own, and the generic parts
-// built on them (engine/keyed_parts.h).
+// directions, merges that grow the index, moves, the split into key
+// partitions and its reading back, KeepPartition, a Spec with a wire form of
+// its own, and the generic parts built on them (engine/keyed_parts.h).
 
 #include "engine/keyed_table.h"
 
@@ -113,6 +113,32 @@ TEST(KeyedTable, MergeAndAbsorbEqualTheUnion) {
     from[TaskKey{5, 5}] += 9;  // an absorbed table is a usable empty one
     EXPECT_EQ(*from.Find(TaskKey{5, 5}), 9);
   }
+}
+
+// Merges that grow the merged table through several sizes (its index is
+// rebuilt from the entries each time): every key is still found with its
+// value, and a key added afterwards goes in once.
+TEST(KeyedTable, MergesThatGrowTheIndexKeepEveryKeyFindable) {
+  SumTable merged;
+  Model model;
+  for (uint32_t shard = 0; shard < 40; ++shard) {
+    SumTable table;
+    AddRandom(100 + shard, 2'000, table, model);
+    merged.Merge(table);
+  }
+  ASSERT_GT(model.size(), 10'000u);
+  EXPECT_EQ(merged.size(), model.size());
+  for (const auto& [key, value] : model) {
+    const int64_t* found = merged.Find(key);
+    ASSERT_NE(found, nullptr) << key.job_id << " " << key.task_index;
+    EXPECT_EQ(*found, value);
+  }
+  const TaskKey first = model.begin()->first;
+  merged[first] += 1;
+  merged[TaskKey{-7, 7}] += 2;
+  EXPECT_EQ(merged.size(), model.size() + 1);
+  EXPECT_EQ(*merged.Find(first), model.begin()->second + 1);
+  EXPECT_EQ(*merged.Find(TaskKey{-7, 7}), 2);
 }
 
 TEST(KeyedTable, MovedTablesStayUsable) {
