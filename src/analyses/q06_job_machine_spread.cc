@@ -6,8 +6,10 @@
 // lookup per row, the runs merged in order at finish).
 
 #include <fmt/core.h>
+#include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <span>
 #include <string>
@@ -140,7 +142,9 @@ class Q6JobMachineSpread : public KeyedQuestion<Q6JobMachineSpread, Q6State, Spr
   }
 };
 
-SpreadCounts Q6JobMachineSpread::Summarize(const Q6State& state, InputStates, Cluster&) const {
+// The counts of the jobs whose placements are in [from, until) (null: no
+// bound), read in order.
+SpreadCounts CountJobs(const Q6State& state, const Placement* from, const Placement* until) {
   SpreadCounts counts;
   JobSpread spread;
   std::vector<int64_t> machines;  // of the job, with repeats
@@ -160,21 +164,42 @@ SpreadCounts Q6JobMachineSpread::Summarize(const Q6State& state, InputStates, Cl
   Placement last;
   // By (job, task, machine): a placement seen in several shards comes once
   // from each of their runs, one after the other.
-  state.placements_.ForEachInOrder([&](const Placement& placement) {
-    if (any && placement == last) return;
-    const bool new_job = !any || placement.job_id != last.job_id;
-    if (new_job && any) count_job();
-    if (new_job) {
-      spread = {};
-      machines.clear();
-    }
-    if (new_job || placement.task_index != last.task_index) ++spread.tasks;
-    ++spread.placements;
-    machines.push_back(placement.machine_id);
-    any = true;
-    last = placement;
-  });
+  state.placements_.ForEachInOrder(
+      [&](const Placement& placement) {
+        if (any && placement == last) return;
+        const bool new_job = !any || placement.job_id != last.job_id;
+        if (new_job && any) count_job();
+        if (new_job) {
+          spread = {};
+          machines.clear();
+        }
+        if (new_job || placement.task_index != last.task_index) ++spread.tasks;
+        ++spread.placements;
+        machines.push_back(placement.machine_id);
+        any = true;
+        last = placement;
+      },
+      from, until);
   if (any) count_job();
+  return counts;
+}
+
+SpreadCounts Q6JobMachineSpread::Summarize(const Q6State& state, InputStates, Cluster&) const {
+  // The jobs in ranges of the placements' order, side by side (a thread with
+  // no other analysis to finish takes one): the k-way read of the shards'
+  // runs is most of the finish. A job's placements stay in one range.
+  constexpr size_t kRanges = 4;
+  const std::vector<Placement> cuts =
+      state.placements_.SplitPoints(kRanges, [](const Placement& p) {
+        return Placement{p.job_id, INT64_MIN, INT64_MIN};
+      });
+  std::vector<SpreadCounts> ranges(cuts.size() + 1);
+  tbb::parallel_for(size_t{0}, ranges.size(), [&](size_t r) {
+    ranges[r] =
+        CountJobs(state, r == 0 ? nullptr : &cuts[r - 1], r == cuts.size() ? nullptr : &cuts[r]);
+  });
+  SpreadCounts counts;
+  for (const SpreadCounts& range : ranges) counts.Merge(range);
   return counts;
 }
 

@@ -103,13 +103,35 @@ class DeltaRuns {
   }
 
   // fn(entry) for every entry, in Codec::Less order: the runs merged k-way.
+  // With `from` and `until`, only the entries e with from <= e < until (a
+  // null bound: none on that side); each run's entries before `from` are
+  // decoded and skipped.
   template <typename Fn>
-  void ForEachInOrder(Fn fn) const {
+  void ForEachInOrder(Fn fn, const Entry* from = nullptr, const Entry* until = nullptr) const {
     std::vector<Run> extra;
     if (!pending_.empty()) extra.push_back(Encoded(Sorted(pending_)));
+    auto before_until = [&](const Entry& entry) {
+      return until == nullptr || Codec::Less(entry, *until);
+    };
     std::vector<Cursor> cursors;
-    for (const Run& run : runs_) cursors.emplace_back(run);
-    for (const Run& run : extra) cursors.emplace_back(run);
+    auto add_cursor = [&](const Run& run) {
+      Cursor cursor(run);
+      if (from != nullptr) {
+        // From the last sample before `from`, then an entry at a time.
+        const Sample* start = nullptr;
+        for (const Sample& sample : run.samples) {
+          if (!Codec::Less(sample.entry, *from)) break;
+          start = &sample;
+        }
+        if (start != nullptr && !cursor.StartAfter(run, *start)) return;
+        while (Codec::Less(cursor.entry, *from)) {
+          if (!cursor.Next()) return;
+        }
+      }
+      if (before_until(cursor.entry)) cursors.push_back(cursor);
+    };
+    for (const Run& run : runs_) add_cursor(run);
+    for (const Run& run : extra) add_cursor(run);
     auto after = [&](size_t a, size_t b) {
       return Codec::Less(cursors[b].entry, cursors[a].entry);
     };
@@ -119,8 +141,38 @@ class DeltaRuns {
       const size_t i = heap.top();
       heap.pop();
       fn(std::as_const(cursors[i].entry));
-      if (cursors[i].Next()) heap.push(i);
+      if (cursors[i].Next() && before_until(cursors[i].entry)) heap.push(i);
     }
+  }
+
+  // Up to parts - 1 entries, increasing, that cut the entries' order into
+  // `parts` ranges of roughly equal size, for ForEachInOrder's bounds; each
+  // is group_start(some entry), the first entry a reader's group (a task, a
+  // job) can have, so that no group spans two ranges. From samples each run
+  // keeps (runs read from spill files or other ranks have none: their
+  // entries then count in no cut).
+  template <typename GroupStart>
+  std::vector<Entry> SplitPoints(size_t parts, GroupStart group_start) const {
+    std::vector<std::pair<Entry, uint64_t>> samples;  // entry, entries it stands for
+    uint64_t total = 0;
+    for (const Run& run : runs_) {
+      for (const Sample& sample : run.samples) {
+        samples.emplace_back(sample.entry, run.count / run.samples.size());
+        total += run.count / run.samples.size();
+      }
+    }
+    std::sort(samples.begin(), samples.end(),
+              [](const auto& a, const auto& b) { return Codec::Less(a.first, b.first); });
+    std::vector<Entry> cuts;
+    uint64_t seen = 0;
+    for (const auto& [sample, weight] : samples) {
+      seen += weight;
+      if (cuts.size() + 1 >= parts) break;
+      if (seen * parts < total * (cuts.size() + 1)) continue;
+      const Entry cut = group_start(sample);
+      if (cuts.empty() || Codec::Less(cuts.back(), cut)) cuts.push_back(cut);
+    }
+    return cuts;
   }
   // fn(entry) for every entry, in no particular order.
   template <typename Fn>
@@ -148,10 +200,19 @@ class DeltaRuns {
   }
 
  private:
+  // An entry of a run, and where the next one starts: a place to cut the
+  // run's order at (SplitPoints) and to start reading it from.
+  struct Sample {
+    Entry entry;
+    uint64_t index = 0;      // its position in the run
+    size_t next_offset = 0;  // the bytes of the entries up to it
+  };
   struct Run {
     uint64_t count = 0;
     std::string bytes;
+    std::vector<Sample> samples;  // at even steps through the run (Encoded)
   };
+  static constexpr size_t kSamplesPerRun = 8;
   // Reads a non-empty run an entry at a time.
   struct Cursor {
     explicit Cursor(const Run& run)
@@ -164,6 +225,13 @@ class DeltaRuns {
       --left;
       entry = Codec::Get(at, end, entry);
       return true;
+    }
+    // Moves to the entry after `sample` of `run`; false when there is none.
+    bool StartAfter(const Run& run, const Sample& sample) {
+      at = run.bytes.data() + sample.next_offset;
+      entry = sample.entry;
+      left = run.count - 1 - sample.index;
+      return Next();
     }
     const char* at;
     const char* end;
@@ -189,9 +257,15 @@ class DeltaRuns {
   static Run Encoded(const std::vector<Entry>& sorted) {
     Run run;
     Entry previous{};
-    for (const Entry& entry : sorted) {
-      Codec::Put(run.bytes, previous, entry);
-      previous = entry;
+    const size_t n = sorted.size();
+    const size_t samples = std::min(kSamplesPerRun, n);
+    for (size_t i = 0, k = 0; i < n; ++i) {
+      Codec::Put(run.bytes, previous, sorted[i]);
+      previous = sorted[i];
+      if (k < samples && i == (2 * k + 1) * n / (2 * samples)) {
+        run.samples.push_back({sorted[i], i, run.bytes.size()});
+        ++k;
+      }
     }
     run.count = sorted.size();
     run.bytes.shrink_to_fit();

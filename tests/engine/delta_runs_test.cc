@@ -1,8 +1,8 @@
 // DeltaRuns (engine/delta_runs.h) and the varint deltas under it
 // (engine/varint.h) against a sorted std::vector model: entries read back in
-// order across runs and the pending batch, merge and absorb, the split into
-// key partitions and its reading back, KeepPartition, and a part that skips
-// entries.
+// order across runs and the pending batch, ranges of the order and the cuts
+// between them, merge and absorb, the split into key partitions and its
+// reading back, KeepPartition, and a part that skips entries.
 
 #include "engine/delta_runs.h"
 
@@ -122,6 +122,85 @@ TEST(DeltaRuns, ReadsRunsAndPendingInOrder) {
   EXPECT_EQ(seen, model.size());
   // Deltas within a sorted run are small: well under the 24 bytes an item.
   EXPECT_LT(runs.encoded_bytes(), 1200u * 16);
+}
+
+// Reading a range of the order: bounds at entries and between them, within
+// and beyond every run, with runs of a few entries and of many (the readers
+// start from a run's samples), and a pending batch (no samples).
+TEST(DeltaRuns, ReadsARangeOfTheOrder) {
+  Runs runs;
+  std::vector<Item> model;
+  for (uint32_t run = 0; run < 12; ++run) {
+    AddRandom(10 + run, run % 3 == 0 ? 3 : 400, runs, model);
+    runs.Seal();
+  }
+  AddRandom(40, 50, runs, model);
+  const std::vector<Item> all = Sorted(model);
+  auto range = [&](const Item* from, const Item* until) {
+    std::vector<Item> items;
+    runs.ForEachInOrder([&](const Item& item) { items.push_back(item); }, from, until);
+    return items;
+  };
+  auto expected = [&](const Item* from, const Item* until) {
+    std::vector<Item> items;
+    for (const Item& item : all) {
+      if ((from == nullptr || !ItemCodec::Less(item, *from)) &&
+          (until == nullptr || ItemCodec::Less(item, *until)))
+        items.push_back(item);
+    }
+    return items;
+  };
+  std::vector<Item> bounds = {all.front(),
+                              all[all.size() / 3],
+                              all.back(),
+                              Item{-1, 0, 0},
+                              Item{all[100].job, all[100].time + 1, 0},
+                              Item{1'000'000, 0, 0}};
+  for (const Item& from : bounds) {
+    EXPECT_EQ(range(&from, nullptr), expected(&from, nullptr)) << from.job << " " << from.time;
+    EXPECT_EQ(range(nullptr, &from), expected(nullptr, &from)) << from.job << " " << from.time;
+    for (const Item& until : bounds) {
+      EXPECT_EQ(range(&from, &until), expected(&from, &until));
+    }
+  }
+}
+
+// SplitPoints: increasing cuts at the start of a group (here: a job), that
+// cut the entries into ranges of roughly equal size, which read together
+// give every entry once.
+TEST(DeltaRuns, SplitPointsCutAtGroupsIntoEvenRanges) {
+  Runs runs;
+  std::vector<Item> model;
+  for (uint32_t run = 0; run < 20; ++run) {
+    AddRandom(50 + run, 1'000, runs, model);
+    runs.Seal();
+  }
+  auto job_start = [](const Item& item) { return Item{item.job, INT64_MIN, INT64_MIN}; };
+  const std::vector<Item> cuts = runs.SplitPoints(4, job_start);
+  ASSERT_EQ(cuts.size(), 3u);
+  std::vector<Item> read;
+  for (size_t r = 0; r <= cuts.size(); ++r) {
+    const Item* from = r == 0 ? nullptr : &cuts[r - 1];
+    const Item* until = r == cuts.size() ? nullptr : &cuts[r];
+    if (from != nullptr) {
+      EXPECT_EQ(from->time, INT64_MIN);  // a job's start
+      if (until != nullptr) {
+        EXPECT_TRUE(ItemCodec::Less(*from, *until));
+      }
+    }
+    size_t in_range = 0;
+    runs.ForEachInOrder(
+        [&](const Item& item) {
+          read.push_back(item);
+          ++in_range;
+        },
+        from, until);
+    // 50 jobs of ~400 entries: a quarter of 20,000 within a few jobs.
+    EXPECT_NEAR(static_cast<double>(in_range), 5'000.0, 1'500.0) << r;
+  }
+  EXPECT_EQ(read, Sorted(model));
+  EXPECT_TRUE(runs.SplitPoints(1, job_start).empty());
+  EXPECT_TRUE(Runs().SplitPoints(4, job_start).empty());
 }
 
 // A codec with kDistinct keeps equal entries once within a run; runs that
