@@ -5,12 +5,16 @@
 
 #include <absl/container/flat_hash_map.h>
 #include <fmt/core.h>
+#include <tbb/parallel_for.h>
 #include <tbb/parallel_invoke.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "analyses/task_event_runs.h"
 #include "engine/keyed_table.h"
@@ -369,10 +373,98 @@ void FinishSpilledPoints(SpilledItems<TaskPoint>& points, ResourceSummary& mine)
   rank_sums_against(mine.ranks_vs_peak, [](const TaskPoint& p) { return p.peak_usage; });
 }
 
+// A task's points (cpu, memory) when it has a request and usage of the
+// resource; counts the ones it has.
+template <typename AddPoint>
+void TaskPoints(const TaskUsage& task, const int64_t (&request)[2], uint64_t (&with_both)[2],
+                AddPoint add_point) {
+  for (int resource = 0; resource < 2; ++resource) {
+    const Usage& usage = task.usage[resource];
+    if (request[resource] == kNull || usage.weight <= 0) continue;
+    ++with_both[resource];
+    double mean = static_cast<double>(static_cast<long double>(usage.weighted_sum) / usage.weight /
+                                      kFixedOne);
+    add_point(resource,
+              TaskPoint{request[resource], mean, static_cast<double>(usage.peak) / kFixedOne, 0});
+  }
+}
+
+// CollectResources for points held in memory: ranges of the task order side
+// by side (the k-way read of the log and a lookup per task are the finish's
+// longest step, alone at the end of `--only q7`). Each range writes into
+// its own slice of the points, sized by its tasks with usage; the slices
+// then close up. No point is held twice.
+void CollectInRanges(const Q7State& state, const TaskEventLog& log,
+                     const std::vector<TaskEvent>& cuts, Q7Collected& collected) {
+  const size_t ranges = cuts.size() + 1;
+  auto range_of = [&](const TaskKey& key) {
+    return static_cast<size_t>(
+        std::upper_bound(cuts.begin(), cuts.end(), key,
+                         [](const TaskKey& k, const TaskEvent& cut) { return k < cut.task(); }) -
+        cuts.begin());
+  };
+  // Per range and resource: where its points start, room for them (its
+  // tasks with usage), and how many it wrote.
+  std::vector<std::array<uint64_t, 2>> start(ranges), room(ranges), used(ranges);
+  for (const auto& [key, task] : state.tasks_) {
+    const size_t range = range_of(key);
+    for (int resource = 0; resource < 2; ++resource) {
+      room[range][resource] += task.usage[resource].weight > 0;
+    }
+  }
+  std::vector<TaskPoint>* points[2];
+  uint64_t with_usage[2] = {0, 0};
+  for (int resource = 0; resource < 2; ++resource) {
+    points[resource] = &collected.points[resource].in_memory();
+    uint64_t at = points[resource]->size();
+    for (size_t range = 0; range < ranges; ++range) {
+      start[range][resource] = at;
+      at += room[range][resource];
+      with_usage[resource] += room[range][resource];
+    }
+    points[resource]->resize(at);
+  }
+  tbb::parallel_for(size_t{0}, ranges, [&](size_t range) {
+    uint64_t with_both[2] = {0, 0};
+    ForEachTaskLastRequest(
+        log,
+        [&](const TaskKey& key, const int64_t(&request)[2]) {
+          if (request[0] == kNull && request[1] == kNull) return;
+          const TaskUsage* task = state.tasks_.Find(key);
+          if (task == nullptr) return;
+          TaskPoints(*task, request, with_both, [&](int resource, const TaskPoint& point) {
+            (*points[resource])[start[range][resource] + used[range][resource]++] = point;
+          });
+        },
+        range == 0 ? nullptr : &cuts[range - 1], range + 1 == ranges ? nullptr : &cuts[range]);
+  });
+  for (int resource = 0; resource < 2; ++resource) {
+    std::vector<TaskPoint>& all = *points[resource];
+    uint64_t end = start[0][resource] + used[0][resource], with_both = used[0][resource];
+    for (size_t range = 1; range < ranges; ++range) {
+      const auto first = all.begin() + static_cast<ptrdiff_t>(start[range][resource]);
+      end = static_cast<uint64_t>(std::copy(first,
+                                            first + static_cast<ptrdiff_t>(used[range][resource]),
+                                            all.begin() + static_cast<ptrdiff_t>(end)) -
+                                  all.begin());
+      with_both += used[range][resource];
+    }
+    all.resize(end);
+    collected.usage_without_request[resource] += with_usage[resource] - with_both;
+  }
+}
+
 // Adds the partition's points of both resources to `collected`: each task's
 // last requests, from the task event log (in task order, decoded once), with
 // its usage.
 void CollectResources(const Q7State& state, const TaskEventLog& log, Q7Collected& collected) {
+  const bool in_memory = collected.points[0].chunk_items() == SIZE_MAX &&
+                         collected.points[1].chunk_items() == SIZE_MAX;
+  constexpr size_t kRanges = 4;
+  if (in_memory) {
+    const std::vector<TaskEvent> cuts = log.SplitPoints(kRanges, TaskStart);
+    if (!cuts.empty()) return CollectInRanges(state, log, cuts, collected);
+  }
   // Room for a point per task with usage, once (a doubling vector would hold
   // up to three times them as it grows).
   uint64_t with_usage[2] = {0, 0};
@@ -389,15 +481,9 @@ void CollectResources(const Q7State& state, const TaskEventLog& log, Q7Collected
     if (request[0] == kNull && request[1] == kNull) return;
     const TaskUsage* task = state.tasks_.Find(key);
     if (task == nullptr) return;
-    for (int resource = 0; resource < 2; ++resource) {
-      const Usage& usage = task->usage[resource];
-      if (request[resource] == kNull || usage.weight <= 0) continue;
-      ++with_both[resource];
-      double mean = static_cast<double>(static_cast<long double>(usage.weighted_sum) /
-                                        usage.weight / kFixedOne);
-      collected.points[resource].Add(
-          {request[resource], mean, static_cast<double>(usage.peak) / kFixedOne, 0});
-    }
+    TaskPoints(*task, request, with_both, [&](int resource, const TaskPoint& point) {
+      collected.points[resource].Add(point);
+    });
   });
   for (int resource = 0; resource < 2; ++resource) {
     collected.usage_without_request[resource] += with_usage[resource] - with_both[resource];

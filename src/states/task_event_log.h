@@ -109,25 +109,39 @@ inline bool IsLogged(uint8_t type, int64_t cpu_request, int64_t memory_request) 
          cpu_request != kNull || memory_request != kNull;
 }
 
+// The first event a task can have: a bound between tasks for the log's
+// ranges (TaskEventLog::SplitPoints, ForEachInOrder).
+inline TaskEvent TaskStart(const TaskEvent& event) {
+  TaskEvent start;
+  start.job_id = event.job_id;
+  start.task_index = event.task_index;
+  start.time = INT64_MIN;
+  return start;
+}
+
 // fn(task, request) for every task with an event, in task order: its last
 // non-empty request per resource (cpu, memory) in trace order, kNull when it
-// has none.
+// has none. With bounds (TaskStart of a task), only the tasks in
+// [from, until).
 template <typename Fn>
-void ForEachTaskLastRequest(const TaskEventLog& log, Fn fn) {
+void ForEachTaskLastRequest(const TaskEventLog& log, Fn fn, const TaskEvent* from = nullptr,
+                            const TaskEvent* until = nullptr) {
   bool any = false;
   TaskKey task{};
   int64_t request[2] = {kNull, kNull};
-  log.ForEachInOrder([&](const TaskEvent& event) {
-    if (any && event.task() != task) fn(task, std::as_const(request));
-    if (!any || event.task() != task) {
-      any = true;
-      task = event.task();
-      request[0] = request[1] = kNull;
-    }
-    for (int r = 0; r < 2; ++r) {
-      if (event.request[r] != kNull) request[r] = event.request[r];
-    }
-  });
+  log.ForEachInOrder(
+      [&](const TaskEvent& event) {
+        if (any && event.task() != task) fn(task, std::as_const(request));
+        if (!any || event.task() != task) {
+          any = true;
+          task = event.task();
+          request[0] = request[1] = kNull;
+        }
+        for (int r = 0; r < 2; ++r) {
+          if (event.request[r] != kNull) request[r] = event.request[r];
+        }
+      },
+      from, until);
   if (any) fn(task, std::as_const(request));
 }
 
