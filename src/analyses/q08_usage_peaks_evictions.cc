@@ -209,8 +209,18 @@ void CollectTotals(const Q8State& state, Q8Collected& collected) {
 // Adds one partition's machine-windows of `resource`: buckets and points.
 void CollectResource(const Q8State& state, const MachineWindowUsage& usage, int resource,
                      Q8Collected& collected) {
+  // Windows come a chunk of one machine at a time: its capacity is looked
+  // up once per machine in a row, not per window.
+  bool cached = false;
+  int64_t cached_machine = 0, cached_capacity = kNull;
   auto capacity_of = [&](int64_t machine) {
-    return resource == 0 ? state.capacities_.Cpus(machine) : state.capacities_.Memory(machine);
+    if (!cached || machine != cached_machine) {
+      cached = true;
+      cached_machine = machine;
+      cached_capacity =
+          resource == 0 ? state.capacities_.Cpus(machine) : state.capacities_.Memory(machine);
+    }
+    return cached_capacity;
   };
   auto counted = [&](const MachineWindow& key, const WindowLoad& load) {
     const int64_t capacity = capacity_of(key.machine_id);
