@@ -56,7 +56,16 @@ void RadixSortInPlace(T* begin, T* end, KeyOf key_of, int shift) {
   }
   auto digit = [&](const T& item) { return (key_of(item) >> shift) & 0xff; };
   std::array<size_t, 256> counts{};
-  for (const T* item = begin; item != end; ++item) ++counts[digit(*item)];
+  // Keys that differ from the first one: none, and the items are sorted
+  // (a tie group is counted once, not once per byte left).
+  const uint64_t first_key = key_of(*begin);
+  uint64_t differing = 0;
+  for (const T* item = begin; item != end; ++item) {
+    const uint64_t key = key_of(*item);
+    ++counts[(key >> shift) & 0xff];
+    differing |= key ^ first_key;
+  }
+  if (differing == 0) return;
   if (counts[digit(*begin)] == n) return RadixSortInPlace(begin, end, key_of, shift - 8);
   std::array<size_t, 256> heads{}, tails{};
   for (size_t b = 0, offset = 0; b < 256; ++b) {
