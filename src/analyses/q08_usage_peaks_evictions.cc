@@ -229,11 +229,9 @@ void CollectResource(const Q8State& state, const MachineWindowUsage& usage, int 
   ResourceSummary& mine = collected.summary.resources[resource];
   SpilledItems<WindowPoint>& points = collected.points[resource];
   // Points held in memory are sized once (~4.5 M per resource at scale 8:
-  // a doubling vector would hold up to twice that).
-  uint64_t windows = 0;
-  usage.ForEachWindow(
-      [&](const MachineWindow& key, const WindowLoad& load) { windows += counted(key, load); });
-  points.ReserveMore(windows);
+  // a doubling vector would hold up to twice that), by the windows with a
+  // value: the few of machines without a capacity are reserved, not touched.
+  points.ReserveMore(usage.WindowsWith(resource));
   usage.ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
     if (!counted(key, load)) return;
     const int64_t capacity = capacity_of(key.machine_id);

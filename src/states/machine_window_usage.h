@@ -126,6 +126,15 @@ class MachineWindowUsage : public KeyedTable<window_chunks::MachineChunk, window
     }
   }
 
+  // The machine-windows with a value of `resource` (0: cpu, 1: memory).
+  uint64_t WindowsWith(int resource) const {
+    uint64_t windows = 0;
+    for (const auto& [key, chunk] : *this) {
+      windows += static_cast<uint64_t>(std::popcount(chunk.present[resource]));
+    }
+    return windows;
+  }
+
   // floor(10 x load / capacity), capped at 10, exactly: load = sum / 300 s.
   static int UsageBucket(__int128 sum, int64_t capacity);
   // load strictly above capacity.

@@ -78,6 +78,8 @@ TEST(MachineWindowUsage, SumsPerMachineWindowAcrossAChunkBoundary) {
   usage.Consume(TaskUsage(kFirstRows));
   usage.Consume(TaskUsage(kSecondRows));
   EXPECT_EQ(AllWindows(usage), kExpected);
+  EXPECT_EQ(usage.WindowsWith(0), 3u);  // cpu: (7, 15), (7, 16), (9, 3)
+  EXPECT_EQ(usage.WindowsWith(1), 2u);  // memory: (7, 16), (9, 3)
 }
 
 TEST(MachineWindowUsage, MergeAbsorbAndDeserializeAddTheSameSums) {
