@@ -19,6 +19,7 @@
 //   rank sort      the finishes' in-place radix sort of 24-byte points by a
 //                  double: distinct values (q8's usage) and 90 % zeros (its
 //                  evictions), items per second
+//   exact sum      ExactSum::Add (the correlations' sums), additions per second
 //
 // The text is the first task_events shard of the real trace when it is found
 // ($BORGSCOPE_SAMPLE_DIR, else the path compiled in), otherwise synthetic
@@ -47,6 +48,7 @@
 #include "io/gzip_reader.h"
 #include "io/gzip_writer.h"
 #include "io/shards.h"
+#include "stats/exact_sum.h"
 #include "stats/rank_across_cluster.h"
 #include "trace/block_parser.h"
 #include "trace/field_parser.h"
@@ -507,6 +509,24 @@ void BM_RankSort(benchmark::State& state) {
   state.SetLabel(state.range(0) == 0 ? "distinct doubles" : "90 % zeros");
 }
 BENCHMARK(BM_RankSort)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+// A million doubles as the correlations add them (ratios, their squares,
+// products), into one exact sum.
+void BM_ExactSumAdd(benchmark::State& state) {
+  std::mt19937_64 random(5);
+  std::vector<double> values(1'000'000);
+  for (double& value : values) {
+    const double ratio = std::uniform_real_distribution<double>(0, 1.5)(random);
+    value = random() % 2 ? ratio : ratio * ratio;
+  }
+  for (auto _ : state) {
+    ExactSum sum;
+    for (double value : values) sum.Add(value);
+    benchmark::DoNotOptimize(sum.Value());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * values.size()));
+}
+BENCHMARK(BM_ExactSumAdd)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace borgscope::bench

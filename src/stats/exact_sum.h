@@ -12,6 +12,7 @@
 // the same digits.
 
 #include <array>
+#include <bit>
 #include <cstdint>
 
 #include "engine/wire.h"
@@ -20,7 +21,28 @@ namespace borgscope {
 
 class ExactSum {
  public:
-  void Add(double value);
+  // Inline: the correlations make millions of additions.
+  void Add(double value) {
+    const uint64_t bits = std::bit_cast<uint64_t>(value);
+    const int exponent = static_cast<int>((bits >> 52) & 0x7ff);
+    if (exponent == 0x7ff) [[unlikely]]
+      ThrowNotFinite();
+    uint64_t mantissa = bits & ((uint64_t{1} << 52) - 1);
+    // value = +-mantissa x 2^(position - 1074)
+    int position = 0;
+    if (exponent != 0) {
+      mantissa |= uint64_t{1} << 52;
+      position = exponent - 1;
+    }
+    const unsigned __int128 shifted = static_cast<unsigned __int128>(mantissa) << (position & 31);
+    const auto low = static_cast<int64_t>(static_cast<uint64_t>(shifted) & 0xffffffff);
+    const auto high = static_cast<int64_t>(shifted >> 32);  // < 2^52
+    const int chunk = position >> 5;
+    const int64_t sign = -static_cast<int64_t>(bits >> 63);  // 0, or -1: negate (no branch)
+    chunks_[chunk] += (low ^ sign) - sign;
+    chunks_[chunk + 1] += (high ^ sign) - sign;
+    if (++adds_since_carry_ == kAddsBeforeCarry) Carry();
+  }
   void Merge(const ExactSum& other);
   // The true sum, correctly rounded (half to even).
   double Value() const;
@@ -38,6 +60,7 @@ class ExactSum {
 
   // Propagates the carries: every chunk but the last in [0, 2^32).
   void Carry();
+  [[noreturn]] static void ThrowNotFinite();
 
   std::array<int64_t, kChunks> chunks_{};
   int adds_since_carry_ = 0;
