@@ -16,10 +16,6 @@
 //   split for ranks each keyed analysis's state after the shard, split for 2
 //                  ranks as rank 0 does before the MPI exchange (SerializePartitions,
 //                  its own part skipped), reporting bytes written per second
-//   rank sort      the finishes' in-place radix sort of 24-byte points by a
-//                  double: distinct values (q8's usage) and 90 % zeros (its
-//                  evictions), items per second
-//   exact sum      ExactSum::Add (the correlations' sums), additions per second
 //
 // The text is the first task_events shard of the real trace when it is found
 // ($BORGSCOPE_SAMPLE_DIR, else the path compiled in), otherwise synthetic
@@ -35,7 +31,6 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,8 +43,6 @@
 #include "io/gzip_reader.h"
 #include "io/gzip_writer.h"
 #include "io/shards.h"
-#include "stats/exact_sum.h"
-#include "stats/rank_across_cluster.h"
 #include "trace/block_parser.h"
 #include "trace/field_parser.h"
 #include "trace/row_batch.h"
@@ -479,54 +472,6 @@ void SerializeForRanks(benchmark::State& state, const Analysis* analysis) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * sample.rows));
   state.SetLabel(sample.label);
 }
-
-// --- finishes: the rank sort ---------------------------------------------------
-
-// One million points as q8 ranks them; arg 0: usage-like distinct doubles,
-// arg 1: 90 % zeros and small counts (evictions). Sorted from the same
-// shuffled copy each iteration.
-void BM_RankSort(benchmark::State& state) {
-  struct Point {
-    double value;
-    double other;
-    int64_t rank;
-  };
-  std::mt19937_64 random(3);
-  std::vector<Point> points(1'000'000);
-  for (Point& point : points) {
-    point.value = state.range(0) == 0
-                      ? std::uniform_real_distribution<double>(0, 1.5)(random)
-                      : (random() % 10 == 0 ? static_cast<double>(1 + random() % 5) : 0.0);
-  }
-  for (auto _ : state) {
-    state.PauseTiming();
-    std::vector<Point> copy = points;
-    state.ResumeTiming();
-    rank_detail::SortByValue(copy, [](const Point& p) { return p.value; });
-    benchmark::DoNotOptimize(copy.data());
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * points.size()));
-  state.SetLabel(state.range(0) == 0 ? "distinct doubles" : "90 % zeros");
-}
-BENCHMARK(BM_RankSort)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
-
-// A million doubles as the correlations add them (ratios, their squares,
-// products), into one exact sum.
-void BM_ExactSumAdd(benchmark::State& state) {
-  std::mt19937_64 random(5);
-  std::vector<double> values(1'000'000);
-  for (double& value : values) {
-    const double ratio = std::uniform_real_distribution<double>(0, 1.5)(random);
-    value = random() % 2 ? ratio : ratio * ratio;
-  }
-  for (auto _ : state) {
-    ExactSum sum;
-    for (double value : values) sum.Add(value);
-    benchmark::DoNotOptimize(sum.Value());
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * values.size()));
-}
-BENCHMARK(BM_ExactSumAdd)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace borgscope::bench
