@@ -106,6 +106,16 @@ bool BlockParser::DecodeRow(const char* row_begin, const uint32_t* commas, const
     const int c = wanted.column;
     const char* field_begin = c == 0 ? row_begin : block + commas[c - 1] + 1;
     const char* field_end = wanted.last ? row_end : block + commas[c];
+    if (wanted.kind == WantedField::kText) {  // kept as text: no number column
+      if (field_begin == field_end && spec_.columns[c].mandatory) {
+        bad.problem = RowProblem::kField;
+        bad.field_status = FieldStatus::kEmptyMandatory;
+        bad.column = c;
+        return false;
+      }
+      batch.text[c][row] = std::string_view(field_begin, field_end);
+      continue;
+    }
     // Fast paths: short numbers, read with the block's bytes beyond the
     // field; anything else (empty, long, bad text) goes to the plain
     // decoder, which knows every case.
@@ -124,14 +134,6 @@ bool BlockParser::DecodeRow(const char* row_begin, const uint32_t* commas, const
         if (ParseShortDecimal(field_begin, field_end, value, readable_end_)) continue;
         break;
       case WantedField::kText:
-        if (field_begin == field_end && spec_.columns[c].mandatory) {
-          bad.problem = RowProblem::kField;
-          bad.field_status = FieldStatus::kEmptyMandatory;
-          bad.column = c;
-          return false;
-        }
-        batch.text[c][row] = std::string_view(field_begin, field_end);
-        continue;
       case WantedField::kOther:
         break;
     }
