@@ -195,8 +195,8 @@ SpreadCounts Q6JobMachineSpread::Summarize(const Q6State& state, InputStates, Cl
       });
   std::vector<SpreadCounts> ranges(cuts.size() + 1);
   tbb::parallel_for(size_t{0}, ranges.size(), [&](size_t r) {
-    ranges[r] =
-        CountJobs(state, r == 0 ? nullptr : &cuts[r - 1], r == cuts.size() ? nullptr : &cuts[r]);
+    const auto [from, until] = decltype(state.placements_)::RangeBounds(cuts, r);
+    ranges[r] = CountJobs(state, from, until);
   });
   SpreadCounts counts;
   for (const SpreadCounts& range : ranges) counts.Merge(range);

@@ -425,6 +425,7 @@ void CollectInRanges(const Q7State& state, const TaskEventLog& log,
     points[resource]->resize(at);
   }
   tbb::parallel_for(size_t{0}, ranges, [&](size_t range) {
+    const auto [from, until] = TaskEventLog::RangeBounds(cuts, range);
     uint64_t with_both[2] = {0, 0};
     ForEachTaskLastRequest(
         log,
@@ -436,7 +437,7 @@ void CollectInRanges(const Q7State& state, const TaskEventLog& log,
             (*points[resource])[start[range][resource] + used[range][resource]++] = point;
           });
         },
-        range == 0 ? nullptr : &cuts[range - 1], range + 1 == ranges ? nullptr : &cuts[range]);
+        from, until);
   });
   for (int resource = 0; resource < 2; ++resource) {
     std::vector<TaskPoint>& all = *points[resource];
@@ -456,15 +457,13 @@ void CollectInRanges(const Q7State& state, const TaskEventLog& log,
 
 // Adds the partition's points of both resources to `collected`: each task's
 // last requests, from the task event log (in task order, decoded once), with
-// its usage.
+// its usage. In memory, in ranges (CollectInRanges).
 void CollectResources(const Q7State& state, const TaskEventLog& log, Q7Collected& collected) {
   const bool in_memory = collected.points[0].chunk_items() == SIZE_MAX &&
                          collected.points[1].chunk_items() == SIZE_MAX;
   constexpr size_t kRanges = 4;
-  if (in_memory) {
-    const std::vector<TaskEvent> cuts = log.SplitPoints(kRanges, TaskStart);
-    if (!cuts.empty()) return CollectInRanges(state, log, cuts, collected);
-  }
+  if (in_memory) return CollectInRanges(state, log, log.SplitPoints(kRanges, TaskStart), collected);
+  // Points that may spill: one pass, each point added as it comes.
   // Room for a point per task with usage, once (a doubling vector would hold
   // up to three times them as it grows).
   uint64_t with_usage[2] = {0, 0};

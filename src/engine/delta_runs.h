@@ -174,6 +174,12 @@ class DeltaRuns {
     }
     return cuts;
   }
+  // The bounds [from, until) of range r of those `cuts` (SplitPoints) make,
+  // for ForEachInOrder: null for the first range's start, the last's end.
+  static std::pair<const Entry*, const Entry*> RangeBounds(const std::vector<Entry>& cuts,
+                                                           size_t r) {
+    return {r == 0 ? nullptr : &cuts[r - 1], r == cuts.size() ? nullptr : &cuts[r]};
+  }
   // fn(entry) for every entry, in no particular order.
   template <typename Fn>
   void ForEach(Fn fn) const {

@@ -60,7 +60,7 @@ BlockParser::BlockParser(Table table, ColumnMask wanted)
   for (ColumnMask rest = columns; rest != 0; rest &= rest - 1) {
     const int c = std::countr_zero(rest);
     const ColumnSpec& column = spec_.columns[c];
-    WantedField field{.column = c, .last = c + 1 == column_count_};
+    WantedField field{.column = c, .last = c + 1 == column_count_, .mandatory = column.mandatory};
     switch (column.type) {
       case ColumnType::kInteger:
       case ColumnType::kEnum:
@@ -107,7 +107,7 @@ bool BlockParser::DecodeRow(const char* row_begin, const uint32_t* commas, const
     const char* field_begin = c == 0 ? row_begin : block + commas[c - 1] + 1;
     const char* field_end = wanted.last ? row_end : block + commas[c];
     if (wanted.kind == WantedField::kText) {  // kept as text: no number column
-      if (field_begin == field_end && spec_.columns[c].mandatory) {
+      if (field_begin == field_end && wanted.mandatory) {
         bad.problem = RowProblem::kField;
         bad.field_status = FieldStatus::kEmptyMandatory;
         bad.column = c;

@@ -85,7 +85,8 @@ class BlockParser {
   struct WantedField {
     enum Kind : uint8_t { kUnsigned, kDecimal, kText, kOther };
     int column = 0;
-    bool last = false;  // the row's last column: it ends at the row's end
+    bool last = false;       // the row's last column: it ends at the row's end
+    bool mandatory = false;  // kText: empty is a bad row
     Kind kind = kOther;
     uint64_t max = 0;  // kUnsigned: largest value (an enum's)
   };
