@@ -99,14 +99,18 @@ class KeyedTable {
 
   void Merge(const KeyedTable& other) {
     ReserveForMore(other.size());
-    // The merged table is far larger than the caches: the index slots of the
-    // key a few entries ahead are fetched while this one is combined.
-    constexpr size_t kPrefetchAhead = 8;
+    // The merged table is far larger than the caches, and many keys are in
+    // it already (a task seen in an earlier shard): the index slots of the
+    // key 2d entries ahead are fetched, then the entries those slots of the
+    // key d ahead point at, while this one is combined.
+    constexpr size_t kAhead = 8;
     const Entries& theirs = *other.entries_;
     const size_t n = theirs.size();
-    for (size_t i = 0; i < std::min(kPrefetchAhead, n); ++i) prefetch(theirs[i].key);
+    for (size_t i = 0; i < std::min(2 * kAhead, n); ++i) prefetch(theirs[i].key);
+    for (size_t i = 0; i < std::min(kAhead, n); ++i) PrefetchEntries(theirs[i].key);
     for (size_t i = 0; i < n; ++i) {
-      if (i + kPrefetchAhead < n) prefetch(theirs[i + kPrefetchAhead].key);
+      if (i + 2 * kAhead < n) prefetch(theirs[i + 2 * kAhead].key);
+      if (i + kAhead < n) PrefetchEntries(theirs[i + kAhead].key);
       Spec::Combine((*this)[theirs[i].key], theirs[i].value);
     }
   }
@@ -147,6 +151,12 @@ class KeyedTable {
   struct EntryId {
     uint32_t number;
   };
+  // A lookup that compares no key: each entry whose slot matches the key's
+  // hash is fetched into the cache, and the probe goes on to its end.
+  struct EntryFetch {
+    const Key* key;
+  };
+  void PrefetchEntries(const Key& key) const { index_.find(EntryFetch{&key}); }
   using Entries = ChunkedVector<Entry>;
   // Hash and equality of entry numbers by their entries' keys, and of keys
   // themselves (heterogeneous lookup: a key is found without an entry).
@@ -155,6 +165,7 @@ class KeyedTable {
     const Entries* entries;
     size_t operator()(EntryId id) const { return absl::Hash<Key>{}((*entries)[id.number].key); }
     size_t operator()(const Key& key) const { return absl::Hash<Key>{}(key); }
+    size_t operator()(EntryFetch fetch) const { return absl::Hash<Key>{}(*fetch.key); }
   };
   struct IndexEq {
     using is_transparent = void;
@@ -162,6 +173,11 @@ class KeyedTable {
     bool operator()(EntryId a, EntryId b) const { return a.number == b.number; }
     bool operator()(EntryId a, const Key& key) const { return (*entries)[a.number].key == key; }
     bool operator()(const Key& key, EntryId a) const { return (*entries)[a.number].key == key; }
+    bool operator()(EntryId a, EntryFetch) const {
+      __builtin_prefetch(&(*entries)[a.number]);
+      return false;
+    }
+    bool operator()(EntryFetch fetch, EntryId a) const { return (*this)(a, fetch); }
   };
 
   // Room for `more` keys about to be merged in. A larger index is rebuilt
