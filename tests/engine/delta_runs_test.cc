@@ -124,6 +124,29 @@ TEST(DeltaRuns, ReadsRunsAndPendingInOrder) {
   EXPECT_LT(runs.encoded_bytes(), 1200u * 16);
 }
 
+// Many runs read k-way: runs whose entries come several in a row in the
+// order (a job's entries from one shard: the top cursor stays on top) and
+// runs that interleave entry by entry, and runs of one entry.
+TEST(DeltaRuns, ReadsManyRunsInOrder) {
+  Runs runs;
+  std::vector<Item> model;
+  std::mt19937 random(11);
+  for (int run = 0; run < 40; ++run) {
+    const int n = run % 7 == 0 ? 1 : 1 + static_cast<int>(random() % 300);
+    for (int i = 0; i < n; ++i) {
+      // Even runs: a block of their own jobs; odd runs: jobs shared by all.
+      const int64_t job = run % 2 == 0 ? (run * 1000 + i / 10) * 7'919
+                                       : static_cast<int64_t>(random() % 50) * 7'919;
+      Item item{job, run * 1'000'000 + i, static_cast<int64_t>(random() % 1000)};
+      runs.Add() = item;
+      model.push_back(item);
+    }
+    runs.Seal();
+  }
+  EXPECT_EQ(runs.run_count(), 40u);
+  EXPECT_EQ(InOrder(runs), Sorted(model));
+}
+
 // Reading a range of the order: bounds at entries and between them, within
 // and beyond every run, with runs of a few entries and of many (the readers
 // start from a run's samples), and a pending batch (no samples).
