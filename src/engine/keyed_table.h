@@ -23,6 +23,7 @@
 #include <absl/hash/hash.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -69,16 +70,7 @@ class KeyedTable {
   }
 
   // The value of `key`, value-initialized when the key is new.
-  Value& operator[](const Key& key) {
-    const EntryId id = *index_.lazy_emplace(key, [&](const auto& construct) {
-      if (entries_->size() == std::numeric_limits<uint32_t>::max()) {
-        throw std::length_error("keyed table: more than 2^32 - 1 keys in one table");
-      }
-      entries_->push_back(Entry{key, Value{}});
-      construct(EntryId{static_cast<uint32_t>(entries_->size() - 1)});
-    });
-    return (*entries_)[id.number].value;
-  }
+  Value& operator[](const Key& key) { return ValueOf(HashedKey{&key, absl::Hash<Key>{}(key)}); }
   // The value of `key`, or null when absent.
   const Value* Find(const Key& key) const {
     auto it = index_.find(key);
@@ -101,17 +93,24 @@ class KeyedTable {
     ReserveForMore(other.size());
     // The merged table is far larger than the caches, and many keys are in
     // it already (a task seen in an earlier shard): the index slots of the
-    // key 2d entries ahead are fetched, then the entries those slots of the
-    // key d ahead point at, while this one is combined.
-    constexpr size_t kAhead = 8;
+    // key 2 x kAhead entries ahead are fetched, then the entries those slots
+    // of the key kAhead ahead point at, while this one is combined. Each
+    // key is hashed once.
+    constexpr size_t kAhead = 8, kHashes = 4 * kAhead;
+    std::array<size_t, kHashes> hashes;
     const Entries& theirs = *other.entries_;
     const size_t n = theirs.size();
-    for (size_t i = 0; i < std::min(2 * kAhead, n); ++i) prefetch(theirs[i].key);
-    for (size_t i = 0; i < std::min(kAhead, n); ++i) PrefetchEntries(theirs[i].key);
+    auto fetch_slots = [&](size_t i) {
+      hashes[i % kHashes] = absl::Hash<Key>{}(theirs[i].key);
+      index_.prefetch(EntryFetch{hashes[i % kHashes]});
+    };
+    auto fetch_entries = [&](size_t i) { index_.find(EntryFetch{hashes[i % kHashes]}); };
+    for (size_t i = 0; i < std::min(2 * kAhead, n); ++i) fetch_slots(i);
+    for (size_t i = 0; i < std::min(kAhead, n); ++i) fetch_entries(i);
     for (size_t i = 0; i < n; ++i) {
-      if (i + 2 * kAhead < n) prefetch(theirs[i + 2 * kAhead].key);
-      if (i + kAhead < n) PrefetchEntries(theirs[i + kAhead].key);
-      Spec::Combine((*this)[theirs[i].key], theirs[i].value);
+      if (i + 2 * kAhead < n) fetch_slots(i + 2 * kAhead);
+      if (i + kAhead < n) fetch_entries(i + kAhead);
+      Spec::Combine(ValueOf(HashedKey{&theirs[i].key, hashes[i % kHashes]}), theirs[i].value);
     }
   }
   // Keeps the larger table's storage; combines the smaller one into it.
@@ -151,12 +150,16 @@ class KeyedTable {
   struct EntryId {
     uint32_t number;
   };
-  // A lookup that compares no key: each entry whose slot matches the key's
-  // hash is fetched into the cache, and the probe goes on to its end.
-  struct EntryFetch {
+  // A key with its hash, computed once for the lookups of a merge.
+  struct HashedKey {
     const Key* key;
+    size_t hash;
   };
-  void PrefetchEntries(const Key& key) const { index_.find(EntryFetch{&key}); }
+  // A lookup that compares no key: each entry whose slot matches the hash
+  // is fetched into the cache, and the probe goes on to its end.
+  struct EntryFetch {
+    size_t hash;
+  };
   using Entries = ChunkedVector<Entry>;
   // Hash and equality of entry numbers by their entries' keys, and of keys
   // themselves (heterogeneous lookup: a key is found without an entry).
@@ -165,7 +168,8 @@ class KeyedTable {
     const Entries* entries;
     size_t operator()(EntryId id) const { return absl::Hash<Key>{}((*entries)[id.number].key); }
     size_t operator()(const Key& key) const { return absl::Hash<Key>{}(key); }
-    size_t operator()(EntryFetch fetch) const { return absl::Hash<Key>{}(*fetch.key); }
+    size_t operator()(HashedKey hashed) const { return hashed.hash; }
+    size_t operator()(EntryFetch fetch) const { return fetch.hash; }
   };
   struct IndexEq {
     using is_transparent = void;
@@ -173,6 +177,8 @@ class KeyedTable {
     bool operator()(EntryId a, EntryId b) const { return a.number == b.number; }
     bool operator()(EntryId a, const Key& key) const { return (*entries)[a.number].key == key; }
     bool operator()(const Key& key, EntryId a) const { return (*entries)[a.number].key == key; }
+    bool operator()(EntryId a, HashedKey hashed) const { return (*this)(a, *hashed.key); }
+    bool operator()(HashedKey hashed, EntryId a) const { return (*this)(a, *hashed.key); }
     bool operator()(EntryId a, EntryFetch) const {
       __builtin_prefetch(&(*entries)[a.number]);
       return false;
@@ -180,6 +186,16 @@ class KeyedTable {
     bool operator()(EntryFetch fetch, EntryId a) const { return (*this)(a, fetch); }
   };
 
+  Value& ValueOf(const HashedKey& hashed) {
+    const EntryId id = *index_.lazy_emplace(hashed, [&](const auto& construct) {
+      if (entries_->size() == std::numeric_limits<uint32_t>::max()) {
+        throw std::length_error("keyed table: more than 2^32 - 1 keys in one table");
+      }
+      entries_->push_back(Entry{*hashed.key, Value{}});
+      construct(EntryId{static_cast<uint32_t>(entries_->size() - 1)});
+    });
+    return (*entries_)[id.number].value;
+  }
   // Room for `more` keys about to be merged in. A larger index is rebuilt
   // from the entries in their order: absl's own growth rehashes slot by
   // slot, and the hash of a slot's entry number is its entry's key - a cache
