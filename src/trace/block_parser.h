@@ -81,6 +81,24 @@ class BlockParser {
   ColumnMask wanted_;
   int column_count_;
   int commas_needed_;  // a row's commas up to its last wanted column
+  // A number field's bytes and value in the last row that decoded it: the
+  // same bytes again give the same value without decoding (files sorted by
+  // time repeat their time and job columns row after row). For fields of
+  // kMinLength bytes or more (shorter ones decode as fast as they compare);
+  // checked in a block where it paid in the block before, else on every 8th
+  // row only, to find out.
+  struct RepeatedField {
+    static constexpr size_t kMinLength = 5, kMaxLength = 16;
+    uint64_t words[2] = {};  // the bytes, zero beyond `length`
+    size_t length = kMaxLength + 1;
+    int64_t value = 0;
+    bool check = true;  // in this block, on every row
+    uint32_t hits = 0, tries = 0;
+
+    bool Same(const char* p, size_t field_length) const;
+    void Remember(const char* p, size_t field_length, int64_t decoded);
+    void StartBlock();
+  };
   // The wanted columns, in order, with how each is decoded.
   struct WantedField {
     enum Kind : uint8_t { kUnsigned, kDecimal, kText, kOther };
@@ -88,7 +106,8 @@ class BlockParser {
     bool last = false;       // the row's last column: it ends at the row's end
     bool mandatory = false;  // kText: empty is a bad row
     Kind kind = kOther;
-    uint64_t max = 0;  // kUnsigned: largest value (an enum's)
+    uint64_t max = 0;      // kUnsigned: largest value (an enum's)
+    RepeatedField repeat;  // kUnsigned, kDecimal
   };
   std::vector<WantedField> plan_;
   const char* readable_end_ = nullptr;  // the block being parsed ends here

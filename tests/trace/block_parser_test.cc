@@ -207,6 +207,57 @@ TEST(BlockParser, FusedEqualsPlainOnRandomRows) {
   }
 }
 
+// A number field that repeats the row before's bytes takes its value again
+// without decoding: values equal to the last one, of other lengths, sharing
+// its first bytes, differing in one byte, bad after good ones, and at a
+// block's end (fewer than 16 bytes left), through one parser over many
+// blocks (a column whose repeats stop is checked less, then more again).
+TEST(BlockParser, RepeatedFieldsGiveWhatDecodingGives) {
+  const std::vector<std::string> times = {
+      "600000000",         "600000000",         "6000000000",       "600000001",
+      "60000000",          "600000000",         "1600000000",       "600000000",
+      "12345678901234567", "12345678901234567", "1234567890123456", "1234567890123456"};
+  const std::vector<std::string> jobs = {"6251812952", "6251812952", "6251812953", "625181295",
+                                         "6251812952", "62518129x2", "6251812952"};
+  std::mt19937_64 random(7);
+  BlockParser fused_parser(Table::kTaskEvents, kAllTaskColumns);
+  BlockParser plain_parser(Table::kTaskEvents, kAllTaskColumns);
+  const TableSpec& spec = Spec(Table::kTaskEvents);
+  int bad_rows = 0;
+  for (int block = 0; block < 60; ++block) {
+    // In some blocks the times repeat row after row, in others they change
+    // on every row, so that checking turns off and on.
+    const bool repeating = (block / 5) % 2 == 0;
+    std::string text;
+    const int rows = 1 + static_cast<int>(random() % 40);
+    for (int r = 0; r < rows; ++r) {
+      const std::string time =
+          repeating ? times[(r / 4) % times.size()] : std::to_string(600000000 + random() % 1000);
+      const std::string job = jobs[random() % jobs.size()];
+      text += time + ",," + job + "," + std::to_string(random() % 3) + ",4155527081,1,u,3,9," +
+              (random() % 2 ? "0.03125" : "0.0312") + ",0.06763,,1\n";
+    }
+    if (random() % 2) text += "600000000,,6251812952,0,5,1,u,3,9,0.5,0.25,,1";  // no newline
+    for (bool skip : {false, true}) {
+      BadRowPolicy fused_policy, plain_policy;
+      fused_policy.skip = plain_policy.skip = skip;
+      RowBatch fused, plain;
+      ClearBatch(fused, Table::kTaskEvents, 0);
+      ClearBatch(plain, Table::kTaskEvents, 0);
+      fused_parser.Parse(text.data(), text.data() + text.size(), 1, fused, fused_policy);
+      plain_parser.ParsePlain(text.data(), text.data() + text.size(), 1, plain, plain_policy);
+      ExpectSameBatches(fused, plain, kAllTaskColumns, 13);
+      ASSERT_EQ(fused_policy.fatal.has_value(), plain_policy.fatal.has_value()) << text;
+      if (fused_policy.fatal) {
+        ASSERT_EQ(fused_policy.fatal->Describe(spec), plain_policy.fatal->Describe(spec));
+      }
+      ASSERT_EQ(fused_policy.skipped, plain_policy.skipped);
+      bad_rows += static_cast<int>(fused_policy.skipped);
+    }
+  }
+  EXPECT_GT(bad_rows, 0);  // the bad job id was met, after good ones
+}
+
 // The same on the real first shard of task_events, all columns.
 TEST(BlockParser, FusedEqualsPlainOnRealShard) {
   GzipReader reader((testing::kSampleDir / "task_events/part-00000-of-00500.csv.gz").string());
