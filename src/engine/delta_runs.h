@@ -18,12 +18,18 @@
 //   static Entry Get(const char*& at, const char* end, const Entry& previous);
 //   static constexpr bool kDistinct = true;  // optional: a run keeps equal
 //                                            // entries once (runs may share some)
+//   static Group GroupOf(const Entry&);  // optional: when Less orders by it
+//       first (Group: < and absl hash); a batch is then sorted by group
+//       with a counting sort, and each group's entries by Less
 // The first entry of a run is written against a value-initialized Entry.
+
+#include <absl/container/flat_hash_map.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -270,7 +276,11 @@ class DeltaRuns {
     if (run.count > 0) runs_.push_back(std::move(run));
   }
   static std::vector<Entry> Sorted(std::vector<Entry> entries) {
-    std::sort(entries.begin(), entries.end(), Codec::Less);
+    if constexpr (requires(const Entry& entry) { Codec::GroupOf(entry); }) {
+      entries = ByGroup(std::move(entries));
+    } else {
+      std::sort(entries.begin(), entries.end(), Codec::Less);
+    }
     if constexpr (requires { Codec::kDistinct; }) {
       if (Codec::kDistinct) {
         auto equal = [](const Entry& a, const Entry& b) {
@@ -280,6 +290,50 @@ class DeltaRuns {
       }
     }
     return entries;
+  }
+  // Sorted by Less when Less orders by GroupOf first: the entries are
+  // moved group by group in the groups' order (a counting sort: a lookup
+  // per entry in a table of the groups, a sort of the groups only), each
+  // group keeping its entries' order, then a group out of Less's order is
+  // sorted. A shard's entries come in trace order, so a task's events (in
+  // trace order within a task) need no sort at all.
+  static std::vector<Entry> ByGroup(std::vector<Entry> entries) {
+    using Group = std::remove_cvref_t<decltype(Codec::GroupOf(entries.front()))>;
+    absl::flat_hash_map<Group, uint32_t> number;  // in the order groups came
+    std::vector<Group> groups;
+    std::vector<uint32_t> group_of(entries.size());
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const auto [it, fresh] =
+          number.try_emplace(Codec::GroupOf(entries[i]), static_cast<uint32_t>(groups.size()));
+      if (fresh) groups.push_back(it->first);
+      group_of[i] = it->second;
+    }
+    std::vector<uint32_t> in_order(groups.size());
+    for (uint32_t g = 0; g < in_order.size(); ++g) in_order[g] = g;
+    std::sort(in_order.begin(), in_order.end(),
+              [&](uint32_t a, uint32_t b) { return groups[a] < groups[b]; });
+    // start[g]: where group g's entries go.
+    std::vector<size_t> start(groups.size());
+    {
+      std::vector<size_t> count(groups.size());
+      for (uint32_t g : group_of) ++count[g];
+      size_t at = 0;
+      for (uint32_t g : in_order) {
+        start[g] = at;
+        at += count[g];
+      }
+    }
+    std::vector<Entry> sorted(entries.size());
+    for (size_t i = 0; i < entries.size(); ++i) sorted[start[group_of[i]]++] = entries[i];
+    // start[g] is now group g's end.
+    for (size_t k = 0, begin = 0; k < in_order.size(); ++k) {
+      const size_t end = start[in_order[k]];
+      auto first = sorted.begin() + static_cast<ptrdiff_t>(begin);
+      auto last = sorted.begin() + static_cast<ptrdiff_t>(end);
+      if (!std::is_sorted(first, last, Codec::Less)) std::sort(first, last, Codec::Less);
+      begin = end;
+    }
+    return sorted;
   }
   static Run Encoded(const std::vector<Entry>& sorted) {
     Run run;

@@ -48,6 +48,7 @@ struct TaskEventCodec {
   static bool Less(const TaskEvent& a, const TaskEvent& b) {
     return std::pair(a.task(), a.order()) < std::pair(b.task(), b.order());
   }
+  static TaskKey GroupOf(const TaskEvent& event) { return event.task(); }
   static int64_t IdOf(const TaskEvent& event) { return event.job_id; }
   static void Put(std::string& out, const TaskEvent& previous, const TaskEvent& event) {
     const bool new_task = event.task() != previous.task();

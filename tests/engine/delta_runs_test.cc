@@ -147,6 +147,36 @@ TEST(DeltaRuns, ReadsManyRunsInOrder) {
   EXPECT_EQ(InOrder(runs), Sorted(model));
 }
 
+// A codec whose Less orders by job first may say so (GroupOf): a batch is
+// then sorted group by group. Entries in random order, and entries already
+// in order within each job (as a shard's task events come), give the order
+// std::sort gives.
+struct GroupedItemCodec : ItemCodec {
+  static int64_t GroupOf(const Item& item) { return item.job; }
+};
+
+TEST(DeltaRuns, SortsABatchByGroupAsByLess) {
+  DeltaRuns<Item, GroupedItemCodec> runs;
+  std::vector<Item> model;
+  std::mt19937 random(5);
+  for (int i = 0; i < 3000; ++i) {  // random order
+    Item item{static_cast<int64_t>(random() % 200) * -7'919, static_cast<int64_t>(random()),
+              static_cast<int64_t>(i)};
+    runs.Add() = item;
+    model.push_back(item);
+  }
+  runs.Seal();
+  for (int i = 0; i < 3000; ++i) {  // in time order: each job's entries in order
+    Item item{static_cast<int64_t>(random() % 300), 5'000'000'000 + i, static_cast<int64_t>(i)};
+    runs.Add() = item;
+    model.push_back(item);
+  }
+  runs.Seal();
+  std::vector<Item> items;
+  runs.ForEachInOrder([&](const Item& item) { items.push_back(item); });
+  EXPECT_EQ(items, Sorted(model));
+}
+
 // Reading a range of the order: bounds at entries and between them, within
 // and beyond every run, with runs of a few entries and of many (the readers
 // start from a run's samples), and a pending batch (no samples).
