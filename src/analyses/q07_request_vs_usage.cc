@@ -141,21 +141,16 @@ class Q7State : public StateOf<Q7State> {
  public:
   void Consume(const RowBatch& rows) override {
     using namespace task_usage;
-    // The table is far larger than the caches and a task's rows are minutes
-    // apart: fetch the slot of the task a few rows ahead while this one is
-    // added (a cache miss per row otherwise).
-    constexpr size_t kPrefetchAhead = 8;
-    auto key_of = [&](size_t r) {
-      return TaskKey{rows.Value(kJobId, r), rows.Value(kTaskIndex, r)};
-    };
-    for (size_t r = 0; r < std::min(kPrefetchAhead, rows.size); ++r) tasks_.prefetch(key_of(r));
+    // task_usage lists each 5-minute window's tasks by job and task: a
+    // row's task is most often the entry after the row before's.
+    uint32_t near = TaskTable::kNoEntry;
     for (size_t r = 0; r < rows.size; ++r) {
-      if (r + kPrefetchAhead < rows.size) tasks_.prefetch(key_of(r + kPrefetchAhead));
       int64_t duration = rows.Value(kEndTime, r) - rows.Value(kStartTime, r);
       if (duration <= 0) continue;
       int64_t cpu = rows.Value(kCpuRate, r), memory = rows.Value(kCanonicalMemoryUsage, r);
       if (cpu == kNull && memory == kNull) continue;
-      TaskUsage& task = tasks_[key_of(r)];
+      TaskUsage& task =
+          tasks_.ValueAfter(TaskKey{rows.Value(kJobId, r), rows.Value(kTaskIndex, r)}, near);
       if (cpu != kNull) task.usage[0].Add(cpu, duration);
       if (memory != kNull) task.usage[1].Add(memory, duration);
     }

@@ -70,7 +70,23 @@ class KeyedTable {
   }
 
   // The value of `key`, value-initialized when the key is new.
-  Value& operator[](const Key& key) { return ValueOf(HashedKey{&key, absl::Hash<Key>{}(key)}); }
+  Value& operator[](const Key& key) {
+    return (*entries_)[IdOf(HashedKey{&key, absl::Hash<Key>{}(key)})].value;
+  }
+  // The same, looked for first in the entry after entry `near`, which then
+  // becomes key's entry (start from kNoEntry): keys that come again in the
+  // order the table first saw them - task_usage's tasks, window after
+  // window, sorted by job and task in each - need no hash lookup.
+  static constexpr uint32_t kNoEntry = std::numeric_limits<uint32_t>::max();
+  Value& ValueAfter(const Key& key, uint32_t& near) {
+    const uint32_t next = near + 1;  // kNoEntry + 1: the first entry
+    if (next < entries_->size() && (*entries_)[next].key == key) {
+      near = next;
+    } else {
+      near = IdOf(HashedKey{&key, absl::Hash<Key>{}(key)});
+    }
+    return (*entries_)[near].value;
+  }
   // The value of `key`, or null when absent.
   const Value* Find(const Key& key) const {
     auto it = index_.find(key);
@@ -110,7 +126,8 @@ class KeyedTable {
     for (size_t i = 0; i < n; ++i) {
       if (i + 2 * kAhead < n) fetch_slots(i + 2 * kAhead);
       if (i + kAhead < n) fetch_entries(i + kAhead);
-      Spec::Combine(ValueOf(HashedKey{&theirs[i].key, hashes[i % kHashes]}), theirs[i].value);
+      Spec::Combine((*entries_)[IdOf(HashedKey{&theirs[i].key, hashes[i % kHashes]})].value,
+                    theirs[i].value);
     }
   }
   // Keeps the larger table's storage; combines the smaller one into it.
@@ -186,15 +203,19 @@ class KeyedTable {
     bool operator()(EntryFetch fetch, EntryId a) const { return (*this)(a, fetch); }
   };
 
-  Value& ValueOf(const HashedKey& hashed) {
-    const EntryId id = *index_.lazy_emplace(hashed, [&](const auto& construct) {
-      if (entries_->size() == std::numeric_limits<uint32_t>::max()) {
-        throw std::length_error("keyed table: more than 2^32 - 1 keys in one table");
-      }
-      entries_->push_back(Entry{*hashed.key, Value{}});
-      construct(EntryId{static_cast<uint32_t>(entries_->size() - 1)});
-    });
-    return (*entries_)[id.number].value;
+  // The number of key's entry, a new one when the key is new.
+  uint32_t IdOf(const HashedKey& hashed) {
+    return index_
+        .lazy_emplace(
+            hashed,
+            [&](const auto& construct) {
+              if (entries_->size() == kNoEntry) {
+                throw std::length_error("keyed table: more than 2^32 - 1 keys in one table");
+              }
+              entries_->push_back(Entry{*hashed.key, Value{}});
+              construct(EntryId{static_cast<uint32_t>(entries_->size() - 1)});
+            })
+        ->number;
   }
   // Room for `more` keys about to be merged in. A larger index is rebuilt
   // from the entries in their order: absl's own growth rehashes slot by
