@@ -92,8 +92,6 @@ class KeyedTable {
     auto it = index_.find(key);
     return it == index_.end() ? nullptr : &(*entries_)[it->number].value;
   }
-  // Brings the index slots of `key` into the cache ahead of operator[].
-  void prefetch(const Key& key) const { index_.prefetch(key); }
 
   size_t size() const { return entries_->size(); }
   bool empty() const { return entries_->empty(); }
@@ -167,7 +165,8 @@ class KeyedTable {
   struct EntryId {
     uint32_t number;
   };
-  // A key with its hash, computed once for the lookups of a merge.
+  // A key with its hash, computed once for all its lookups (a merge makes
+  // three).
   struct HashedKey {
     const Key* key;
     size_t hash;
