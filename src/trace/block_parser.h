@@ -107,7 +107,7 @@ class BlockParser {
     bool mandatory = false;  // kText: empty is a bad row
     Kind kind = kOther;
     uint64_t max = 0;      // kUnsigned: largest value (an enum's)
-    RepeatedField repeat;  // kUnsigned, kDecimal
+    RepeatedField repeat;  // every kind but kText
   };
   std::vector<WantedField> plan_;
   const char* readable_end_ = nullptr;  // the block being parsed ends here
