@@ -15,10 +15,12 @@ void DelimiterIndex::Reserve(size_t bytes) {
   capacity_ = std::max(bytes, capacity_);
   // Every byte may be a newline; one word more than the bytes need, so that
   // CommasBefore(length) and a scan to the last comma stay inside.
+  // Not zeroed: Build writes what it reads back, and the newlines' array
+  // (4 bytes per byte of block) is mostly never touched, so never faulted in.
   const size_t words = capacity_ / 64 + 2;
-  newlines_ = std::make_unique<uint32_t[]>(capacity_ + 1);
-  comma_words_ = std::make_unique<uint64_t[]>(words);
-  commas_before_ = std::make_unique<uint32_t[]>(words);
+  newlines_ = std::make_unique_for_overwrite<uint32_t[]>(capacity_ + 1);
+  comma_words_ = std::make_unique_for_overwrite<uint64_t[]>(words);
+  commas_before_ = std::make_unique_for_overwrite<uint32_t[]>(words);
 }
 
 void DelimiterIndex::BuildScalar(const char* begin, const char* end) {
