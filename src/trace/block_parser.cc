@@ -133,14 +133,14 @@ void BlockParser::RepeatedField::StartBlock() {
   hits = tries = 0;
 }
 
-bool BlockParser::DecodeRow(const char* row_begin, const uint32_t* commas, const char* block,
-                            const char* row_end, size_t row, RowBatch& batch, BadRow& bad) {
-  // Only the wanted columns: field c runs from after comma c-1 (the row's
-  // start for c = 0) to comma c (the row's end, without '\r', for the last).
+bool BlockParser::DecodeRow(const uint32_t* bounds, const char* block, const char* row_end,
+                            size_t row, RowBatch& batch, BadRow& bad) {
+  // Only the wanted columns: field c runs from after bounds[c] to bounds[c +
+  // 1] (the row's end, without '\r', for the last).
   for (WantedField& wanted : plan_) {
     const int c = wanted.column;
-    const char* field_begin = c == 0 ? row_begin : block + commas[c - 1] + 1;
-    const char* field_end = wanted.last ? row_end : block + commas[c];
+    const char* field_begin = block + static_cast<uint32_t>(bounds[c] + 1);
+    const char* field_end = wanted.last ? row_end : block + bounds[c + 1];
     if (wanted.kind == WantedField::kText) {  // kept as text: no number column
       if (field_begin == field_end && wanted.mandatory) {
         bad.problem = RowProblem::kField;
@@ -155,9 +155,9 @@ bool BlockParser::DecodeRow(const char* row_begin, const uint32_t* commas, const
     const auto length = static_cast<size_t>(field_end - field_begin);
     RepeatedField& repeat = wanted.repeat;
     const bool check =
-        length >= RepeatedField::kMinLength && length <= RepeatedField::kMaxLength &&
-        readable_end_ - field_begin >= static_cast<ptrdiff_t>(RepeatedField::kMaxLength) &&
-        (repeat.check || row % 8 == 0);
+        (repeat.check || row % 8 == 0) && length >= RepeatedField::kMinLength &&
+        length <= RepeatedField::kMaxLength &&
+        readable_end_ - field_begin >= static_cast<ptrdiff_t>(RepeatedField::kMaxLength);
     if (check) {
       ++repeat.tries;
       if (repeat.Same(field_begin, length)) {
@@ -227,7 +227,9 @@ uint64_t BlockParser::Parse(const char* begin, const char* end, uint64_t first_l
   const uint32_t block_length = static_cast<uint32_t>(end - begin);
   uint64_t line = first_line;
   uint32_t row_offset = 0, commas_before_row = 0;
-  uint32_t commas[kMaxColumns];  // the row's commas up to its last decoded column
+  // bounds[0]: the byte before the row (wrapping to UINT32_MAX for the
+  // block's first), then the row's commas up to its last decoded column.
+  uint32_t bounds[kMaxColumns + 1];
   for (size_t n = 0; row_offset < block_length; ++n) {
     // The row ends at its newline, or at the end of the block for a last
     // line without one. Its fields = its commas + 1.
@@ -246,8 +248,9 @@ uint64_t BlockParser::Parse(const char* begin, const char* end, uint64_t first_l
       bad.column = columns;
       good = false;
     } else {
-      index_.CommasFrom(row_offset, commas_needed_, commas);
-      good = DecodeRow(row_begin, commas, begin, row_end, batch.size, batch, bad);
+      bounds[0] = row_offset - 1;
+      index_.CommasFrom(row_offset, commas_needed_, bounds + 1);
+      good = DecodeRow(bounds, begin, row_end, batch.size, batch, bad);
     }
     if (good) {
       batch.line[batch.size++] = line;

@@ -70,11 +70,12 @@ class BlockParser {
 
  private:
   void EnsureCapacity(RowBatch& batch, size_t rows);
-  // Decodes the wanted fields of a row whose commas (offsets in `block`, up to
-  // the last wanted column's) are `commas`; returns false and fills `bad` when
-  // one is bad.
-  bool DecodeRow(const char* row_begin, const uint32_t* commas, const char* block,
-                 const char* row_end, size_t row, RowBatch& batch, BadRow& bad);
+  // Decodes the wanted fields of a row: field c lies between offsets
+  // bounds[c] and bounds[c + 1] of `block` (the byte before the row, then its
+  // commas up to the last wanted column's); returns false and fills `bad`
+  // when one is bad.
+  bool DecodeRow(const uint32_t* bounds, const char* block, const char* row_end, size_t row,
+                 RowBatch& batch, BadRow& bad);
   bool HandleBadRow(BadRow&& bad, const char* row_begin, const char* row_end, BadRowPolicy& policy);
 
   const TableSpec& spec_;

@@ -104,9 +104,9 @@ inline bool ParseShortUnsigned(const char* p, const char* end, uint64_t& out,
 // fraction's digits are read as ParseShortUnsigned reads them.
 inline bool ParseShortDecimal(const char* p, const char* end, int64_t& out,
                               const char* readable_end = nullptr) {
-  constexpr uint64_t kPow10[13] = {1,           10,           100,          1000,      10000,
-                                   100000,      1000000,      10000000,     100000000, 1000000000,
-                                   10000000000, 100000000000, 1000000000000};
+  static constexpr uint64_t kPow10[13] = {
+      1,        10,        100,        1000,        10000,        100000,       1000000,
+      10000000, 100000000, 1000000000, 10000000000, 100000000000, 1000000000000};
   auto is_digit = [](char c) { return static_cast<unsigned char>(c - '0') < 10; };
   const char* start = p;
   uint64_t whole = 0;
