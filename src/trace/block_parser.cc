@@ -113,15 +113,16 @@ bool BlockParser::RepeatedField::Same(const char* p, size_t field_length) const 
   uint64_t low, high;
   std::memcpy(&low, p, 8);
   std::memcpy(&high, p + 8, 8);
-  return field_length == length && (low & LowBytes(field_length)) == words[0] &&
-         (high & LowBytes(field_length > 8 ? field_length - 8 : 0)) == words[1];
+  return field_length == length && (low & masks[0]) == words[0] && (high & masks[1]) == words[1];
 }
 
 void BlockParser::RepeatedField::Remember(const char* p, size_t field_length, int64_t decoded) {
+  masks[0] = LowBytes(field_length);
+  masks[1] = LowBytes(field_length > 8 ? field_length - 8 : 0);
   std::memcpy(&words[0], p, 8);
   std::memcpy(&words[1], p + 8, 8);
-  words[0] &= LowBytes(field_length);
-  words[1] &= LowBytes(field_length > 8 ? field_length - 8 : 0);
+  words[0] &= masks[0];
+  words[1] &= masks[1];
   length = field_length;
   value = decoded;
 }
@@ -131,6 +132,46 @@ void BlockParser::RepeatedField::StartBlock() {
   // check costs about a quarter of decoding a long number).
   check = 4 * hits >= tries;
   hits = tries = 0;
+}
+
+// Always inlined: both passes call it per field, in their loops.
+template <BlockParser::WantedField::Kind kKind>
+[[gnu::always_inline]] inline bool BlockParser::DecodeNumber(WantedField& wanted,
+                                                             const char* field_begin,
+                                                             const char* field_end, bool may_repeat,
+                                                             int64_t& value, FieldStatus& status) {
+  const auto length = static_cast<size_t>(field_end - field_begin);
+  RepeatedField& repeat = wanted.repeat;
+  const bool check =
+      may_repeat && length >= RepeatedField::kMinLength && length <= RepeatedField::kMaxLength &&
+      readable_end_ - field_begin >= static_cast<ptrdiff_t>(RepeatedField::kMaxLength);
+  if (check) {
+    ++repeat.tries;
+    if (repeat.Same(field_begin, length)) {
+      ++repeat.hits;
+      value = repeat.value;
+      return true;
+    }
+  }
+  // Fast paths: short numbers, read with the block's bytes beyond the
+  // field; anything else (empty, long, bad text) goes to the plain
+  // decoder, which knows every case.
+  bool decoded = false;
+  if constexpr (kKind == WantedField::kUnsigned) {
+    uint64_t number = 0;
+    if (ParseShortUnsigned(field_begin, field_end, number, readable_end_) && number <= wanted.max) {
+      value = static_cast<int64_t>(number);
+      decoded = true;
+    }
+  } else if constexpr (kKind == WantedField::kDecimal) {
+    decoded = ParseShortDecimal(field_begin, field_end, value, readable_end_);
+  }
+  if (!decoded) {
+    status = ParseField(spec_.columns[wanted.column], std::string_view(field_begin, length), value);
+    if (status != FieldStatus::kOk) return false;
+  }
+  if (check) repeat.Remember(field_begin, length, value);
+  return true;
 }
 
 bool BlockParser::DecodeRow(const uint32_t* bounds, const char* block, const char* row_end,
@@ -151,54 +192,30 @@ bool BlockParser::DecodeRow(const uint32_t* bounds, const char* block, const cha
       batch.text[c][row] = std::string_view(field_begin, field_end);
       continue;
     }
+    FieldStatus status = FieldStatus::kOk;
+    const bool may_repeat = wanted.repeat.check || row % 8 == 0;
     int64_t& value = batch.values[c][row];
-    const auto length = static_cast<size_t>(field_end - field_begin);
-    RepeatedField& repeat = wanted.repeat;
-    const bool check =
-        (repeat.check || row % 8 == 0) && length >= RepeatedField::kMinLength &&
-        length <= RepeatedField::kMaxLength &&
-        readable_end_ - field_begin >= static_cast<ptrdiff_t>(RepeatedField::kMaxLength);
-    if (check) {
-      ++repeat.tries;
-      if (repeat.Same(field_begin, length)) {
-        ++repeat.hits;
-        value = repeat.value;
-        continue;
-      }
-    }
-    // Fast paths: short numbers, read with the block's bytes beyond the
-    // field; anything else (empty, long, bad text) goes to the plain
-    // decoder, which knows every case.
-    bool decoded = false;
+    bool good;
     switch (wanted.kind) {
-      case WantedField::kUnsigned: {
-        uint64_t number = 0;
-        if (ParseShortUnsigned(field_begin, field_end, number, readable_end_) &&
-            number <= wanted.max) {
-          value = static_cast<int64_t>(number);
-          decoded = true;
-        }
+      case WantedField::kUnsigned:
+        good = DecodeNumber<WantedField::kUnsigned>(wanted, field_begin, field_end, may_repeat,
+                                                    value, status);
         break;
-      }
       case WantedField::kDecimal:
-        decoded = ParseShortDecimal(field_begin, field_end, value, readable_end_);
+        good = DecodeNumber<WantedField::kDecimal>(wanted, field_begin, field_end, may_repeat,
+                                                   value, status);
         break;
-      case WantedField::kText:
-      case WantedField::kOther:
-        break;
+      default:
+        good = DecodeNumber<WantedField::kOther>(wanted, field_begin, field_end, may_repeat, value,
+                                                 status);
     }
-    if (!decoded) {
-      std::string_view text(field_begin, length);
-      FieldStatus status = ParseField(spec_.columns[c], text, value);
-      if (status != FieldStatus::kOk) {
-        bad.problem = RowProblem::kField;
-        bad.field_status = status;
-        bad.column = c;
-        bad.field_text.assign(text);
-        return false;
-      }
+    if (!good) {
+      bad.problem = RowProblem::kField;
+      bad.field_status = status;
+      bad.column = c;
+      bad.field_text.assign(field_begin, field_end);
+      return false;
     }
-    if (check) repeat.Remember(field_begin, length, value);
   }
   return true;
 }
@@ -222,6 +239,92 @@ uint64_t BlockParser::Parse(const char* begin, const char* end, uint64_t first_l
   index_.Build(begin, end);
   readable_end_ = end;
   for (WantedField& wanted : plan_) wanted.repeat.StartBlock();
+  const size_t first_row = batch.size;
+  if (ParseColumns(begin, end, first_line, batch)) return batch.size - first_row;
+  return ParseRows(begin, end, first_line, batch, policy);
+}
+
+bool BlockParser::ParseColumns(const char* begin, const char* end, uint64_t first_line,
+                               RowBatch& batch) {
+  const uint32_t* newlines = index_.newlines();
+  const size_t newline_count = index_.newline_count();
+  const auto block_length = static_cast<uint32_t>(end - begin);
+  const uint32_t after_last_newline = newline_count == 0 ? 0 : newlines[newline_count - 1] + 1;
+  const size_t rows = newline_count + (after_last_newline < block_length ? 1 : 0);
+  if (rows == 0) return true;
+  // Rows of a few bytes are no table's: bad input, for the row pass (and
+  // the bounds stay within ~10 times the block).
+  if (rows > block_length / 8 + 1) return false;
+  // Each row's bounds, and the end of its last field.
+  const size_t stride = static_cast<size_t>(commas_needed_) + 1;
+  bounds_.resize(rows * stride);
+  row_ends_.resize(rows);
+  uint32_t row_offset = 0, commas_before_row = 0;
+  for (size_t n = 0; n < rows; ++n) {
+    const uint32_t line_end_offset = n < newline_count ? newlines[n] : block_length;
+    const uint32_t commas_before_end = index_.CommasBefore(line_end_offset);
+    if (static_cast<int>(commas_before_end - commas_before_row) + 1 != column_count_) return false;
+    uint32_t* bounds = &bounds_[n * stride];
+    bounds[0] = row_offset - 1;
+    index_.CommasFrom(row_offset, commas_needed_, bounds + 1);
+    const bool carriage_return = line_end_offset > row_offset && begin[line_end_offset - 1] == '\r';
+    row_ends_[n] = line_end_offset - (carriage_return ? 1 : 0);
+    commas_before_row = commas_before_end;
+    row_offset = line_end_offset + 1;
+  }
+  // Column by column: one field's checks and decoder over all the rows.
+  const size_t first_row = batch.size;
+  EnsureCapacity(batch, first_row + rows);
+  for (WantedField& wanted : plan_) {
+    const int c = wanted.column;
+    // Field c of row n: from after starts[n * stride] to ends[n * end_stride].
+    const uint32_t* starts = bounds_.data() + c;
+    const uint32_t* ends = wanted.last ? row_ends_.data() : starts + 1;
+    const size_t end_stride = wanted.last ? 1 : stride;
+    if (wanted.kind == WantedField::kText) {
+      std::string_view* out = batch.text[c].data() + first_row;
+      for (size_t n = 0; n < rows; ++n) {
+        const char* field_begin = begin + static_cast<uint32_t>(starts[n * stride] + 1);
+        const char* field_end = begin + ends[n * end_stride];
+        if (field_begin == field_end && wanted.mandatory) return false;
+        out[n] = std::string_view(field_begin, field_end);
+      }
+      continue;
+    }
+    auto decode_column = [&]<WantedField::Kind kKind>() {
+      int64_t* out = batch.values[c].data() + first_row;
+      const bool always = wanted.repeat.check;  // else on every 8th row of the batch
+      for (size_t n = 0; n < rows; ++n) {
+        const char* field_begin = begin + static_cast<uint32_t>(starts[n * stride] + 1);
+        const char* field_end = begin + ends[n * end_stride];
+        FieldStatus status = FieldStatus::kOk;
+        if (!DecodeNumber<kKind>(wanted, field_begin, field_end, always || (first_row + n) % 8 == 0,
+                                 out[n], status)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    bool good;
+    switch (wanted.kind) {
+      case WantedField::kUnsigned:
+        good = decode_column.template operator()<WantedField::kUnsigned>();
+        break;
+      case WantedField::kDecimal:
+        good = decode_column.template operator()<WantedField::kDecimal>();
+        break;
+      default:
+        good = decode_column.template operator()<WantedField::kOther>();
+    }
+    if (!good) return false;
+  }
+  for (size_t n = 0; n < rows; ++n) batch.line[first_row + n] = first_line + n;
+  batch.size = first_row + rows;
+  return true;
+}
+
+uint64_t BlockParser::ParseRows(const char* begin, const char* end, uint64_t first_line,
+                                RowBatch& batch, BadRowPolicy& policy) {
   const uint32_t* newlines = index_.newlines();
   const size_t newline_count = index_.newline_count();
   const uint32_t block_length = static_cast<uint32_t>(end - begin);

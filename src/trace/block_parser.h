@@ -4,12 +4,14 @@
 // Pre: [begin, end) holds whole lines, each ended by '\n' except possibly the
 // very last line of a shard. A trailing '\r' is dropped. Stage 1 indexes the
 // block's newlines and commas (DelimiterIndex); stage 2 checks each row's
-// column count from the index and decodes only the wanted fields, taking the
-// commas only up to the last of them. Post: every good row
-// is appended to the batch with only the wanted columns decoded; no memory is
-// allocated per row (the batch grows to the largest block and stays).
-// A bad row (wrong column count, bad number, bad enum, empty mandatory field)
-// is handed to the BadRowPolicy, which either stops the block or skips it.
+// column count from the index and takes its commas up to the last wanted
+// column's; stage 3 decodes the wanted fields a column at a time over the
+// block's rows (one field's checks and decoder in a loop). Post: every good
+// row is appended to the batch with only the wanted columns decoded; no
+// memory is allocated per row (the batch grows to the largest block and
+// stays). A bad row (wrong column count, bad number, bad enum, empty
+// mandatory field) sends the block to a row-by-row pass, which hands it to
+// the BadRowPolicy: that either stops the block or skips the row.
 
 #include <cstdint>
 #include <optional>
@@ -70,6 +72,14 @@ class BlockParser {
 
  private:
   void EnsureCapacity(RowBatch& batch, size_t rows);
+  // The fast pass over a block whose rows are all good: each row's bounds
+  // first, then each wanted column over all rows. False, with the batch's
+  // size unchanged, at the first bad row: ParseRows then parses the block
+  // (and knows which row comes first and what to say of it).
+  bool ParseColumns(const char* begin, const char* end, uint64_t first_line, RowBatch& batch);
+  // Row by row, with the policy for bad rows (Parse's contract).
+  uint64_t ParseRows(const char* begin, const char* end, uint64_t first_line, RowBatch& batch,
+                     BadRowPolicy& policy);
   // Decodes the wanted fields of a row: field c lies between offsets
   // bounds[c] and bounds[c + 1] of `block` (the byte before the row, then its
   // commas up to the last wanted column's); returns false and fills `bad`
@@ -91,6 +101,7 @@ class BlockParser {
   struct RepeatedField {
     static constexpr size_t kMinLength = 5, kMaxLength = 16;
     uint64_t words[2] = {};  // the bytes, zero beyond `length`
+    uint64_t masks[2] = {};  // the bytes of `length`
     size_t length = kMaxLength + 1;
     int64_t value = 0;
     bool check = true;  // in this block, on every row
@@ -110,9 +121,19 @@ class BlockParser {
     uint64_t max = 0;      // kUnsigned: largest value (an enum's)
     RepeatedField repeat;  // every kind but kText
   };
+  // One number field of kind kKind (not kText) into `value`, looked for
+  // first among the bytes it had last when `may_repeat`; false with
+  // `status` when bad.
+  template <WantedField::Kind kKind>
+  bool DecodeNumber(WantedField& wanted, const char* field_begin, const char* field_end,
+                    bool may_repeat, int64_t& value, FieldStatus& status);
   std::vector<WantedField> plan_;
   const char* readable_end_ = nullptr;  // the block being parsed ends here
   DelimiterIndex index_;
+  // ParseColumns' rows: the byte before each and its commas up to the last
+  // wanted column's (commas_needed_ + 1 a row), and where each ends.
+  std::vector<uint32_t> bounds_;
+  std::vector<uint32_t> row_ends_;
 };
 
 // Resets a batch for a new block (keeps its memory).
