@@ -150,12 +150,12 @@ class DeltaRuns {
     while (!heap.empty()) {
       const size_t i = heap.front();
       fn(std::as_const(cursors[i].entry));
-      if (cursors[i].Next() && before_until(cursors[i].entry)) {
-        SinkTop(heap, after);
-      } else {
-        std::pop_heap(heap.begin(), heap.end(), after);
+      if (!cursors[i].Next() || !before_until(cursors[i].entry)) {
+        // The run is done: the last cursor takes the top's place.
+        heap.front() = heap.back();
         heap.pop_back();
       }
+      SinkTop(heap, after);
     }
   }
 
@@ -259,7 +259,8 @@ class DeltaRuns {
     uint64_t left;
   };
 
-  // Moves the heap's top down to its place (its entry grew).
+  // Moves the heap's top down to its place (its entry grew, or the last
+  // cursor took the place of one that ended).
   template <typename After>
   static void SinkTop(std::vector<size_t>& heap, After after) {
     const size_t n = heap.size();
