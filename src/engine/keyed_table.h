@@ -231,8 +231,18 @@ class KeyedTable {
     const size_t keys = index_.size() + more;
     index_.clear();
     index_.reserve(keys);
+    // The entries are read in order; the new index's slots, far larger than
+    // the caches, are fetched kAhead entries ahead.
+    constexpr uint32_t kAhead = 16;
     const auto n = static_cast<uint32_t>(entries_->size());
-    for (uint32_t number = 0; number < n; ++number) index_.insert(EntryId{number});
+    auto fetch_slot = [&](uint32_t number) {
+      index_.prefetch(EntryFetch{absl::Hash<Key>{}((*entries_)[number].key)});
+    };
+    for (uint32_t number = 0; number < std::min(kAhead, n); ++number) fetch_slot(number);
+    for (uint32_t number = 0; number < n; ++number) {
+      if (number + kAhead < n) fetch_slot(number + kAhead);
+      index_.insert(EntryId{number});
+    }
   }
   static void PutValue(WireWriter& out, const Value& value) {
     if constexpr (requires { Spec::PutValue(out, value); }) {
