@@ -12,6 +12,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -384,6 +385,40 @@ void TaskPoints(const TaskUsage& task, const int64_t (&request)[2], uint64_t (&w
   }
 }
 
+// Tasks with a request, looked up in the usage table a batch at a time
+// (KeyedTable::FindBatch: in the log's order, the table's entries are far
+// apart); add(usage, request) for each one found, in the order they came,
+// the last ones at Flush.
+template <typename Add>
+class BatchedTaskLookup {
+ public:
+  BatchedTaskLookup(const TaskTable& tasks, Add add) : tasks_(tasks), add_(add) {}
+  void operator()(const TaskKey& key, const int64_t (&request)[2]) {
+    if (request[0] == kNull && request[1] == kNull) return;
+    keys_[count_] = key;
+    requests_[count_] = {request[0], request[1]};
+    if (++count_ == TaskTable::kFindBatch) Flush();
+  }
+  void Flush() {
+    tasks_.FindBatch(std::span(keys_).first(count_), std::span(found_).first(count_));
+    for (size_t i = 0; i < count_; ++i) {
+      if (found_[i] != nullptr) add_(*found_[i], requests_[i].values);
+    }
+    count_ = 0;
+  }
+
+ private:
+  struct Request {
+    int64_t values[2];
+  };
+  const TaskTable& tasks_;
+  Add add_;
+  size_t count_ = 0;
+  std::array<TaskKey, TaskTable::kFindBatch> keys_;
+  std::array<Request, TaskTable::kFindBatch> requests_;
+  std::array<const TaskUsage*, TaskTable::kFindBatch> found_;
+};
+
 // CollectResources for points held in memory: ranges of the task order side
 // by side (the k-way read of the log and a lookup per task are the finish's
 // longest step, alone at the end of `--only q7`). Each range writes into
@@ -422,17 +457,13 @@ void CollectInRanges(const Q7State& state, const TaskEventLog& log,
   tbb::parallel_for(size_t{0}, ranges, [&](size_t range) {
     const auto [from, until] = TaskEventLog::RangeBounds(cuts, range);
     uint64_t with_both[2] = {0, 0};
-    ForEachTaskLastRequest(
-        log,
-        [&](const TaskKey& key, const int64_t(&request)[2]) {
-          if (request[0] == kNull && request[1] == kNull) return;
-          const TaskUsage* task = state.tasks_.Find(key);
-          if (task == nullptr) return;
-          TaskPoints(*task, request, with_both, [&](int resource, const TaskPoint& point) {
-            (*points[resource])[start[range][resource] + used[range][resource]++] = point;
-          });
-        },
-        from, until);
+    BatchedTaskLookup lookup(state.tasks_, [&](const TaskUsage& task, const int64_t(&request)[2]) {
+      TaskPoints(task, request, with_both, [&](int resource, const TaskPoint& point) {
+        (*points[resource])[start[range][resource] + used[range][resource]++] = point;
+      });
+    });
+    ForEachTaskLastRequest(log, std::ref(lookup), from, until);
+    lookup.Flush();
   });
   for (int resource = 0; resource < 2; ++resource) {
     std::vector<TaskPoint>& all = *points[resource];
@@ -471,14 +502,13 @@ void CollectResources(const Q7State& state, const TaskEventLog& log, Q7Collected
     collected.points[resource].ReserveMore(with_usage[resource]);
   }
   uint64_t with_both[2] = {0, 0};
-  ForEachTaskLastRequest(log, [&](const TaskKey& key, const int64_t(&request)[2]) {
-    if (request[0] == kNull && request[1] == kNull) return;
-    const TaskUsage* task = state.tasks_.Find(key);
-    if (task == nullptr) return;
-    TaskPoints(*task, request, with_both, [&](int resource, const TaskPoint& point) {
+  BatchedTaskLookup lookup(state.tasks_, [&](const TaskUsage& task, const int64_t(&request)[2]) {
+    TaskPoints(task, request, with_both, [&](int resource, const TaskPoint& point) {
       collected.points[resource].Add(point);
     });
   });
+  ForEachTaskLastRequest(log, std::ref(lookup));
+  lookup.Flush();
   for (int resource = 0; resource < 2; ++resource) {
     collected.usage_without_request[resource] += with_usage[resource] - with_both[resource];
   }

@@ -8,9 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "engine/chunked_vector.h"
@@ -89,6 +91,35 @@ TEST(KeyedTable, CombinesValuesPerKeyLikeAMap) {
     EXPECT_EQ(*found, value);
   }
   EXPECT_EQ(table.Find(TaskKey{-1, -1}), nullptr);
+}
+
+// FindBatch finds what Find finds, absent keys (null) among present ones,
+// in batches of every size up to kFindBatch.
+TEST(KeyedTable, FindBatchFindsWhatFindFinds) {
+  SumTable table;
+  Model model;
+  AddRandom(4, 5'000, table, model);
+  std::vector<TaskKey> keys;
+  for (const auto& [key, value] : model) {
+    keys.push_back(key);
+    if (keys.size() % 3 == 0) keys.push_back(TaskKey{key.job_id, key.task_index + 1000});
+  }
+  std::vector<const int64_t*> found(SumTable::kFindBatch);
+  size_t present = 0;
+  for (size_t at = 0, size = 1; at < keys.size();
+       at += size, size = size % SumTable::kFindBatch + 1) {
+    const size_t n = std::min(size, keys.size() - at);
+    table.FindBatch(std::span(keys).subspan(at, n), std::span(found).first(n));
+    for (size_t i = 0; i < n; ++i) {
+      const TaskKey& key = keys[at + i];
+      ASSERT_EQ(found[i], table.Find(key)) << key.job_id << "," << key.task_index;
+      if (found[i] != nullptr) {
+        EXPECT_EQ(*found[i], model.at(key));
+        ++present;
+      }
+    }
+  }
+  EXPECT_EQ(present, model.size());
 }
 
 // ValueAfter: keys in the order the table first saw them (found next to the
