@@ -452,6 +452,30 @@ void Consume(benchmark::State& state, const Analysis* analysis) {
   state.SetLabel(sample.label);
 }
 
+// A keyed state after the shard joining an empty one, as the scan does
+// after each shard before merging it (SharedScan::AbsorbKeyed): a DeltaRuns
+// sorts and encodes the shard's entries here.
+void SealShard(benchmark::State& state, const Analysis* analysis) {
+  const Sample& sample = GetSample();
+  const std::vector<RowBatch> batches = ParsedBatches(state, *analysis);
+  if (batches.empty()) return;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::unique_ptr<AnalysisState> consumed = analysis->NewState(nullptr);
+    for (const RowBatch& batch : batches) consumed->Consume(batch);
+    std::unique_ptr<AnalysisState> sealed = analysis->NewState(nullptr);
+    state.ResumeTiming();
+    sealed->Absorb(std::move(*consumed));
+    benchmark::DoNotOptimize(sealed.get());
+    state.PauseTiming();
+    consumed.reset();
+    sealed.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * sample.rows));
+  state.SetLabel(sample.label);
+}
+
 // A keyed state after the shard, split for 2 ranks as rank 0 does before
 // the exchange: the entries of partition 1 serialized, its own left in place.
 void SerializeForRanks(benchmark::State& state, const Analysis* analysis) {
@@ -489,6 +513,10 @@ int main(int argc, char** argv) {
                                  bench::Consume, analysis.get())
         ->Unit(benchmark::kMillisecond);
     if (!analysis->SplitsByKey()) continue;
+    benchmark::RegisterBenchmark(fmt::format("BM_SealShard/{}", analysis->Info().id).c_str(),
+                                 bench::SealShard, analysis.get())
+        ->Unit(benchmark::kMillisecond)
+        ->Iterations(40);  // each also consumes the shard, untimed
     benchmark::RegisterBenchmark(
         fmt::format("BM_SerializeForRanks/{}", analysis->Info().id).c_str(),
         bench::SerializeForRanks, analysis.get())

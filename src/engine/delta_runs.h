@@ -21,12 +21,19 @@
 //   static Group GroupOf(const Entry&);  // optional: when Less orders by it
 //       first (Group: < and absl hash); a batch is then sorted by group
 //       with a counting sort, and each group's entries by Less
+//   static std::array<int64_t, 2> GroupParts(const Group&);  // optional,
+//       with GroupOf: the group as two integers ordered as the groups are
+//       (major, minor); a batch whose parts' ranges fit in 64 bits is then
+//       sorted by group with a radix sort (no table of its groups)
 // The first entry of a run is written against a value-initialized Entry.
 
 #include <absl/container/flat_hash_map.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -299,6 +306,12 @@ class DeltaRuns {
   // sorted. A shard's entries come in trace order, so a task's events (in
   // trace order within a task) need no sort at all.
   static std::vector<Entry> ByGroup(std::vector<Entry> entries) {
+    if constexpr (requires(const Entry& entry) { Codec::GroupParts(Codec::GroupOf(entry)); }) {
+      if (ByGroupParts(entries)) {
+        SortEachGroup(entries);
+        return entries;
+      }
+    }
     using Group = std::remove_cvref_t<decltype(Codec::GroupOf(entries.front()))>;
     absl::flat_hash_map<Group, uint32_t> number;  // in the order groups came
     std::vector<Group> groups;
@@ -326,15 +339,80 @@ class DeltaRuns {
     }
     std::vector<Entry> sorted(entries.size());
     for (size_t i = 0; i < entries.size(); ++i) sorted[start[group_of[i]]++] = entries[i];
-    // start[g] is now group g's end.
-    for (size_t k = 0, begin = 0; k < in_order.size(); ++k) {
-      const size_t end = start[in_order[k]];
+    SortEachGroup(sorted);
+    return sorted;
+  }
+  // Entries sorted by group, each group's in the order they came: sorts each
+  // group by Less (a shard's task events are mostly in order already).
+  static void SortEachGroup(std::vector<Entry>& sorted) {
+    for (size_t begin = 0, end; begin < sorted.size(); begin = end) {
+      const auto group = Codec::GroupOf(sorted[begin]);
+      for (end = begin + 1; end < sorted.size() && Codec::GroupOf(sorted[end]) == group;) ++end;
       auto first = sorted.begin() + static_cast<ptrdiff_t>(begin);
       auto last = sorted.begin() + static_cast<ptrdiff_t>(end);
       if (!std::is_sorted(first, last, Codec::Less)) std::sort(first, last, Codec::Less);
-      begin = end;
     }
-    return sorted;
+  }
+  // ByGroup's counting sort without a table of the groups, for large batches
+  // of many groups (a real task_events shard: ~450 k events, the table of
+  // its tasks far larger than the caches): each entry's group as one 64-bit
+  // key, (major - least major) above (minor - least minor), and (key, entry
+  // number) pairs sorted by key with a stable LSD radix sort, 11 bits a pass
+  // (a pass is skipped when all keys share its digit). False, and `entries`
+  // unchanged, when the parts' ranges need more than 64 bits.
+  static bool ByGroupParts(std::vector<Entry>& entries) {
+    const size_t n = entries.size();
+    if (n < 2 || n > UINT32_MAX) return false;
+    auto parts_of = [](const Entry& entry) { return Codec::GroupParts(Codec::GroupOf(entry)); };
+    std::array<int64_t, 2> least = parts_of(entries[0]), most = least;
+    for (const Entry& entry : entries) {
+      const std::array<int64_t, 2> parts = parts_of(entry);
+      for (int p = 0; p < 2; ++p) {
+        least[p] = std::min(least[p], parts[p]);
+        most[p] = std::max(most[p], parts[p]);
+      }
+    }
+    // Offsets from the least value, in unsigned arithmetic: any two int64s.
+    auto offset = [&](const std::array<int64_t, 2>& parts, int p) {
+      return static_cast<uint64_t>(parts[p]) - static_cast<uint64_t>(least[p]);
+    };
+    const int minor_bits = std::bit_width(offset(most, 1));
+    const int key_bits = std::bit_width(offset(most, 0)) + minor_bits;
+    if (key_bits > 64) return false;
+    struct Keyed {
+      uint64_t key;
+      uint32_t number;
+    };
+    auto keyed = std::make_unique_for_overwrite<Keyed[]>(n);
+    auto other = std::make_unique_for_overwrite<Keyed[]>(n);
+    for (size_t i = 0; i < n; ++i) {
+      const std::array<int64_t, 2> parts = parts_of(entries[i]);
+      const uint64_t major = minor_bits == 64 ? 0 : offset(parts, 0) << minor_bits;
+      keyed[i] = {major | offset(parts, 1), static_cast<uint32_t>(i)};
+    }
+    constexpr int kDigitBits = 11;
+    constexpr size_t kBuckets = size_t{1} << kDigitBits;
+    std::vector<uint32_t> at(kBuckets);
+    for (int shift = 0; shift < key_bits; shift += kDigitBits) {
+      auto digit = [&](const Keyed& item) { return (item.key >> shift) & (kBuckets - 1); };
+      std::fill(at.begin(), at.end(), 0);
+      for (size_t i = 0; i < n; ++i) ++at[digit(keyed[i])];
+      if (at[digit(keyed[0])] == n) continue;
+      uint32_t sum = 0;
+      for (uint32_t& bucket : at) sum += std::exchange(bucket, sum);
+      for (size_t i = 0; i < n; ++i) other[at[digit(keyed[i])]++] = keyed[i];
+      std::swap(keyed, other);
+    }
+    // The entries gathered in that order (fetched a few ahead).
+    constexpr size_t kAhead = 8;
+    std::vector<Entry> sorted;
+    sorted.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n) __builtin_prefetch(&entries[keyed[i + kAhead].number]);
+      sorted.push_back(entries[keyed[i].number]);
+    }
+    entries = std::move(sorted);
+    return true;
   }
   static Run Encoded(const std::vector<Entry>& sorted) {
     Run run;

@@ -4,6 +4,7 @@
 // trace order in delta-encoded runs (engine/delta_runs.h). q7 takes each
 // task's last requests from them, q9 each task's runs on machines.
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -49,6 +50,9 @@ struct TaskEventCodec {
     return std::pair(a.task(), a.order()) < std::pair(b.task(), b.order());
   }
   static TaskKey GroupOf(const TaskEvent& event) { return event.task(); }
+  static std::array<int64_t, 2> GroupParts(const TaskKey& task) {
+    return {task.job_id, task.task_index};
+  }
   static int64_t IdOf(const TaskEvent& event) { return event.job_id; }
   static void Put(std::string& out, const TaskEvent& previous, const TaskEvent& event) {
     const bool new_task = event.task() != previous.task();

@@ -9,11 +9,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <random>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "engine/key_partition.h"
@@ -172,6 +174,48 @@ TEST(DeltaRuns, SortsABatchByGroupAsByLess) {
     model.push_back(item);
   }
   runs.Seal();
+  std::vector<Item> items;
+  runs.ForEachInOrder([&](const Item& item) { items.push_back(item); });
+  EXPECT_EQ(items, Sorted(model));
+}
+
+// The same with GroupParts (the radix sort of the groups): groups of two
+// parts, negative and positive, in random order and in time order; and
+// parts whose ranges need more than 64 bits (the table of groups instead).
+struct GroupPartsItemCodec : ItemCodec {
+  static std::pair<int64_t, int64_t> GroupOf(const Item& item) {
+    return {item.job, item.time / 1000};  // times are >= 0 here: Less orders by it
+  }
+  static std::array<int64_t, 2> GroupParts(const std::pair<int64_t, int64_t>& group) {
+    return {group.first, group.second};
+  }
+};
+
+TEST(DeltaRuns, SortsABatchByGroupPartsAsByLess) {
+  DeltaRuns<Item, GroupPartsItemCodec> runs;
+  std::vector<Item> model;
+  std::mt19937 random(6);
+  auto add = [&](const Item& item) {
+    runs.Add() = item;
+    model.push_back(item);
+  };
+  for (int i = 0; i < 5000; ++i) {  // random order
+    add({static_cast<int64_t>(random() % 200) * -7'919 + 300'000, static_cast<int64_t>(random()),
+         static_cast<int64_t>(i)});
+  }
+  runs.Seal();
+  for (int i = 0; i < 5000; ++i) {  // in time order: each group's entries in order
+    add({static_cast<int64_t>(random() % 300), 5'000'000'000 + i, static_cast<int64_t>(i)});
+  }
+  runs.Seal();
+  for (int i = 0; i < 500; ++i) {  // jobs over the whole int64 range, times over 2^40
+    const int64_t job = i % 3 == 0 ? INT64_MIN + i : i % 3 == 1 ? INT64_MAX - i : i;
+    add({job, static_cast<int64_t>(random() % 1000) << 30, static_cast<int64_t>(i)});
+  }
+  runs.Seal();
+  add({7, 1, 1});  // a batch of one
+  runs.Seal();
+  EXPECT_EQ(runs.run_count(), 4u);
   std::vector<Item> items;
   runs.ForEachInOrder([&](const Item& item) { items.push_back(item); });
   EXPECT_EQ(items, Sorted(model));
