@@ -9,6 +9,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <span>
@@ -23,6 +24,7 @@
 #include "engine/varint.h"
 #include "results/format.h"
 #include "results/result_writer.h"
+#include "trace/trace_order.h"
 
 namespace borgscope {
 namespace {
@@ -38,6 +40,13 @@ struct Placement {
 struct PlacementCodec {
   static constexpr bool kDistinct = true;
   static bool Less(const Placement& a, const Placement& b) { return a < b; }
+  // Sorted by task with a radix sort, then each task's few by machine.
+  static TaskKey GroupOf(const Placement& placement) {
+    return {placement.job_id, placement.task_index};
+  }
+  static std::array<int64_t, 2> GroupParts(const TaskKey& task) {
+    return {task.job_id, task.task_index};
+  }
   static int64_t IdOf(const Placement& placement) { return placement.job_id; }
   static void Put(std::string& out, const Placement& previous, const Placement& placement) {
     PutDelta(out, placement.job_id, previous.job_id);
