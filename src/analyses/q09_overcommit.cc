@@ -333,17 +333,23 @@ void Q9Overcommit::Collect(const Q9State& state, InputStates inputs, Q9Collected
   collected.capacities.Merge(state.capacities_);
   collected.updown.Merge(state.updown_);
   // Windows and capacities are both split by machine: this partition's
-  // windows have their capacities here.
-  for (int r = 0; r < 2; ++r) {
-    windows.usage().ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
-      if (!load.present[r]) return;
-      int64_t capacity = r == 0 ? state.capacities_.Cpus(key.machine_id)
-                                : state.capacities_.Memory(key.machine_id);
-      if (capacity == kNull || capacity <= 0) return;
+  // windows have their capacities here. Windows come a chunk of one machine
+  // at a time: its capacities are looked up once per machine in a row.
+  int64_t machine = 0, capacity[2] = {kNull, kNull};
+  bool looked_up = false;
+  windows.usage().ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
+    if (!looked_up || key.machine_id != machine) {
+      looked_up = true;
+      machine = key.machine_id;
+      capacity[0] = state.capacities_.Cpus(machine);
+      capacity[1] = state.capacities_.Memory(machine);
+    }
+    for (int r = 0; r < 2; ++r) {
+      if (!load.present[r] || capacity[r] == kNull || capacity[r] <= 0) continue;
       ++collected.windows[r];
-      collected.windows_over[r] += MachineWindowUsage::OverCapacity(load.sum[r], capacity);
-    });
-  }
+      collected.windows_over[r] += MachineWindowUsage::OverCapacity(load.sum[r], capacity[r]);
+    }
+  });
 }
 
 OvercommitCounts Q9Overcommit::FinishCollected(Q9Collected& collected, Cluster& cluster) const {
