@@ -359,10 +359,12 @@ class DeltaRuns {
   // key, (major - least major) above (minor - least minor), and (key, entry
   // number) pairs sorted by key with a stable LSD radix sort, 11 bits a pass
   // (a pass is skipped when all keys share its digit). False, and `entries`
-  // unchanged, when the parts' ranges need more than 64 bits.
+  // unchanged, when the parts' ranges need more than 64 bits, or for a
+  // batch too small to pay for the passes' counts (the table is then small).
   static bool ByGroupParts(std::vector<Entry>& entries) {
+    constexpr size_t kLeastEntries = 1024;
     const size_t n = entries.size();
-    if (n < 2 || n > UINT32_MAX) return false;
+    if (n < kLeastEntries || n > UINT32_MAX) return false;
     auto parts_of = [](const Entry& entry) { return Codec::GroupParts(Codec::GroupOf(entry)); };
     std::array<int64_t, 2> least = parts_of(entries[0]), most = least;
     for (const Entry& entry : entries) {

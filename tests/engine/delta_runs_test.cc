@@ -180,8 +180,9 @@ TEST(DeltaRuns, SortsABatchByGroupAsByLess) {
 }
 
 // The same with GroupParts (the radix sort of the groups): groups of two
-// parts, negative and positive, in random order and in time order; and
-// parts whose ranges need more than 64 bits (the table of groups instead).
+// parts, negative and positive, in random order and in time order; parts
+// whose ranges need more than 64 bits, and a batch of one (the table of
+// groups instead).
 struct GroupPartsItemCodec : ItemCodec {
   static std::pair<int64_t, int64_t> GroupOf(const Item& item) {
     return {item.job, item.time / 1000};  // times are >= 0 here: Less orders by it
@@ -208,7 +209,7 @@ TEST(DeltaRuns, SortsABatchByGroupPartsAsByLess) {
     add({static_cast<int64_t>(random() % 300), 5'000'000'000 + i, static_cast<int64_t>(i)});
   }
   runs.Seal();
-  for (int i = 0; i < 500; ++i) {  // jobs over the whole int64 range, times over 2^40
+  for (int i = 0; i < 2000; ++i) {  // jobs over the whole int64 range, times over 2^40
     const int64_t job = i % 3 == 0 ? INT64_MIN + i : i % 3 == 1 ? INT64_MAX - i : i;
     add({job, static_cast<int64_t>(random() % 1000) << 30, static_cast<int64_t>(i)});
   }
