@@ -19,7 +19,7 @@
 //   static constexpr bool kDistinct = true;  // optional: a run keeps equal
 //                                            // entries once (runs may share some)
 //   static Group GroupOf(const Entry&);  // optional: when Less orders by it
-//       first (Group: < and absl hash); a batch is then sorted by group
+//       first (Group: <, == and absl hash); a batch is then sorted by group
 //       with a counting sort, and each group's entries by Less
 //   static std::array<int64_t, 2> GroupParts(const Group&);  // optional,
 //       with GroupOf: the group as two integers ordered as the groups are
@@ -301,10 +301,11 @@ class DeltaRuns {
   }
   // Sorted by Less when Less orders by GroupOf first: the entries are
   // moved group by group in the groups' order (a counting sort: a lookup
-  // per entry in a table of the groups, a sort of the groups only), each
-  // group keeping its entries' order, then a group out of Less's order is
-  // sorted. A shard's entries come in trace order, so a task's events (in
-  // trace order within a task) need no sort at all.
+  // per entry in a table of the groups, a sort of the groups only; or,
+  // with GroupParts, ByGroupParts' radix sort), each group keeping its
+  // entries' order, then a group out of Less's order is sorted. A shard's
+  // entries come in trace order, so a task's events (in trace order within
+  // a task) need no sort at all.
   static std::vector<Entry> ByGroup(std::vector<Entry> entries) {
     if constexpr (requires(const Entry& entry) { Codec::GroupParts(Codec::GroupOf(entry)); }) {
       if (ByGroupParts(entries)) {
