@@ -60,6 +60,10 @@ class AnalysisState {
   // Merge for a state that is discarded afterwards (a thread's): may take
   // `other`'s storage instead of copying it. Same result as Merge.
   virtual void Absorb(AnalysisState&& other) { Merge(other); }
+  // Makes room for what `before` (a state of the same analysis) holds: a
+  // scan thread's state for its next shard, sized like its last one's, so
+  // that its tables and batches do not grow from empty at every shard.
+  virtual void SizeLike(const AnalysisState& /*before*/) {}
   virtual void Serialize(WireWriter& out) const = 0;
   // Adds what Serialize wrote into this state, as Merge of the serialized
   // state would (into a fresh state: a copy of it). Ranks merge received

@@ -213,6 +213,13 @@ class DeltaRuns {
     for (const Entry& entry : pending_) fn(entry);
   }
 
+  // Room in the pending batch for as many entries as `like` holds (a scan
+  // thread's batch for its next shard: no growth from empty again).
+  void SizeLike(const DeltaRuns& like) {
+    if (pending_.empty()) pending_.reserve(like.size());
+  }
+  size_t pending_capacity() const { return pending_.capacity(); }
+
   uint64_t size() const {
     uint64_t n = pending_.size();
     for (const Run& run : runs_) n += run.count;

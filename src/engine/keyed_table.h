@@ -113,6 +113,13 @@ class KeyedTable {
 
   size_t size() const { return entries_->size(); }
   bool empty() const { return entries_->empty(); }
+  // Keys the index holds before it grows.
+  size_t capacity() const { return index_.capacity() - index_.capacity() / 8; }
+  // An empty table makes room for as many keys as `like` holds (a scan
+  // thread's table for its next shard: no growth from empty again).
+  void SizeLike(const KeyedTable& like) {
+    if (empty()) index_.reserve(like.size());
+  }
   void clear() {
     index_.clear();
     entries_->clear();

@@ -138,8 +138,10 @@ void SharedScan::AbsorbKeyed(const std::vector<size_t>& readers,
   auto absorb = [&](size_t r) {
     const size_t i = readers[r];
     const Clock::time_point start = Clock::now();
+    std::unique_ptr<AnalysisState> fresh = analyses_[i]->NewState(merged_[i].get());
+    fresh->SizeLike(*sealed[r]);  // before sealed's storage goes to the merged state
     merged_[i]->Absorb(std::move(*sealed[r]));
-    states[r] = analyses_[i]->NewState(merged_[i].get());
+    states[r] = std::move(fresh);
     merged_dirty_[i] = 1;
     seconds[r] += SecondsSince(start);
   };

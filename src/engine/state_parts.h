@@ -189,6 +189,12 @@ class StateOf : public AnalysisState {
   void Absorb(AnalysisState&& other) override {
     parts_detail::AbsorbParts(Self(), static_cast<Derived&>(other));
   }
+  // Each part that can (SizeLike(const Part&)) sized like before's.
+  void SizeLike(const AnalysisState& before) override {
+    parts_detail::EachPairOfParts(Self(), Of(before), [](auto& part, const auto& like) {
+      if constexpr (requires { part.SizeLike(like); }) part.SizeLike(like);
+    });
+  }
   void Serialize(WireWriter& out) const override { SerializePartitions({&out, 1}); }
   void SerializePartitions(std::span<WireWriter> parts) const override {
     parts_detail::SerializePartsPartitions(static_cast<const Derived&>(*this), parts);

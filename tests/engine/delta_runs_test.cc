@@ -222,6 +222,21 @@ TEST(DeltaRuns, SortsABatchByGroupPartsAsByLess) {
   EXPECT_EQ(items, Sorted(model));
 }
 
+// SizeLike: the pending batch makes room for another's entries (its runs and
+// its pending batch), and what is added reads back as before.
+TEST(DeltaRuns, SizeLikeMakesRoomForAnothersEntries) {
+  Runs like, sized;
+  std::vector<Item> model, added;
+  AddRandom(3, 700, like, model);
+  like.Seal();
+  AddRandom(4, 300, like, model);  // pending
+  EXPECT_EQ(sized.pending_capacity(), 0u);
+  sized.SizeLike(like);
+  EXPECT_GE(sized.pending_capacity(), 1000u);
+  AddRandom(5, 1000, sized, added);
+  EXPECT_EQ(InOrder(sized), Sorted(added));
+}
+
 // Reading a range of the order: bounds at entries and between them, within
 // and beyond every run, with runs of a few entries and of many (the readers
 // start from a run's samples), and a pending batch (no samples).

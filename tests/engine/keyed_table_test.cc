@@ -13,10 +13,12 @@
 #include <map>
 #include <random>
 #include <span>
+#include <tuple>
 #include <vector>
 
 #include "engine/chunked_vector.h"
 #include "engine/keyed_parts.h"
+#include "engine/state_parts.h"
 #include "trace/trace_order.h"
 
 namespace borgscope {
@@ -275,6 +277,43 @@ TEST(KeyedTable, UsesTheSpecsWireForm) {
   ASSERT_EQ(back.size(), 2u);
   EXPECT_EQ(*back.Find(10), 0);
   EXPECT_EQ(*back.Find(11), 5);
+}
+
+// A state of two parts, one of which cannot be sized.
+struct TableAndTotal : StateOf<TableAndTotal> {
+  void Consume(const RowBatch&) override {}
+  static auto Parts(auto& self) { return std::tie(self.table, self.total); }
+  SumTable table;
+  SumOf<int64_t> total;  // no SizeLike: left alone
+};
+
+// SizeLike: an empty table makes room for another's keys (it then holds
+// them without growing), a table with keys is left as it is; a state made
+// of parts sizes each part that can be (StateOf::SizeLike).
+TEST(KeyedTable, SizeLikeMakesRoomForAnothersKeys) {
+  SumTable like;
+  Model model;
+  AddRandom(6, 20'000, like, model);
+  SumTable sized;
+  EXPECT_EQ(sized.capacity(), 0u);
+  sized.SizeLike(like);
+  const size_t room = sized.capacity();
+  EXPECT_GE(room, like.size());
+  for (const auto& [key, value] : model) sized[key] += value;
+  EXPECT_EQ(sized.capacity(), room);  // no growth
+  EXPECT_EQ(ModelOf(sized), model);
+
+  SumTable small;
+  small[TaskKey{1, 1}] = 5;
+  const size_t small_room = small.capacity();
+  small.SizeLike(like);
+  EXPECT_EQ(small.capacity(), small_room);
+
+  TableAndTotal before, next;
+  before.table = like;
+  next.SizeLike(before);
+  EXPECT_GE(next.table.capacity(), like.size());
+  EXPECT_TRUE(next.table.empty());
 }
 
 int64_t IdentityId(int64_t id) { return id; }
