@@ -266,7 +266,7 @@ bool BlockParser::ParseColumns(const char* begin, const char* end, uint64_t firs
     if (static_cast<int>(commas_before_end - commas_before_row) + 1 != column_count_) return false;
     uint32_t* bounds = &bounds_[n * stride];
     bounds[0] = row_offset - 1;
-    index_.CommasFrom(row_offset, commas_needed_, bounds + 1);
+    index_.CommasFrom(row_offset, commas_before_row, commas_needed_, bounds + 1);
     const bool carriage_return = line_end_offset > row_offset && begin[line_end_offset - 1] == '\r';
     row_ends_[n] = line_end_offset - (carriage_return ? 1 : 0);
     commas_before_row = commas_before_end;
@@ -352,7 +352,7 @@ uint64_t BlockParser::ParseRows(const char* begin, const char* end, uint64_t fir
       good = false;
     } else {
       bounds[0] = row_offset - 1;
-      index_.CommasFrom(row_offset, commas_needed_, bounds + 1);
+      index_.CommasFrom(row_offset, commas_before_row, commas_needed_, bounds + 1);
       good = DecodeRow(bounds, begin, row_end, batch.size, batch, bad);
     }
     if (good) {
