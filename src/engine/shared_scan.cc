@@ -9,6 +9,7 @@
 #include <chrono>
 #include <numeric>
 
+#include "engine/allocator_tuning.h"
 #include "engine/key_exchange.h"
 #include "engine/memory_budget.h"
 #include "engine/process_usage.h"
@@ -299,6 +300,7 @@ TableScanMetrics SharedScan::ScanTable(const TableShards& all_shards, bool last_
         // rows are in every thread's shards is then held once, not once per
         // thread (and the merge does not grow with the threads).
         AbsorbKeyed(readers, state.states, state.absorb_seconds);
+        AdviseHugePagesForThreadArena();  // where the thread's next states grow
         state.counters.compressed_bytes += counters.compressed_bytes;
         state.counters.uncompressed_bytes += counters.uncompressed_bytes;
         state.counters.rows += counters.rows;
