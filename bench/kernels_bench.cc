@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "bench/field_splitter.h"
+#include "bench/parse_blocks.h"
 #include "engine/allocator_tuning.h"
 #include "engine/analysis.h"
 #include "engine/registry.h"
@@ -109,7 +110,7 @@ struct Sample {
   std::string label;       // "real shard" or "synthetic"
   std::string shard_path;  // the real shard, empty when synthetic
   std::string text;
-  std::vector<std::pair<size_t, size_t>> blocks;  // [begin, end) offsets
+  Blocks blocks;
   uint64_t rows = 0;
   std::vector<std::string_view> unsigned_fields;  // time, job_id, machine_id
   std::vector<std::string_view> fixed_fields;     // cpu, memory, disk requests
@@ -134,14 +135,8 @@ const Sample& GetSample() {
       s->label = "synthetic";
       s->text = SyntheticTaskEvents(48'000'000);
     }
-    // 256 KB blocks of whole lines, as ShardReader hands them to the parser.
     const std::string& text = s->text;
-    for (size_t begin = 0; begin < text.size();) {
-      size_t end = std::min(begin + kWindowSize, text.size());
-      if (end < text.size()) end = text.rfind('\n', end - 1) + 1;
-      s->blocks.emplace_back(begin, end);
-      begin = end;
-    }
+    s->blocks = BlocksOfWholeLines(text);
     std::string_view view(text);
     for (size_t position = 0; position < view.size();) {
       size_t newline = view.find('\n', position);
@@ -307,40 +302,17 @@ BENCHMARK(BM_SplitSse2)->Unit(benchmark::kMillisecond);
 
 // --- block parser: fused vs plain ------------------------------------------------
 
-enum class ParsePath { kFused, kPlain };
-
-void ParseBlocks(benchmark::State& state, ParsePath path) {
+void ParseSample(benchmark::State& state, ParsePath path) {
   const Sample& sample = GetSample();
   const ColumnMask mask = state.range(0) == 0 ? kQ3Columns : kAllColumns;
-  BlockParser parser(Table::kTaskEvents, mask);
-  RowBatch batch;
-  uint64_t rows = 0;
-  for (auto _ : state) {
-    uint64_t line = 1;
-    for (const auto& [begin, end] : sample.blocks) {
-      ClearBatch(batch, Table::kTaskEvents, 0);
-      BadRowPolicy policy;
-      const char* first = sample.text.data() + begin;
-      const char* last = sample.text.data() + end;
-      line += path == ParsePath::kFused ? parser.Parse(first, last, line, batch, policy)
-                                        : parser.ParsePlain(first, last, line, batch, policy);
-      if (policy.fatal) {
-        state.SkipWithError(policy.fatal->Describe(parser.spec()).c_str());
-        return;
-      }
-      rows += batch.size;
-      benchmark::DoNotOptimize(batch.values[task_events::kJobId].data());
-    }
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * sample.text.size()));
-  state.SetItemsProcessed(static_cast<int64_t>(rows));
+  ParseBlocks(state, Table::kTaskEvents, mask, sample.text, sample.blocks, path);
   state.SetLabel(sample.label + (state.range(0) == 0 ? ", q3 columns" : ", all columns"));
 }
 
-void BM_Parse(benchmark::State& state) { ParseBlocks(state, ParsePath::kFused); }
+void BM_Parse(benchmark::State& state) { ParseSample(state, ParsePath::kFused); }
 BENCHMARK(BM_Parse)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
-void BM_ParsePlain(benchmark::State& state) { ParseBlocks(state, ParsePath::kPlain); }
+void BM_ParsePlain(benchmark::State& state) { ParseSample(state, ParsePath::kPlain); }
 BENCHMARK(BM_ParsePlain)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // --- single fields ---------------------------------------------------------------

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/parse_blocks.h"
 #include "engine/analysis.h"
 #include "engine/registry.h"
 #include "engine/shard_reader.h"
@@ -31,8 +32,8 @@ constexpr size_t kWindowSize = ShardReader::kWindowSize;
 
 struct UsageText {
   std::string text;
-  std::vector<std::pair<size_t, size_t>> blocks;  // [begin, end) of whole lines
-  ColumnMask columns = 0;                         // every analysis's task_usage columns
+  Blocks blocks;
+  ColumnMask columns = 0;  // every analysis's task_usage columns
 };
 
 const UsageText& GetUsageText() {
@@ -54,12 +55,7 @@ const UsageText& GetUsageText() {
     std::vector<char> buffer(kWindowSize);
     while (size_t n = reader.Read(buffer.data(), buffer.size())) u->text.append(buffer.data(), n);
     std::filesystem::remove_all(folder);
-    for (size_t begin = 0; begin < u->text.size();) {
-      size_t end = std::min(begin + kWindowSize, u->text.size());
-      if (end < u->text.size()) end = u->text.rfind('\n', end - 1) + 1;
-      u->blocks.emplace_back(begin, end);
-      begin = end;
-    }
+    u->blocks = BlocksOfWholeLines(u->text);
     for (const auto& analysis : CreateAllAnalyses()) {
       u->columns |= ColumnsWanted(*analysis, Table::kTaskUsage);
     }
@@ -70,25 +66,7 @@ const UsageText& GetUsageText() {
 
 void BM_ParseTaskUsage(benchmark::State& state) {
   const UsageText& usage = GetUsageText();
-  BlockParser parser(Table::kTaskUsage, usage.columns);
-  RowBatch batch;
-  uint64_t rows = 0;
-  for (auto _ : state) {
-    uint64_t line = 1;
-    for (const auto& [begin, end] : usage.blocks) {
-      ClearBatch(batch, Table::kTaskUsage, 0);
-      BadRowPolicy policy;
-      line += parser.Parse(usage.text.data() + begin, usage.text.data() + end, line, batch, policy);
-      if (policy.fatal) {
-        state.SkipWithError(policy.fatal->Describe(parser.spec()).c_str());
-        return;
-      }
-      rows += batch.size;
-      benchmark::DoNotOptimize(batch.values[task_usage::kStartTime].data());
-    }
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * usage.text.size()));
-  state.SetItemsProcessed(static_cast<int64_t>(rows));
+  ParseBlocks(state, Table::kTaskUsage, usage.columns, usage.text, usage.blocks, ParsePath::kFused);
 }
 BENCHMARK(BM_ParseTaskUsage)->Unit(benchmark::kMillisecond);
 

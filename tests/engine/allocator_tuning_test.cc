@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -23,10 +24,9 @@
 namespace borgscope {
 namespace {
 
-// In a child with GLIBC_TUNABLES = `tunables` (unset when null): what
-// `program` (`argv`) printed if the child was re-executed, else "returned".
-std::string ChildOutput(const char* tunables, const char* program = "/usr/bin/env",
-                        std::vector<std::string> args = {"env"}) {
+// What `body` returned in a child process with GLIBC_TUNABLES = `tunables`
+// (unset when null), or what the child wrote to its output before.
+std::string RunInChild(const char* tunables, const std::function<std::string()>& body) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) return "pipe failed";
   const pid_t child = fork();
@@ -38,11 +38,8 @@ std::string ChildOutput(const char* tunables, const char* program = "/usr/bin/en
     } else {
       unsetenv("GLIBC_TUNABLES");
     }
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    ReexecWithHugePageMalloc(argv.data(), program);
-    (void)!write(STDOUT_FILENO, "returned", 8);
+    const std::string result = body();
+    (void)!write(STDOUT_FILENO, result.data(), result.size());
     _exit(0);
   }
   close(pipe_fds[1]);
@@ -53,6 +50,19 @@ std::string ChildOutput(const char* tunables, const char* program = "/usr/bin/en
   int status = 0;
   waitpid(child, &status, 0);
   return output;
+}
+
+// In a child with GLIBC_TUNABLES = `tunables` (unset when null): what
+// `program` (`argv`) printed if the child was re-executed, else "returned".
+std::string ChildOutput(const char* tunables, const char* program = "/usr/bin/env",
+                        std::vector<std::string> args = {"env"}) {
+  return RunInChild(tunables, [&] {
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ReexecWithHugePageMalloc(argv.data(), program);
+    return std::string("returned");
+  });
 }
 
 TEST(ReexecWithHugePageMalloc, AddsTheTunableOnceWhenTheKernelOffersHugePages) {
@@ -114,12 +124,7 @@ std::string MappingOf(const void* address) {
 // In a child with GLIBC_TUNABLES = `tunables`: a thread's heap's mapping
 // after AdviseHugePagesForThreadArena, and where the heap starts.
 std::string ThreadHeapAfterAdvice(const char* tunables, uintptr_t& heap) {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return "pipe failed";
-  const pid_t child = fork();
-  if (child == 0) {
-    close(pipe_fds[0]);
-    setenv("GLIBC_TUNABLES", tunables, 1);
+  const std::string output = RunInChild(tunables, [] {
     std::string result;
     std::thread([&] {
       void* block = std::malloc(1000);  // the thread's arena, made now
@@ -129,16 +134,8 @@ std::string ThreadHeapAfterAdvice(const char* tunables, uintptr_t& heap) {
       result = fmt::format("{:x} {}", heap_start, MappingOf(block));
       std::free(block);
     }).join();
-    (void)!write(pipe_fds[1], result.data(), result.size());
-    _exit(0);
-  }
-  close(pipe_fds[1]);
-  std::string output;
-  char buffer[4096];
-  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) output.append(buffer, n);
-  close(pipe_fds[0]);
-  int status = 0;
-  waitpid(child, &status, 0);
+    return result;
+  });
   std::istringstream(output) >> std::hex >> heap;
   return output.substr(output.find(' ') + 1);
 }
