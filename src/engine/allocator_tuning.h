@@ -38,8 +38,8 @@ bool KernelOffersHugePages();
 // MiB, each aligned to its size, made writable a few pages past the top at a
 // time as they fill. glibc.malloc.hugetlb=1 advises only the main arena's
 // memory for huge pages, and a huge page needs its whole 2 MiB writable: a
-// scan thread's states were faulted in 4 KiB at a time (a fault costs ~10
-// us on a virtual machine; 20-30 k of them at `gen --scale 4`). Makes the
+// scan thread's states were faulted in 4 KiB at a time (each fault costs
+// microseconds on a virtual machine; docs/performance.md). Makes the
 // whole heap the calling thread's next blocks come from writable (memory
 // only once touched, as before) and advises it for huge pages, once per
 // heap; when glibc's tunable is on (see ReexecWithHugePageMalloc), and not
