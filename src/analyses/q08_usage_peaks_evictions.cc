@@ -209,19 +209,8 @@ void CollectTotals(const Q8State& state, Q8Collected& collected) {
 // Adds one partition's machine-windows of `resource`: buckets and points.
 void CollectResource(const Q8State& state, const MachineWindowUsage& usage, int resource,
                      Q8Collected& collected) {
-  // Windows come a chunk of one machine at a time: its capacity is looked
-  // up once per machine in a row, not per window.
-  bool cached = false;
-  int64_t cached_machine = 0, cached_capacity = kNull;
-  auto capacity_of = [&](int64_t machine) {
-    if (!cached || machine != cached_machine) {
-      cached = true;
-      cached_machine = machine;
-      cached_capacity =
-          resource == 0 ? state.capacities_.Cpus(machine) : state.capacities_.Memory(machine);
-    }
-    return cached_capacity;
-  };
+  MachineCapacities::Reader capacities(state.capacities_);
+  auto capacity_of = [&](int64_t machine) { return capacities.Of(machine)[resource]; };
   auto counted = [&](const MachineWindow& key, const WindowLoad& load) {
     const int64_t capacity = capacity_of(key.machine_id);
     return load.present[resource] && capacity != kNull && capacity > 0;

@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <span>
 #include <string>
@@ -333,17 +334,10 @@ void Q9Overcommit::Collect(const Q9State& state, InputStates inputs, Q9Collected
   collected.capacities.Merge(state.capacities_);
   collected.updown.Merge(state.updown_);
   // Windows and capacities are both split by machine: this partition's
-  // windows have their capacities here. Windows come a chunk of one machine
-  // at a time: its capacities are looked up once per machine in a row.
-  int64_t machine = 0, capacity[2] = {kNull, kNull};
-  bool looked_up = false;
+  // windows have their capacities here.
+  MachineCapacities::Reader capacities(state.capacities_);
   windows.usage().ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
-    if (!looked_up || key.machine_id != machine) {
-      looked_up = true;
-      machine = key.machine_id;
-      capacity[0] = state.capacities_.Cpus(machine);
-      capacity[1] = state.capacities_.Memory(machine);
-    }
+    const std::array<int64_t, 2>& capacity = capacities.Of(key.machine_id);
     for (int r = 0; r < 2; ++r) {
       if (!load.present[r] || capacity[r] == kNull || capacity[r] <= 0) continue;
       ++collected.windows[r];

@@ -70,9 +70,7 @@ class KeyedTable {
   }
 
   // The value of `key`, value-initialized when the key is new.
-  Value& operator[](const Key& key) {
-    return (*entries_)[IdOf(HashedKey{&key, absl::Hash<Key>{}(key)})].value;
-  }
+  Value& operator[](const Key& key) { return (*entries_)[IdOf(key)].value; }
   // The same, looked for first in the entry after entry `near`, which then
   // becomes key's entry (start from kNoEntry): keys that come again in the
   // order the table first saw them - task_usage's tasks, window after
@@ -83,7 +81,7 @@ class KeyedTable {
     if (next < entries_->size() && (*entries_)[next].key == key) {
       near = next;
     } else {
-      near = IdOf(HashedKey{&key, absl::Hash<Key>{}(key)});
+      near = IdOf(key);
     }
     return (*entries_)[near].value;
   }
@@ -102,9 +100,9 @@ class KeyedTable {
     const size_t n = std::min({keys.size(), values.size(), kFindBatch});
     for (size_t i = 0; i < n; ++i) {
       hashes[i] = absl::Hash<Key>{}(keys[i]);
-      index_.prefetch(EntryFetch{hashes[i]});
+      FetchSlots(hashes[i]);
     }
-    for (size_t i = 0; i < n; ++i) index_.find(EntryFetch{hashes[i]});
+    for (size_t i = 0; i < n; ++i) FetchEntries(hashes[i]);
     for (size_t i = 0; i < n; ++i) {
       auto it = index_.find(HashedKey{&keys[i], hashes[i]});
       values[i] = it == index_.end() ? nullptr : &(*entries_)[it->number].value;
@@ -118,7 +116,7 @@ class KeyedTable {
   // An empty table makes room for as many keys as `like` holds (a scan
   // thread's table for its next shard: no growth from empty again).
   void SizeLike(const KeyedTable& like) {
-    if (empty()) index_.reserve(like.size());
+    if (empty()) ReserveForMore(like.size());
   }
   void clear() {
     index_.clear();
@@ -141,9 +139,9 @@ class KeyedTable {
     const size_t n = theirs.size();
     auto fetch_slots = [&](size_t i) {
       hashes[i % kHashes] = absl::Hash<Key>{}(theirs[i].key);
-      index_.prefetch(EntryFetch{hashes[i % kHashes]});
+      FetchSlots(hashes[i % kHashes]);
     };
-    auto fetch_entries = [&](size_t i) { index_.find(EntryFetch{hashes[i % kHashes]}); };
+    auto fetch_entries = [&](size_t i) { FetchEntries(hashes[i % kHashes]); };
     for (size_t i = 0; i < std::min(2 * kAhead, n); ++i) fetch_slots(i);
     for (size_t i = 0; i < std::min(kAhead, n); ++i) fetch_entries(i);
     for (size_t i = 0; i < n; ++i) {
@@ -227,7 +225,14 @@ class KeyedTable {
     bool operator()(EntryFetch fetch, EntryId a) const { return (*this)(a, fetch); }
   };
 
+  // A key's lookup ahead of time, in two stages a few keys apart: the index
+  // slots its hash points at, then (once those are in) the entries they
+  // hold, so that the lookup itself finds both in the cache.
+  void FetchSlots(size_t hash) const { index_.prefetch(EntryFetch{hash}); }
+  void FetchEntries(size_t hash) const { index_.find(EntryFetch{hash}); }
+
   // The number of key's entry, a new one when the key is new.
+  uint32_t IdOf(const Key& key) { return IdOf(HashedKey{&key, absl::Hash<Key>{}(key)}); }
   uint32_t IdOf(const HashedKey& hashed) {
     return index_
         .lazy_emplace(
@@ -261,7 +266,7 @@ class KeyedTable {
     constexpr uint32_t kAhead = 16;
     const auto n = static_cast<uint32_t>(entries_->size());
     auto fetch_slot = [&](uint32_t number) {
-      index_.prefetch(EntryFetch{absl::Hash<Key>{}((*entries_)[number].key)});
+      FetchSlots(absl::Hash<Key>{}((*entries_)[number].key));
     };
     for (uint32_t number = 0; number < std::min(kAhead, n); ++number) fetch_slot(number);
     for (uint32_t number = 0; number < n; ++number) {

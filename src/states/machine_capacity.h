@@ -4,6 +4,7 @@
 // in). Shared by every analysis that needs capacities (q1, q2, q8, q9, q10).
 // Merge: per machine and resource, the value with the later trace order.
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <type_traits>
@@ -58,6 +59,28 @@ class MachineCapacities : public KeyedTable<int64_t, MachineCapacity, MachineCap
   // kNull when unknown.
   int64_t Cpus(int64_t machine_id) const;
   int64_t Memory(int64_t machine_id) const;
+
+  // Both capacities of machine after machine, each looked up once per run of
+  // the same machine (q8 and q9 read a machine's windows in a row).
+  class Reader {
+   public:
+    explicit Reader(const MachineCapacities& capacities) : capacities_(capacities) {}
+    // {cpus, memory} of `machine_id`, kNull when unknown.
+    const std::array<int64_t, 2>& Of(int64_t machine_id) {
+      if (!read_ || machine_id != machine_id_) {
+        read_ = true;
+        machine_id_ = machine_id;
+        capacity_ = {capacities_.Cpus(machine_id), capacities_.Memory(machine_id)};
+      }
+      return capacity_;
+    }
+
+   private:
+    const MachineCapacities& capacities_;
+    bool read_ = false;
+    int64_t machine_id_ = 0;
+    std::array<int64_t, 2> capacity_{kNull, kNull};
+  };
 };
 
 }  // namespace borgscope

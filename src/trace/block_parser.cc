@@ -195,20 +195,9 @@ bool BlockParser::DecodeRow(const uint32_t* bounds, const char* block, const cha
     FieldStatus status = FieldStatus::kOk;
     const bool may_repeat = wanted.repeat.check || row % 8 == 0;
     int64_t& value = batch.values[c][row];
-    bool good;
-    switch (wanted.kind) {
-      case WantedField::kUnsigned:
-        good = DecodeNumber<WantedField::kUnsigned>(wanted, field_begin, field_end, may_repeat,
-                                                    value, status);
-        break;
-      case WantedField::kDecimal:
-        good = DecodeNumber<WantedField::kDecimal>(wanted, field_begin, field_end, may_repeat,
-                                                   value, status);
-        break;
-      default:
-        good = DecodeNumber<WantedField::kOther>(wanted, field_begin, field_end, may_repeat, value,
-                                                 status);
-    }
+    const bool good = WithNumberKind(wanted.kind, [&]<WantedField::Kind kKind>() {
+      return DecodeNumber<kKind>(wanted, field_begin, field_end, may_repeat, value, status);
+    });
     if (!good) {
       bad.problem = RowProblem::kField;
       bad.field_status = status;
@@ -291,7 +280,7 @@ bool BlockParser::ParseColumns(const char* begin, const char* end, uint64_t firs
       }
       continue;
     }
-    auto decode_column = [&]<WantedField::Kind kKind>() {
+    const bool good = WithNumberKind(wanted.kind, [&]<WantedField::Kind kKind>() {
       int64_t* out = batch.values[c].data() + first_row;
       const bool always = wanted.repeat.check;  // else on every 8th row of the batch
       for (size_t n = 0; n < rows; ++n) {
@@ -304,18 +293,7 @@ bool BlockParser::ParseColumns(const char* begin, const char* end, uint64_t firs
         }
       }
       return true;
-    };
-    bool good;
-    switch (wanted.kind) {
-      case WantedField::kUnsigned:
-        good = decode_column.template operator()<WantedField::kUnsigned>();
-        break;
-      case WantedField::kDecimal:
-        good = decode_column.template operator()<WantedField::kDecimal>();
-        break;
-      default:
-        good = decode_column.template operator()<WantedField::kOther>();
-    }
+    });
     if (!good) return false;
   }
   for (size_t n = 0; n < rows; ++n) batch.line[first_row + n] = first_line + n;

@@ -124,6 +124,20 @@ class BlockParser {
   // One number field of kind kKind (not kText) into `value`, looked for
   // first among the bytes it had last when `may_repeat`; false with
   // `status` when bad.
+  // f.template operator()<kind>() for a number field's kind (kText has no
+  // decoder): DecodeNumber is a template on it, chosen once per column by
+  // ParseColumns and once per field by DecodeRow.
+  template <typename F>
+  static bool WithNumberKind(WantedField::Kind kind, F&& f) {
+    switch (kind) {
+      case WantedField::kUnsigned:
+        return f.template operator()<WantedField::kUnsigned>();
+      case WantedField::kDecimal:
+        return f.template operator()<WantedField::kDecimal>();
+      default:
+        return f.template operator()<WantedField::kOther>();
+    }
+  }
   template <WantedField::Kind kKind>
   bool DecodeNumber(WantedField& wanted, const char* field_begin, const char* field_end,
                     bool may_repeat, int64_t& value, FieldStatus& status);
