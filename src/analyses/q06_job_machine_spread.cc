@@ -5,6 +5,7 @@
 // of distinct (job, task, machine) placements, kept as sorted runs: no hash
 // lookup per row, the runs merged in order at finish).
 
+#include <absl/container/flat_hash_map.h>
 #include <fmt/core.h>
 #include <tbb/parallel_for.h>
 
@@ -156,11 +157,12 @@ class Q6JobMachineSpread : public KeyedQuestion<Q6JobMachineSpread, Q6State, Spr
 SpreadCounts CountJobs(const Q6State& state, const Placement* from, const Placement* until) {
   SpreadCounts counts;
   JobSpread spread;
-  std::vector<int64_t> machines;  // of the job, with repeats
+  // A job's distinct machines: each machine marked with the last job that
+  // used it. Machines are few (thousands: the map stays in the cache); a
+  // sort of each job's machines cost n log n on the big jobs.
+  absl::flat_hash_map<int64_t, uint64_t> last_job_of_machine;
+  uint64_t job_number = 0;  // of the job being read, from 1
   auto count_job = [&] {
-    std::sort(machines.begin(), machines.end());
-    spread.machines =
-        static_cast<uint64_t>(std::unique(machines.begin(), machines.end()) - machines.begin());
     ++counts.jobs_placed;
     ++counts.machines_histogram[spread.machines];
     if (spread.tasks >= 2) {
@@ -180,11 +182,16 @@ SpreadCounts CountJobs(const Q6State& state, const Placement* from, const Placem
         if (new_job && any) count_job();
         if (new_job) {
           spread = {};
-          machines.clear();
+          ++job_number;
         }
         if (new_job || placement.task_index != last.task_index) ++spread.tasks;
         ++spread.placements;
-        machines.push_back(placement.machine_id);
+        auto [machine, first_use] =
+            last_job_of_machine.try_emplace(placement.machine_id, job_number);
+        if (first_use || machine->second != job_number) {
+          machine->second = job_number;
+          ++spread.machines;
+        }
         any = true;
         last = placement;
       },
