@@ -35,22 +35,14 @@ void TaskOutcomesState::Consume(const RowBatch& rows) {
 
 namespace {
 
-// Per group: the tasks whose `group_bits(facts)` has the group's bit, each
-// added with `flags_of(facts, group)`, then the (task, group) entries of the
-// groups without a bit.
-template <int kGroups, typename Facts, typename Others, typename Bits, typename Flags>
-OutcomeTally TallyByGroup(const Facts& facts_table, const Others& others, Bits group_bits,
-                          Flags flags_of) {
-  std::array<OutcomeCounts, kGroups> per_group{};
-  for (const auto& [task, facts] : facts_table) {
-    for (uint32_t rest = group_bits(facts); rest != 0; rest &= rest - 1) {
-      const int group = std::countr_zero(rest);
-      per_group[group].Add(flags_of(facts, group));
-    }
-  }
+// The tally of the groups with a bit (`per_group`, each group's tasks) and
+// of the (task, group) entries of the groups without one.
+template <size_t kGroups, typename Others>
+OutcomeTally TallyOf(const std::array<OutcomeCounts, kGroups>& per_group, const Others& others) {
   OutcomeTally tally;
-  for (int group = 0; group < kGroups; ++group) {
-    if (per_group[group].entities != 0) tally.by_group[group] = per_group[group];
+  for (size_t group = 0; group < kGroups; ++group) {
+    if (per_group[group].entities != 0)
+      tally.by_group[static_cast<int64_t>(group)] = per_group[group];
   }
   for (const auto& [key, flags] : others) tally.by_group[key.group].Add(flags);
   return tally;
@@ -58,35 +50,35 @@ OutcomeTally TallyByGroup(const Facts& facts_table, const Others& others, Bits g
 
 }  // namespace
 
+const TaskOutcomesState::Tallies& TaskOutcomesState::TasksTallied() const {
+  std::call_once(tallied_, [&] {
+    constexpr uint32_t kOutcomeMask = (1u << TaskFacts::kOutcomeBits) - 1;
+    std::array<OutcomeCounts, TaskFacts::kClasses> per_class{};
+    std::array<OutcomeCounts, TaskFacts::kPriorities> per_priority{};
+    for (const auto& [task, facts] : facts_) {
+      tallies_.overall.Add(static_cast<uint8_t>(facts.outcomes));
+      for (uint32_t rest = facts.classes; rest != 0; rest &= rest - 1) {
+        const int klass = std::countr_zero(rest);
+        per_class[klass].Add(static_cast<uint8_t>(
+            (facts.class_outcomes >> (TaskFacts::kOutcomeBits * klass)) & kOutcomeMask));
+      }
+      for (uint32_t rest = facts.priorities; rest != 0; rest &= rest - 1) {
+        const int priority = std::countr_zero(rest);
+        per_priority[priority].Add((facts.evicted_priorities >> priority) & 1 ? kOutcomeEvict : 0);
+      }
+    }
+    tallies_.class_outcomes = TallyOf(per_class, other_classes_);
+    tallies_.priority_evictions = TallyOf(per_priority, other_priorities_);
+  });
+  return tallies_;
+}
+
 ClassTally TaskOutcomesState::Classes() const {
   ClassTally tally;
   tally.distinct = facts_.size();
   for (const auto& [klass, counts] : ClassOutcomes().by_group)
     tally.by_class[klass] = counts.entities;
   return tally;
-}
-
-OutcomeTally TaskOutcomesState::ClassOutcomes() const {
-  return TallyByGroup<TaskFacts::kClasses>(
-      facts_, other_classes_, [](const TaskFacts& facts) { return facts.classes; },
-      [](const TaskFacts& facts, int klass) {
-        return static_cast<uint8_t>((facts.class_outcomes >> (TaskFacts::kOutcomeBits * klass)) &
-                                    ((1u << TaskFacts::kOutcomeBits) - 1));
-      });
-}
-
-OutcomeCounts TaskOutcomesState::Overall() const {
-  OutcomeCounts counts;
-  for (const auto& [task, facts] : facts_) counts.Add(static_cast<uint8_t>(facts.outcomes));
-  return counts;
-}
-
-OutcomeTally TaskOutcomesState::PriorityEvictions() const {
-  return TallyByGroup<TaskFacts::kPriorities>(
-      facts_, other_priorities_, [](const TaskFacts& facts) { return facts.priorities; },
-      [](const TaskFacts& facts, int priority) {
-        return static_cast<uint8_t>((facts.evicted_priorities >> priority) & 1 ? kOutcomeEvict : 0);
-      });
 }
 
 namespace {

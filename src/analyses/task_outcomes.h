@@ -9,6 +9,7 @@
 // priority, and the empty one, goes to a (task, group) table beside it.
 
 #include <cstdint>
+#include <mutex>
 #include <string_view>
 #include <tuple>
 
@@ -52,16 +53,27 @@ class TaskOutcomesState : public StateOf<TaskOutcomesState> {
     return std::tie(self.facts_, self.other_classes_, self.other_priorities_);
   }
 
+  // What q3, q4 and q5 tally of the tasks, in one pass over them, made by
+  // the first of them to ask (they finish side by side from this state,
+  // once it is complete).
+  struct Tallies {
+    // Per class, the tasks with rows of that class and their outcomes there
+    // (no EVICT row counts: q4 counts those).
+    OutcomeTally class_outcomes;
+    // Over all classes, each task once.
+    OutcomeCounts overall;
+    // Per priority, the tasks with rows of that priority and how many had an
+    // EVICT row of it (entities and evicted only; no EVICT row counts).
+    OutcomeTally priority_evictions;
+  };
+  const Tallies& TasksTallied() const;
+
   // q3: distinct tasks, and per class the tasks with rows of that class.
   ClassTally Classes() const;
-  // q4: per class, the tasks with rows of that class and their outcomes
-  // there (no EVICT row counts: q4 counts those).
-  OutcomeTally ClassOutcomes() const;
-  // q4: over all classes, each task once.
-  OutcomeCounts Overall() const;
-  // q5: per priority, the tasks with rows of that priority and how many had
-  // an EVICT row of it (entities and evicted only; no EVICT row counts).
-  OutcomeTally PriorityEvictions() const;
+  // q4: Tallies::class_outcomes and overall; q5: priority_evictions.
+  const OutcomeTally& ClassOutcomes() const { return TasksTallied().class_outcomes; }
+  const OutcomeCounts& Overall() const { return TasksTallied().overall; }
+  const OutcomeTally& PriorityEvictions() const { return TasksTallied().priority_evictions; }
 
  private:
   struct FactsSpec {
@@ -77,6 +89,8 @@ class TaskOutcomesState : public StateOf<TaskOutcomesState> {
   KeyedTable<TaskKey, TaskFacts, FactsSpec> facts_;  // every task with a row
   GroupFlags other_classes_;     // (task, class) -> OutcomeBits, classes without a bit
   GroupFlags other_priorities_;  // (task, priority) -> kOutcomeEvict or 0, likewise
+  mutable std::once_flag tallied_;
+  mutable Tallies tallies_;
 };
 
 }  // namespace borgscope
