@@ -55,7 +55,7 @@ const TaskOutcomesState::Tallies& TaskOutcomesState::TasksTallied() const {
     constexpr uint32_t kOutcomeMask = (1u << TaskFacts::kOutcomeBits) - 1;
     std::array<OutcomeCounts, TaskFacts::kClasses> per_class{};
     std::array<OutcomeCounts, TaskFacts::kPriorities> per_priority{};
-    for (const auto& [task, facts] : facts_) {
+    facts_.ForEach([&](const TaskKey&, const TaskFacts& facts) {
       tallies_.overall.Add(static_cast<uint8_t>(facts.outcomes));
       for (uint32_t rest = facts.classes; rest != 0; rest &= rest - 1) {
         const int klass = std::countr_zero(rest);
@@ -66,7 +66,7 @@ const TaskOutcomesState::Tallies& TaskOutcomesState::TasksTallied() const {
         const int priority = std::countr_zero(rest);
         per_priority[priority].Add((facts.evicted_priorities >> priority) & 1 ? kOutcomeEvict : 0);
       }
-    }
+    });
     tallies_.class_outcomes = TallyOf(per_class, other_classes_);
     tallies_.priority_evictions = TallyOf(per_priority, other_priorities_);
   });

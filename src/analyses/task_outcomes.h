@@ -2,7 +2,9 @@
 // What q3, q4 and q5 need to know of each task, as an input analysis
 // (Analysis::IsInput): one fixed-size value per task, so that a task_events
 // row costs one lookup in one table for all three (issue 16), consumed,
-// merged, exchanged and spilled once. Keyed by job, as their states are.
+// merged, exchanged and spilled once. Keyed by job, as their states are;
+// kept in blocks of neighbouring tasks (engine/task_blocks.h), so that merging
+// a shard's tasks costs a cache miss per block of them.
 //
 // Classes 0..5 and priorities 0..15 (the real trace has classes 0..3 and
 // priorities 0..11) have bits in the task's value; any other class or
@@ -15,6 +17,7 @@
 
 #include "engine/keyed_table.h"
 #include "engine/state_parts.h"
+#include "engine/task_blocks.h"
 #include "states/class_sets.h"
 #include "states/entity_wire.h"
 #include "states/outcome_flags.h"
@@ -77,7 +80,6 @@ class TaskOutcomesState : public StateOf<TaskOutcomesState> {
 
  private:
   struct FactsSpec {
-    static int64_t IdOf(const TaskKey& task) { return task.job_id; }
     static void Combine(TaskFacts& mine, const TaskFacts& theirs) { mine.Combine(theirs); }
   };
   struct GroupFlagsSpec {
@@ -86,9 +88,9 @@ class TaskOutcomesState : public StateOf<TaskOutcomesState> {
   };
   using GroupFlags = KeyedTable<EntityGroup<TaskKey>, uint8_t, GroupFlagsSpec>;
 
-  KeyedTable<TaskKey, TaskFacts, FactsSpec> facts_;  // every task with a row
-  GroupFlags other_classes_;     // (task, class) -> OutcomeBits, classes without a bit
-  GroupFlags other_priorities_;  // (task, priority) -> kOutcomeEvict or 0, likewise
+  TaskBlocks<TaskFacts, FactsSpec> facts_;  // every task with a row
+  GroupFlags other_classes_;                // (task, class) -> OutcomeBits, classes without a bit
+  GroupFlags other_priorities_;             // (task, priority) -> kOutcomeEvict or 0, likewise
   mutable std::once_flag tallied_;
   mutable Tallies tallies_;
 };

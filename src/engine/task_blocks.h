@@ -1,0 +1,163 @@
+#pragma once
+// A value per task, kept in blocks of kPerBlock consecutive task indices of
+// one job: a keyed part of a state (engine/state_parts.h) that the engine
+// merges, splits by job for MPI ranks and spill files, and reads back, as it
+// does a KeyedTable — the blocks are a KeyedTable's values.
+//
+//   struct Spec {
+//     static void Combine(Value& mine, const Value& theirs);  // commutative
+//   };
+//
+// Why blocks (issue 16): a job's task indices are 0..n-1, and a shard's rows
+// of a job come for runs of neighbouring tasks. Merging a shard's blocks into
+// a table far larger than the caches then costs a miss per block, not per
+// task (a real task_events shard: 190,926 tasks in 16,125 blocks), and the
+// table holds one key per block. Any task index works (negative, sparse): a
+// sparse job costs a block per task.
+
+#include <bit>
+#include <cstdint>
+#include <span>
+#include <utility>
+
+#include "engine/keyed_table.h"
+#include "engine/wire.h"
+#include "trace/trace_order.h"
+
+namespace borgscope {
+
+template <typename Value, typename Spec>
+class TaskBlocks {
+ public:
+  static constexpr int kShift = 4;
+  static constexpr int64_t kPerBlock = int64_t{1} << kShift;
+
+  TaskBlocks() = default;
+  // The remembered block is the storage's: a move takes it, a copy does not.
+  TaskBlocks(TaskBlocks&& other) : TaskBlocks() { swap(other); }
+  TaskBlocks& operator=(TaskBlocks&& other) {
+    swap(other);
+    return *this;
+  }
+  TaskBlocks(const TaskBlocks& other) : blocks_(other.blocks_) {}
+  TaskBlocks& operator=(const TaskBlocks& other) {
+    Forget();
+    blocks_ = other.blocks_;
+    return *this;
+  }
+  void swap(TaskBlocks& other) {
+    blocks_.swap(other.blocks_);
+    std::swap(last_key_, other.last_key_);
+    std::swap(last_, other.last_);
+  }
+
+  // The value of `task`, value-initialized when the task is new.
+  Value& operator[](const TaskKey& task) {
+    const BlockKey key{task.job_id, task.task_index >> kShift};
+    if (last_ == nullptr || key != last_key_) {
+      last_ = &blocks_[key];
+      last_key_ = key;
+    }
+    const auto slot = static_cast<int>(task.task_index & (kPerBlock - 1));
+    last_->present |= static_cast<Mask>(1u << slot);
+    return last_->values[slot];
+  }
+
+  // Distinct tasks (a pass over the blocks).
+  size_t size() const {
+    size_t tasks = 0;
+    for (const auto& entry : blocks_) tasks += std::popcount(entry.value.present);
+    return tasks;
+  }
+  bool empty() const { return blocks_.empty(); }
+  size_t blocks() const { return blocks_.size(); }
+  // fn(const TaskKey&, const Value&) for each task, a block's tasks together.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    for (const auto& [key, block] : blocks_) {
+      for (unsigned rest = block.present; rest != 0; rest &= rest - 1) {
+        const int slot = std::countr_zero(rest);
+        fn(TaskKey{key.job_id, key.block * kPerBlock + slot}, block.values[slot]);
+      }
+    }
+  }
+
+  // The keyed part (engine/state_parts.h).
+  void Merge(const TaskBlocks& other) {
+    Forget();
+    blocks_.Merge(other.blocks_);
+  }
+  void Absorb(TaskBlocks&& other) {
+    Forget();
+    other.Forget();
+    blocks_.Absorb(std::move(other.blocks_));
+  }
+  void SizeLike(const TaskBlocks& like) { blocks_.SizeLike(like.blocks_); }
+  void SerializePartitions(std::span<WireWriter> parts) const {
+    blocks_.SerializePartitions(parts);
+  }
+  void Serialize(WireWriter& out) const { SerializePartitions({&out, 1}); }
+  void KeepPartition(size_t part, size_t parts) {
+    Forget();
+    blocks_.KeepPartition(part, parts);
+  }
+  void Deserialize(WireReader& in) {
+    Forget();
+    blocks_.Deserialize(in);
+  }
+
+ private:
+  using Mask = uint16_t;
+  static_assert(sizeof(Mask) * 8 == kPerBlock);
+  struct BlockKey {
+    int64_t job_id = 0;
+    int64_t block = 0;  // task_index >> kShift
+    friend bool operator==(const BlockKey&, const BlockKey&) = default;
+    template <typename H>
+    friend H AbslHashValue(H state, const BlockKey& key) {
+      return H::combine(std::move(state), key.job_id, key.block);
+    }
+  };
+  struct Block {
+    Mask present = 0;  // bit s: task block * kPerBlock + s has a value
+    Value values[kPerBlock]{};
+  };
+  struct BlockSpec {
+    static int64_t IdOf(const BlockKey& key) { return key.job_id; }
+    static void Combine(Block& mine, const Block& theirs) {
+      for (unsigned rest = theirs.present; rest != 0; rest &= rest - 1) {
+        const int slot = std::countr_zero(rest);
+        if (mine.present >> slot & 1) {
+          Spec::Combine(mine.values[slot], theirs.values[slot]);
+        } else {
+          mine.values[slot] = theirs.values[slot];
+        }
+      }
+      mine.present |= theirs.present;
+    }
+    // On the wire: the mask, then the values present.
+    static void PutValue(WireWriter& out, const Block& block) {
+      out.Put(block.present);
+      for (unsigned rest = block.present; rest != 0; rest &= rest - 1)
+        out.Put(block.values[std::countr_zero(rest)]);
+    }
+    static void MergeValue(WireReader& in, Block& into) {
+      Block block;
+      block.present = in.Get<Mask>();
+      for (unsigned rest = block.present; rest != 0; rest &= rest - 1)
+        block.values[std::countr_zero(rest)] = in.Get<Value>();
+      Combine(into, block);
+    }
+    static constexpr size_t kSmallestValueBytes = sizeof(Mask) + sizeof(Value);
+  };
+
+  // The last block operator[] found: its pointer stays valid while blocks
+  // are only added (entries never move), and is dropped by anything else.
+  void Forget() { last_ = nullptr; }
+
+  KeyedTable<BlockKey, Block, BlockSpec> blocks_;
+  BlockKey last_key_;
+  Block* last_ = nullptr;
+};
+
+}  // namespace borgscope

@@ -1,0 +1,156 @@
+// TaskBlocks (engine/task_blocks.h) against a std::map model: values
+// combined per task whatever its index (negative, sparse, the null one),
+// blocks counted by hand, merge and absorb both ways, moves, the split into
+// key partitions and its reading back, KeepPartition, the wire form.
+
+#include "engine/task_blocks.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <random>
+#include <vector>
+
+#include "engine/key_partition.h"
+#include "trace/trace_order.h"
+
+namespace borgscope {
+namespace {
+
+struct SumSpec {
+  static void Combine(int64_t& mine, int64_t theirs) { mine += theirs; }
+};
+using SumBlocks = TaskBlocks<int64_t, SumSpec>;
+using Model = std::map<TaskKey, int64_t>;
+
+Model ModelOf(const SumBlocks& blocks) {
+  Model model;
+  blocks.ForEach([&](const TaskKey& task, int64_t value) {
+    EXPECT_TRUE(model.emplace(task, value).second)
+        << "task twice: " << task.job_id << "/" << task.task_index;
+  });
+  EXPECT_EQ(blocks.size(), model.size());
+  return model;
+}
+
+// `n` random additions: most tasks dense in a few hundred jobs, some far
+// apart, negative or the null index.
+void AddRandom(uint32_t seed, int n, SumBlocks& blocks, Model& model) {
+  std::mt19937 random(seed);
+  constexpr int64_t kFar[] = {-1, -17, 1'000'000'007, std::numeric_limits<int64_t>::min(),
+                              std::numeric_limits<int64_t>::max()};
+  for (int i = 0; i < n; ++i) {
+    const int64_t job = static_cast<int64_t>(random() % 300) * 1'000'003 - 7;
+    const int64_t index =
+        random() % 10 == 0 ? kFar[random() % std::size(kFar)] : static_cast<int64_t>(random() % 70);
+    const int64_t value = static_cast<int64_t>(random() % 1000) - 500;
+    blocks[{job, index}] += value;
+    model[{job, index}] += value;
+  }
+}
+
+TEST(TaskBlocks, KeepsSixteenNeighbouringTasksInOneBlock) {
+  SumBlocks blocks;
+  for (int64_t task = 0; task < 21; ++task) blocks[{7, task}] += task;  // blocks 0..15, 16..20
+  blocks[{8, 3}] += 1;
+  blocks[{7, -1}] += 2;  // block -1: tasks -16..-1
+  blocks[{7, 5}] += 10;
+  EXPECT_EQ(blocks.blocks(), 4u);
+  EXPECT_EQ(blocks.size(), 23u);
+  const Model model = ModelOf(blocks);
+  EXPECT_EQ(model.at({7, 5}), 15);
+  EXPECT_EQ(model.at({7, 20}), 20);
+  EXPECT_EQ(model.at({7, -1}), 2);
+  EXPECT_EQ(model.at({8, 3}), 1);
+  EXPECT_FALSE(model.contains({8, 4}));  // a block's other tasks are not there
+}
+
+TEST(TaskBlocks, CombinesValuesPerTaskLikeAMap) {
+  SumBlocks blocks;
+  Model model;
+  AddRandom(1, 20'000, blocks, model);
+  EXPECT_EQ(ModelOf(blocks), model);
+}
+
+TEST(TaskBlocks, MergeAndAbsorbEqualTheUnion) {
+  SumBlocks a, b;
+  Model model_a, model_b;
+  AddRandom(2, 5'000, a, model_a);
+  AddRandom(3, 9'000, b, model_b);
+  Model both = model_a;
+  for (const auto& [task, value] : model_b) both[task] += value;
+
+  SumBlocks merged = a;
+  merged.Merge(b);
+  EXPECT_EQ(ModelOf(merged), both);
+  EXPECT_EQ(ModelOf(b), model_b);  // Merge leaves the other as it was
+
+  SumBlocks small = a, large = b;  // the larger one's storage is kept
+  small.Absorb(std::move(large));
+  EXPECT_EQ(ModelOf(small), both);
+  SumBlocks other = a, into = b;
+  into.Absorb(std::move(other));
+  EXPECT_EQ(ModelOf(into), both);
+
+  // Adding after a merge or absorb goes to the merged blocks.
+  into[{-7, 3}] += 5;
+  both[{-7, 3}] += 5;
+  EXPECT_EQ(ModelOf(into), both);
+}
+
+TEST(TaskBlocks, MovedBlocksStayUsable) {
+  SumBlocks blocks;
+  Model model;
+  AddRandom(4, 3'000, blocks, model);
+  SumBlocks moved = std::move(blocks);
+  moved[{11, 1}] += 1;  // the block remembered before the move
+  model[{11, 1}] += 1;
+  EXPECT_EQ(ModelOf(moved), model);
+  blocks[{11, 1}] += 4;  // the moved-from one is empty and usable
+  EXPECT_EQ(ModelOf(blocks), (Model{{{11, 1}, 4}}));
+}
+
+TEST(TaskBlocks, SplitsByPartitionAndReadsBack) {
+  constexpr size_t kParts = 5;
+  SumBlocks blocks;
+  Model model;
+  AddRandom(5, 10'000, blocks, model);
+  std::vector<WireWriter> writers(kParts);
+  blocks.SerializePartitions(writers);
+  Model read_back;
+  for (size_t p = 0; p < kParts; ++p) {
+    SumBlocks part;
+    WireReader in(writers[p].bytes());
+    part.Deserialize(in);
+    EXPECT_TRUE(in.AtEnd());
+    for (const auto& [task, value] : ModelOf(part)) {
+      EXPECT_EQ(PartitionOf(task.job_id, kParts), p);
+      read_back[task] = value;
+    }
+    SumBlocks kept = blocks;
+    kept.KeepPartition(p, kParts);
+    EXPECT_EQ(ModelOf(kept), ModelOf(part));
+  }
+  EXPECT_EQ(read_back, model);
+}
+
+TEST(TaskBlocks, WritesABlocksMaskAndItsTasksOnly) {
+  SumBlocks blocks;
+  blocks[{3, 0}] += 1;
+  blocks[{3, 9}] += 2;
+  WireWriter out;
+  blocks.Serialize(out);
+  // The count, one key (job, block), the mask and two values.
+  EXPECT_EQ(out.bytes().size(), 8u + 16u + 2u + 2 * 8u);
+  SumBlocks twice;
+  for (int i = 0; i < 2; ++i) {
+    WireReader in(out.bytes());
+    twice.Deserialize(in);  // adds what was written
+  }
+  EXPECT_EQ(ModelOf(twice), (Model{{{3, 0}, 2}, {{3, 9}, 4}}));
+}
+
+}  // namespace
+}  // namespace borgscope
