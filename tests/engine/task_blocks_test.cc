@@ -51,17 +51,19 @@ void AddRandom(uint32_t seed, int n, SumBlocks& blocks, Model& model) {
   }
 }
 
-TEST(TaskBlocks, KeepsSixteenNeighbouringTasksInOneBlock) {
+TEST(TaskBlocks, KeepsNeighbouringTasksInOneBlock) {
+  constexpr int64_t kPer = SumBlocks::kPerBlock;
   SumBlocks blocks;
-  for (int64_t task = 0; task < 21; ++task) blocks[{7, task}] += task;  // blocks 0..15, 16..20
+  // Job 7: a whole block, then five tasks of the next; job 8 one task.
+  for (int64_t task = 0; task < kPer + 5; ++task) blocks[{7, task}] += task;
   blocks[{8, 3}] += 1;
-  blocks[{7, -1}] += 2;  // block -1: tasks -16..-1
+  blocks[{7, -1}] += 2;  // block -1: tasks -kPer..-1
   blocks[{7, 5}] += 10;
   EXPECT_EQ(blocks.blocks(), 4u);
-  EXPECT_EQ(blocks.size(), 23u);
+  EXPECT_EQ(blocks.size(), static_cast<size_t>(kPer + 5 + 2));
   const Model model = ModelOf(blocks);
   EXPECT_EQ(model.at({7, 5}), 15);
-  EXPECT_EQ(model.at({7, 20}), 20);
+  EXPECT_EQ(model.at({7, kPer + 4}), kPer + 4);
   EXPECT_EQ(model.at({7, -1}), 2);
   EXPECT_EQ(model.at({8, 3}), 1);
   EXPECT_FALSE(model.contains({8, 4}));  // a block's other tasks are not there
@@ -143,7 +145,7 @@ TEST(TaskBlocks, WritesABlocksMaskAndItsTasksOnly) {
   WireWriter out;
   blocks.Serialize(out);
   // The count, one key (job, block), the mask and two values.
-  EXPECT_EQ(out.bytes().size(), 8u + 16u + 2u + 2 * 8u);
+  EXPECT_EQ(out.bytes().size(), 8u + 16u + sizeof(SumBlocks::Mask) + 2 * 8u);
   SumBlocks twice;
   for (int i = 0; i < 2; ++i) {
     WireReader in(out.bytes());
