@@ -6,6 +6,10 @@
 //           4096 tasks of which 3/8 came in an earlier one, any (as at
 //           `gen --scale 8`: 1.6 M shard entries, 0.61 M of them already merged). Items per second
 //           are the shards' entries.
+//   blocks  the same shards' tasks in TaskBlocks (engine/task_blocks.h), 32
+//           neighbouring tasks of a job to a key: a fresh task's block most
+//           often holds the tasks after it; a repeated one is alone in its
+//           block (a task seen in an earlier shard, drawn at random).
 
 #include <benchmark/benchmark.h>
 
@@ -14,6 +18,7 @@
 #include <vector>
 
 #include "engine/keyed_table.h"
+#include "engine/task_blocks.h"
 #include "trace/trace_order.h"
 
 namespace borgscope::bench {
@@ -68,6 +73,24 @@ void BM_KeyedTableMerge(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * entries));
 }
 BENCHMARK(BM_KeyedTableMerge)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
+
+void BM_TaskBlocksMerge(benchmark::State& state) {
+  using FactsBlocks = TaskBlocks<Facts, FactsSpec>;
+  std::vector<FactsBlocks> shards;
+  size_t entries = 0;
+  for (const FactsTable& table : Shards(static_cast<size_t>(state.range(0)))) {
+    FactsBlocks& shard = shards.emplace_back();
+    for (const auto& [key, facts] : table) shard[key] = facts;
+    entries += table.size();
+  }
+  for (auto _ : state) {
+    FactsBlocks merged;
+    for (const FactsBlocks& shard : shards) merged.Merge(shard);
+    benchmark::DoNotOptimize(merged.blocks());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * entries));
+}
+BENCHMARK(BM_TaskBlocksMerge)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace borgscope::bench

@@ -1,7 +1,8 @@
 // q7 requested vs consumed: per task and resource, its last non-empty request
 // (task_events, trace order: from the input task_event_runs, shared with q9)
 // against its duration-weighted mean usage and its peak (task_usage: the
-// state, a table of tasks with exact integer sums and max, split by job).
+// state, a table of tasks in blocks (engine/task_blocks.h) with exact integer
+// sums and max, split by job).
 
 #include <absl/container/flat_hash_map.h>
 #include <fmt/core.h>
@@ -18,10 +19,10 @@
 #include <vector>
 
 #include "analyses/task_event_runs.h"
-#include "engine/keyed_table.h"
 #include "engine/question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
+#include "engine/task_blocks.h"
 #include "errors.h"
 #include "results/format.h"
 #include "results/result_writer.h"
@@ -126,7 +127,6 @@ struct TaskWire {
 
 // Tasks' usage, split by job; on the wire in TaskWire's form.
 struct TaskUsageSpec {
-  static int64_t IdOf(const TaskKey& key) { return key.job_id; }
   static void Combine(TaskUsage& mine, const TaskUsage& theirs) {
     for (int resource = 0; resource < 2; ++resource) {
       mine.usage[resource].Merge(theirs.usage[resource]);
@@ -136,22 +136,20 @@ struct TaskUsageSpec {
   static void MergeValue(WireReader& in, TaskUsage& into) { TaskWire::Merge(in, into); }
   static constexpr size_t kSmallestValueBytes = 1;
 };
-using TaskTable = KeyedTable<TaskKey, TaskUsage, TaskUsageSpec>;
+using TaskTable = TaskBlocks<TaskUsage, TaskUsageSpec>;
 
 class Q7State : public StateOf<Q7State> {
  public:
   void Consume(const RowBatch& rows) override {
     using namespace task_usage;
     // task_usage lists each 5-minute window's tasks by job and task: a
-    // row's task is most often the entry after the row before's.
-    uint32_t near = TaskTable::kNoEntry;
+    // row's task is most often in the block of the row before's.
     for (size_t r = 0; r < rows.size; ++r) {
       int64_t duration = rows.Value(kEndTime, r) - rows.Value(kStartTime, r);
       if (duration <= 0) continue;
       int64_t cpu = rows.Value(kCpuRate, r), memory = rows.Value(kCanonicalMemoryUsage, r);
       if (cpu == kNull && memory == kNull) continue;
-      TaskUsage& task =
-          tasks_.ValueAfter(TaskKey{rows.Value(kJobId, r), rows.Value(kTaskIndex, r)}, near);
+      TaskUsage& task = tasks_[TaskKey{rows.Value(kJobId, r), rows.Value(kTaskIndex, r)}];
       if (cpu != kNull) task.usage[0].Add(cpu, duration);
       if (memory != kNull) task.usage[1].Add(memory, duration);
     }
@@ -385,39 +383,16 @@ void TaskPoints(const TaskUsage& task, const int64_t (&request)[2], uint64_t (&w
   }
 }
 
-// Tasks with a request, looked up in the usage table a batch at a time
-// (KeyedTable::FindBatch: in the log's order, the table's entries are far
-// apart); add(usage, request) for each one found, in the order they came,
-// the last ones at Flush.
+// add(usage, request) for each task with a request and usage, in the
+// log's task order (a block of the table's tasks after another).
 template <typename Add>
-class BatchedTaskLookup {
- public:
-  BatchedTaskLookup(const TaskTable& tasks, Add add) : tasks_(tasks), add_(add) {}
-  void operator()(const TaskKey& key, const int64_t (&request)[2]) {
+auto LookUpTasks(const TaskTable& tasks, Add add) {
+  return [reader = TaskTable::Reader(tasks), add](const TaskKey& key,
+                                                  const int64_t(&request)[2]) mutable {
     if (request[0] == kNull && request[1] == kNull) return;
-    keys_[count_] = key;
-    requests_[count_] = {request[0], request[1]};
-    if (++count_ == TaskTable::kFindBatch) Flush();
-  }
-  void Flush() {
-    tasks_.FindBatch(std::span(keys_).first(count_), std::span(found_).first(count_));
-    for (size_t i = 0; i < count_; ++i) {
-      if (found_[i] != nullptr) add_(*found_[i], requests_[i].values);
-    }
-    count_ = 0;
-  }
-
- private:
-  struct Request {
-    int64_t values[2];
+    if (const TaskUsage* task = reader.Find(key)) add(*task, request);
   };
-  const TaskTable& tasks_;
-  Add add_;
-  size_t count_ = 0;
-  std::array<TaskKey, TaskTable::kFindBatch> keys_;
-  std::array<Request, TaskTable::kFindBatch> requests_;
-  std::array<const TaskUsage*, TaskTable::kFindBatch> found_;
-};
+}
 
 // CollectResources for points held in memory: ranges of the task order side
 // by side (the k-way read of the log and a lookup per task are the finish's
@@ -436,12 +411,12 @@ void CollectInRanges(const Q7State& state, const TaskEventLog& log,
   // Per range and resource: where its points start, room for them (its
   // tasks with usage), and how many it wrote.
   std::vector<std::array<uint64_t, 2>> start(ranges), room(ranges), used(ranges);
-  for (const auto& [key, task] : state.tasks_) {
+  state.tasks_.ForEach([&](const TaskKey& key, const TaskUsage& task) {
     const size_t range = range_of(key);
     for (int resource = 0; resource < 2; ++resource) {
       room[range][resource] += task.usage[resource].weight > 0;
     }
-  }
+  });
   std::vector<TaskPoint>* points[2];
   uint64_t with_usage[2] = {0, 0};
   for (int resource = 0; resource < 2; ++resource) {
@@ -457,13 +432,12 @@ void CollectInRanges(const Q7State& state, const TaskEventLog& log,
   tbb::parallel_for(size_t{0}, ranges, [&](size_t range) {
     const auto [from, until] = TaskEventLog::RangeBounds(cuts, range);
     uint64_t with_both[2] = {0, 0};
-    BatchedTaskLookup lookup(state.tasks_, [&](const TaskUsage& task, const int64_t(&request)[2]) {
+    auto lookup = LookUpTasks(state.tasks_, [&](const TaskUsage& task, const int64_t(&request)[2]) {
       TaskPoints(task, request, with_both, [&](int resource, const TaskPoint& point) {
         (*points[resource])[start[range][resource] + used[range][resource]++] = point;
       });
     });
     ForEachTaskLastRequest(log, std::ref(lookup), from, until);
-    lookup.Flush();
   });
   for (int resource = 0; resource < 2; ++resource) {
     std::vector<TaskPoint>& all = *points[resource];
@@ -493,22 +467,21 @@ void CollectResources(const Q7State& state, const TaskEventLog& log, Q7Collected
   // Room for a point per task with usage, once (a doubling vector would hold
   // up to three times them as it grows).
   uint64_t with_usage[2] = {0, 0};
-  for (const auto& [key, task] : state.tasks_) {
+  state.tasks_.ForEach([&](const TaskKey&, const TaskUsage& task) {
     for (int resource = 0; resource < 2; ++resource) {
       with_usage[resource] += task.usage[resource].weight > 0;
     }
-  }
+  });
   for (int resource = 0; resource < 2; ++resource) {
     collected.points[resource].ReserveMore(with_usage[resource]);
   }
   uint64_t with_both[2] = {0, 0};
-  BatchedTaskLookup lookup(state.tasks_, [&](const TaskUsage& task, const int64_t(&request)[2]) {
+  auto lookup = LookUpTasks(state.tasks_, [&](const TaskUsage& task, const int64_t(&request)[2]) {
     TaskPoints(task, request, with_both, [&](int resource, const TaskPoint& point) {
       collected.points[resource].Add(point);
     });
   });
   ForEachTaskLastRequest(log, std::ref(lookup));
-  lookup.Flush();
   for (int resource = 0; resource < 2; ++resource) {
     collected.usage_without_request[resource] += with_usage[resource] - with_both[resource];
   }

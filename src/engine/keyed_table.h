@@ -71,44 +71,11 @@ class KeyedTable {
 
   // The value of `key`, value-initialized when the key is new.
   Value& operator[](const Key& key) { return (*entries_)[IdOf(key)].value; }
-  // The same, looked for first in the entry after entry `near`, which then
-  // becomes key's entry (start from kNoEntry): keys that come again in the
-  // order the table first saw them - task_usage's tasks, window after
-  // window, sorted by job and task in each - need no hash lookup.
-  static constexpr uint32_t kNoEntry = std::numeric_limits<uint32_t>::max();
-  Value& ValueAfter(const Key& key, uint32_t& near) {
-    const uint32_t next = near + 1;  // kNoEntry + 1: the first entry
-    if (next < entries_->size() && (*entries_)[next].key == key) {
-      near = next;
-    } else {
-      near = IdOf(key);
-    }
-    return (*entries_)[near].value;
-  }
   // The value of `key`, or null when absent.
   const Value* Find(const Key& key) const {
     auto it = index_.find(key);
     return it == index_.end() ? nullptr : &(*entries_)[it->number].value;
   }
-  // Find of each of `keys` (at most kFindBatch) into `values`, their misses
-  // overlapped: every key's index slots are fetched, then the entries those
-  // slots point at, then each key is looked up - for keys in an order of
-  // their own in a table past the caches (q7's tasks in the event log's order).
-  static constexpr size_t kFindBatch = 64;
-  void FindBatch(std::span<const Key> keys, std::span<const Value*> values) const {
-    std::array<size_t, kFindBatch> hashes;
-    const size_t n = std::min({keys.size(), values.size(), kFindBatch});
-    for (size_t i = 0; i < n; ++i) {
-      hashes[i] = absl::Hash<Key>{}(keys[i]);
-      FetchSlots(hashes[i]);
-    }
-    for (size_t i = 0; i < n; ++i) FetchEntries(hashes[i]);
-    for (size_t i = 0; i < n; ++i) {
-      auto it = index_.find(HashedKey{&keys[i], hashes[i]});
-      values[i] = it == index_.end() ? nullptr : &(*entries_)[it->number].value;
-    }
-  }
-
   size_t size() const { return entries_->size(); }
   bool empty() const { return entries_->empty(); }
   // Keys the index holds before it grows.
@@ -238,7 +205,7 @@ class KeyedTable {
         .lazy_emplace(
             hashed,
             [&](const auto& construct) {
-              if (entries_->size() == kNoEntry) {
+              if (entries_->size() == std::numeric_limits<uint32_t>::max()) {
                 throw std::length_error("keyed table: more than 2^32 - 1 keys in one table");
               }
               entries_->push_back(Entry{*hashed.key, Value{}});

@@ -6,6 +6,10 @@
 //
 //   struct Spec {
 //     static void Combine(Value& mine, const Value& theirs);  // commutative
+//     // Optional, for a wire form other than the value's bytes:
+//     static void PutValue(WireWriter&, const Value&);
+//     static void MergeValue(WireReader&, Value& into);  // reads one and combines it
+//     static constexpr size_t kSmallestValueBytes;
 //   };
 //
 // Why blocks (issue 16): a job's task indices are 0..n-1, and a shard's rows
@@ -63,6 +67,8 @@ class TaskBlocks {
     last_->present |= static_cast<Mask>(1u << slot);
     return last_->values[slot];
   }
+
+  class Reader;  // below: a cached lookup
 
   // Distinct tasks (a pass over the blocks).
   size_t size() const {
@@ -135,20 +141,43 @@ class TaskBlocks {
       }
       mine.present |= theirs.present;
     }
-    // On the wire: the mask, then the values present.
+    // On the wire: the mask, then the values present (in Spec's form, if
+    // it has one), each combined into its task's as it is read.
     static void PutValue(WireWriter& out, const Block& block) {
       out.Put(block.present);
-      for (unsigned rest = block.present; rest != 0; rest &= rest - 1)
-        out.Put(block.values[std::countr_zero(rest)]);
+      for (unsigned rest = block.present; rest != 0; rest &= rest - 1) {
+        const Value& value = block.values[std::countr_zero(rest)];
+        if constexpr (requires { Spec::PutValue(out, value); }) {
+          Spec::PutValue(out, value);
+        } else {
+          out.Put(value);
+        }
+      }
     }
     static void MergeValue(WireReader& in, Block& into) {
-      Block block;
-      block.present = in.Get<Mask>();
-      for (unsigned rest = block.present; rest != 0; rest &= rest - 1)
-        block.values[std::countr_zero(rest)] = in.Get<Value>();
-      Combine(into, block);
+      const auto present = in.Get<Mask>();
+      for (unsigned rest = present; rest != 0; rest &= rest - 1) {
+        const int slot = std::countr_zero(rest);
+        Value& value = into.values[slot];
+        if (!(into.present >> slot & 1)) value = Value{};
+        if constexpr (requires { Spec::MergeValue(in, value); }) {
+          Spec::MergeValue(in, value);
+        } else if (into.present >> slot & 1) {
+          Spec::Combine(value, in.Get<Value>());
+        } else {
+          value = in.Get<Value>();
+        }
+      }
+      into.present |= present;
     }
-    static constexpr size_t kSmallestValueBytes = sizeof(Mask) + sizeof(Value);
+    static constexpr size_t SmallestValueBytes() {
+      if constexpr (requires { Spec::kSmallestValueBytes; }) {
+        return Spec::kSmallestValueBytes;
+      } else {
+        return sizeof(Value);
+      }
+    }
+    static constexpr size_t kSmallestValueBytes = sizeof(Mask) + SmallestValueBytes();
   };
 
   // The last block operator[] found: its pointer stays valid while blocks
@@ -158,6 +187,32 @@ class TaskBlocks {
   KeyedTable<BlockKey, Block, BlockSpec> blocks_;
   BlockKey last_key_;
   Block* last_ = nullptr;
+
+ public:
+  // Looks tasks up, remembering the last block found: for tasks read in
+  // their order (a block's tasks one after the other), a hash lookup per
+  // block. One per thread.
+  class Reader {
+   public:
+    explicit Reader(const TaskBlocks& blocks) : blocks_(blocks.blocks_) {}
+    // The value of `task`, or null when absent.
+    const Value* Find(const TaskKey& task) {
+      const BlockKey key{task.job_id, task.task_index >> kShift};
+      if (!found_ || key != last_key_) {
+        last_ = blocks_.Find(key);
+        last_key_ = key;
+        found_ = true;
+      }
+      const auto slot = static_cast<int>(task.task_index & (kPerBlock - 1));
+      return last_ != nullptr && (last_->present >> slot & 1) ? &last_->values[slot] : nullptr;
+    }
+
+   private:
+    const KeyedTable<BlockKey, Block, BlockSpec>& blocks_;
+    BlockKey last_key_;
+    const Block* last_ = nullptr;
+    bool found_ = false;  // last_ is last_key_'s block (or null: absent)
+  };
 };
 
 }  // namespace borgscope

@@ -95,62 +95,6 @@ TEST(KeyedTable, CombinesValuesPerKeyLikeAMap) {
   EXPECT_EQ(table.Find(TaskKey{-1, -1}), nullptr);
 }
 
-// FindBatch finds what Find finds, absent keys (null) among present ones,
-// in batches of every size up to kFindBatch.
-TEST(KeyedTable, FindBatchFindsWhatFindFinds) {
-  SumTable table;
-  Model model;
-  AddRandom(4, 5'000, table, model);
-  std::vector<TaskKey> keys;
-  for (const auto& [key, value] : model) {
-    keys.push_back(key);
-    if (keys.size() % 3 == 0) keys.push_back(TaskKey{key.job_id, key.task_index + 1000});
-  }
-  std::vector<const int64_t*> found(SumTable::kFindBatch);
-  size_t present = 0;
-  for (size_t at = 0, size = 1; at < keys.size();
-       at += size, size = size % SumTable::kFindBatch + 1) {
-    const size_t n = std::min(size, keys.size() - at);
-    table.FindBatch(std::span(keys).subspan(at, n), std::span(found).first(n));
-    for (size_t i = 0; i < n; ++i) {
-      const TaskKey& key = keys[at + i];
-      ASSERT_EQ(found[i], table.Find(key)) << key.job_id << "," << key.task_index;
-      if (found[i] != nullptr) {
-        EXPECT_EQ(*found[i], model.at(key));
-        ++present;
-      }
-    }
-  }
-  EXPECT_EQ(present, model.size());
-}
-
-// ValueAfter: keys in the order the table first saw them (found next to the
-// one before), with keys left out, new keys in between and keys out of
-// order (looked up), add up as operator[] does.
-TEST(KeyedTable, ValueAfterAddsAsTheIndexDoes) {
-  SumTable table;
-  Model model;
-  std::mt19937 random(9);
-  std::vector<TaskKey> tasks;
-  for (int window = 0; window < 50; ++window) {
-    if (random() % 3 == 0) {  // a task starts: its key comes among the others
-      tasks.insert(tasks.begin() + static_cast<ptrdiff_t>(random() % (tasks.size() + 1)),
-                   TaskKey{static_cast<int64_t>(random() % 1000), window});
-    }
-    for (int t = 0; t < 30 && window == 0; ++t) tasks.push_back(TaskKey{t / 4, t % 4});
-    uint32_t near = SumTable::kNoEntry;
-    for (const TaskKey& task : tasks) {
-      if (random() % 10 == 0) continue;  // no row in this window
-      const TaskKey key = random() % 20 == 0 ? tasks[random() % tasks.size()] : task;
-      const int64_t value = static_cast<int64_t>(random() % 100);
-      table.ValueAfter(key, near) += value;
-      model[key] += value;
-      ASSERT_EQ(table.Find(key), &table.ValueAfter(key, near));  // near is key's entry
-    }
-  }
-  EXPECT_EQ(ModelOf(table), model);
-}
-
 TEST(KeyedTable, MergeAndAbsorbEqualTheUnion) {
   SumTable small, large;
   Model small_model, large_model;

@@ -1,7 +1,8 @@
 // TaskBlocks (engine/task_blocks.h) against a std::map model: values
 // combined per task whatever its index (negative, sparse, the null one),
 // blocks counted by hand, merge and absorb both ways, moves, the split into
-// key partitions and its reading back, KeepPartition, the wire form.
+// key partitions and its reading back, KeepPartition, the wire form (the
+// values' bytes, or a Spec's own), the cached Reader.
 
 #include "engine/task_blocks.h"
 
@@ -152,6 +153,72 @@ TEST(TaskBlocks, WritesABlocksMaskAndItsTasksOnly) {
     twice.Deserialize(in);  // adds what was written
   }
   EXPECT_EQ(ModelOf(twice), (Model{{{3, 0}, 2}, {{3, 9}, 4}}));
+}
+
+TEST(TaskBlocks, ReaderFindsWhatTheBlocksHold) {
+  SumBlocks blocks;
+  Model model;
+  AddRandom(6, 5'000, blocks, model);
+  SumBlocks::Reader reader(blocks);
+  // In task order (a block after another), then against it, with absent
+  // tasks between: in a present block, in an absent one, of an absent job.
+  std::vector<TaskKey> tasks;
+  for (const auto& [task, value] : model) tasks.push_back(task);
+  for (auto it = model.rbegin(); it != model.rend(); ++it) tasks.push_back(it->first);
+  for (const TaskKey& task : std::vector<TaskKey>(tasks)) {
+    tasks.push_back({task.job_id, task.task_index + 1});
+    tasks.push_back({task.job_id, task.task_index + SumBlocks::kPerBlock * 3});
+    tasks.push_back({task.job_id + 1, task.task_index});
+  }
+  for (const TaskKey& task : tasks) {
+    const int64_t* found = reader.Find(task);
+    auto it = model.find(task);
+    if (it == model.end()) {
+      EXPECT_EQ(found, nullptr) << task.job_id << "/" << task.task_index;
+    } else {
+      ASSERT_NE(found, nullptr) << task.job_id << "/" << task.task_index;
+      EXPECT_EQ(*found, it->second);
+    }
+  }
+}
+
+// A value with a wire form of its own: only a count, as a varying number of
+// bytes.
+struct CountSpec {
+  static void Combine(int64_t& mine, int64_t theirs) { mine += theirs; }
+  static void PutValue(WireWriter& out, int64_t value) {
+    out.Put(static_cast<uint8_t>(value < 256 ? 1 : 8));
+    if (value < 256) {
+      out.Put(static_cast<uint8_t>(value));
+    } else {
+      out.Put(value);
+    }
+  }
+  static void MergeValue(WireReader& in, int64_t& into) {
+    into += in.Get<uint8_t>() == 1 ? in.Get<uint8_t>() : in.Get<int64_t>();
+  }
+  static constexpr size_t kSmallestValueBytes = 2;
+};
+
+TEST(TaskBlocks, UsesTheSpecsWireForm) {
+  TaskBlocks<int64_t, CountSpec> blocks;
+  blocks[{1, 0}] += 7;
+  blocks[{1, 40}] += 1000;
+  WireWriter out;
+  blocks.Serialize(out);
+  // The count; per block its key, mask and values (2 and 9 bytes).
+  const size_t mask = sizeof(TaskBlocks<int64_t, CountSpec>::Mask);
+  EXPECT_EQ(out.bytes().size(), 8u + (16u + mask + 2u) + (16u + mask + 9u));
+  TaskBlocks<int64_t, CountSpec> back;
+  back[{1, 0}] += 1;  // combined with what is read
+  for (int i = 0; i < 2; ++i) {
+    WireReader in(out.bytes());
+    back.Deserialize(in);
+    EXPECT_TRUE(in.AtEnd());
+  }
+  std::map<TaskKey, int64_t> read;
+  back.ForEach([&](const TaskKey& task, int64_t value) { read[task] = value; });
+  EXPECT_EQ(read, (std::map<TaskKey, int64_t>{{{1, 0}, 15}, {{1, 40}, 2000}}));
 }
 
 }  // namespace
