@@ -9,11 +9,9 @@
 #include <fmt/core.h>
 #include <tbb/parallel_for.h>
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
-#include <span>
 #include <string>
 #include <tuple>
 #include <vector>

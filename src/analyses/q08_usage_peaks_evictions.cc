@@ -210,11 +210,6 @@ void CollectTotals(const Q8State& state, Q8Collected& collected) {
 void CollectResource(const Q8State& state, const MachineWindowUsage& usage, int resource,
                      Q8Collected& collected) {
   MachineCapacities::Reader capacities(state.capacities_);
-  auto capacity_of = [&](int64_t machine) { return capacities.Of(machine)[resource]; };
-  auto counted = [&](const MachineWindow& key, const WindowLoad& load) {
-    const int64_t capacity = capacity_of(key.machine_id);
-    return load.present[resource] && capacity != kNull && capacity > 0;
-  };
   ResourceSummary& mine = collected.summary.resources[resource];
   SpilledItems<WindowPoint>& points = collected.points[resource];
   // Points held in memory are sized once (~4.5 M per resource at scale 8:
@@ -222,8 +217,11 @@ void CollectResource(const Q8State& state, const MachineWindowUsage& usage, int 
   // value: the few of machines without a capacity are reserved, not touched.
   points.ReserveMore(usage.WindowsWith(resource));
   usage.ForEachWindow([&](const MachineWindow& key, const WindowLoad& load) {
-    if (!counted(key, load)) return;
-    const int64_t capacity = capacity_of(key.machine_id);
+    // Counted: a window with a value of the resource, on a machine with a
+    // capacity of it.
+    if (!load.present[resource]) return;
+    const int64_t capacity = capacities.Of(key.machine_id)[resource];
+    if (capacity == kNull || capacity <= 0) return;
     const uint64_t window_evictions = state.evictions_.CountOf(key);
     int bucket = MachineWindowUsage::UsageBucket(load.sum[resource], capacity);
     ++mine.bucket_windows[bucket];

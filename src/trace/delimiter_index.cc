@@ -172,14 +172,15 @@ bool DelimiterIndex::Supports(Path path) {
 }
 
 void DelimiterIndex::Build(const char* begin, const char* end, Path path) {
-  if (path == Path::kBest) {
-    path = Supports(Path::kAvx2)         ? Path::kAvx2
-           : Supports(Path::kSse2Popcnt) ? Path::kSse2Popcnt
-                                         : Path::kBaseline;
-  }
+  // kBest resolved once: the fastest path this CPU has.
+  static const Path best = Supports(Path::kAvx2)         ? Path::kAvx2
+                           : Supports(Path::kSse2Popcnt) ? Path::kSse2Popcnt
+                                                         : Path::kBaseline;
+  if (path == Path::kBest) path = best;
+  if (!Supports(path)) path = Path::kBaseline;
 #if defined(__x86_64__)
-  if (path == Path::kAvx2 && Supports(path)) return BuildWithAvx2(begin, end);
-  if (path == Path::kSse2Popcnt && Supports(path)) return BuildWithPopcnt(begin, end);
+  if (path == Path::kAvx2) return BuildWithAvx2(begin, end);
+  if (path == Path::kSse2Popcnt) return BuildWithPopcnt(begin, end);
 #endif
   BuildWords<false>(begin, end);
 }
