@@ -70,6 +70,35 @@ TEST(TaskBlocks, KeepsNeighbouringTasksInOneBlock) {
   EXPECT_FALSE(model.contains({8, 4}));  // a block's other tasks are not there
 }
 
+// Values past 16 bytes go in blocks of 16 tasks (memory: engine/task_blocks.h).
+struct Wide {
+  int64_t sum = 0;
+  int64_t more[7] = {};
+};
+struct WideSpec {
+  static void Combine(Wide& mine, const Wide& theirs) { mine.sum += theirs.sum; }
+};
+
+TEST(TaskBlocks, KeepsWideValuesInBlocksOfSixteen) {
+  using WideBlocks = TaskBlocks<Wide, WideSpec>;
+  static_assert(WideBlocks::kPerBlock == 16 && SumBlocks::kPerBlock == 32);
+  WideBlocks blocks;
+  std::map<TaskKey, int64_t> model;
+  std::mt19937 random(7);
+  for (int i = 0; i < 5'000; ++i) {
+    const TaskKey task{static_cast<int64_t>(random() % 50), static_cast<int64_t>(random() % 40)};
+    blocks[task].sum += i;
+    model[task] += i;
+  }
+  EXPECT_EQ(blocks.blocks(), 50u * 3);  // tasks 0..15, 16..31, 32..39 of each job
+  WideBlocks merged = blocks;
+  merged.Merge(blocks);
+  std::map<TaskKey, int64_t> read;
+  merged.ForEach([&](const TaskKey& task, const Wide& value) { read[task] = value.sum; });
+  for (auto& [task, sum] : model) sum *= 2;
+  EXPECT_EQ(read, model);
+}
+
 TEST(TaskBlocks, CombinesValuesPerTaskLikeAMap) {
   SumBlocks blocks;
   Model model;
