@@ -194,10 +194,14 @@ TEST(TaskBlocks, ReaderFindsWhatTheBlocksHold) {
   std::vector<TaskKey> tasks;
   for (const auto& [task, value] : model) tasks.push_back(task);
   for (auto it = model.rbegin(); it != model.rend(); ++it) tasks.push_back(it->first);
+  // a + b wrapping around (the indices include INT64_MAX).
+  auto plus = [](int64_t a, int64_t b) {
+    return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  };
   for (const TaskKey& task : std::vector<TaskKey>(tasks)) {
-    tasks.push_back({task.job_id, task.task_index + 1});
-    tasks.push_back({task.job_id, task.task_index + SumBlocks::kPerBlock * 3});
-    tasks.push_back({task.job_id + 1, task.task_index});
+    tasks.push_back({task.job_id, plus(task.task_index, 1)});
+    tasks.push_back({task.job_id, plus(task.task_index, SumBlocks::kPerBlock * 3)});
+    tasks.push_back({plus(task.job_id, 1), task.task_index});
   }
   for (const TaskKey& task : tasks) {
     const int64_t* found = reader.Find(task);
