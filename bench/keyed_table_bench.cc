@@ -61,16 +61,23 @@ std::vector<FactsTable> Shards(size_t merged_keys) {
   return shards;
 }
 
+// The shards merged one after another into an empty Merged, `entries`
+// shard entries in all, per iteration.
+template <typename Merged>
+void MergeShards(benchmark::State& state, const std::vector<Merged>& shards, size_t entries) {
+  for (auto _ : state) {
+    Merged merged;
+    for (const Merged& shard : shards) merged.Merge(shard);
+    benchmark::DoNotOptimize(merged.empty());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * entries));
+}
+
 void BM_KeyedTableMerge(benchmark::State& state) {
   const std::vector<FactsTable> shards = Shards(static_cast<size_t>(state.range(0)));
   size_t entries = 0;
   for (const FactsTable& shard : shards) entries += shard.size();
-  for (auto _ : state) {
-    FactsTable merged;
-    for (const FactsTable& shard : shards) merged.Merge(shard);
-    benchmark::DoNotOptimize(merged.size());
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * entries));
+  MergeShards(state, shards, entries);
 }
 BENCHMARK(BM_KeyedTableMerge)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
 
@@ -83,12 +90,7 @@ void BM_TaskBlocksMerge(benchmark::State& state) {
     for (const auto& [key, facts] : table) shard[key] = facts;
     entries += table.size();
   }
-  for (auto _ : state) {
-    FactsBlocks merged;
-    for (const FactsBlocks& shard : shards) merged.Merge(shard);
-    benchmark::DoNotOptimize(merged.blocks());
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * entries));
+  MergeShards(state, shards, entries);
 }
 BENCHMARK(BM_TaskBlocksMerge)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
 

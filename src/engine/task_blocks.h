@@ -64,12 +64,12 @@ class TaskBlocks {
 
   // The value of `task`, value-initialized when the task is new.
   Value& operator[](const TaskKey& task) {
-    const BlockKey key{task.job_id, task.task_index >> kShift};
+    const BlockKey key = BlockOf(task);
     if (last_ == nullptr || key != last_key_) {
       last_ = &blocks_[key];
       last_key_ = key;
     }
-    const auto slot = static_cast<int>(task.task_index & (kPerBlock - 1));
+    const int slot = SlotOf(task);
     last_->present |= static_cast<Mask>(1u << slot);
     return last_->values[slot];
   }
@@ -130,6 +130,11 @@ class TaskBlocks {
       return H::combine(std::move(state), key.job_id, key.block);
     }
   };
+  // A task's block, and its slot there (floor division: any index).
+  static BlockKey BlockOf(const TaskKey& task) { return {task.job_id, task.task_index >> kShift}; }
+  static int SlotOf(const TaskKey& task) {
+    return static_cast<int>(task.task_index & (kPerBlock - 1));
+  }
   struct Block {
     Mask present = 0;  // bit s: task block * kPerBlock + s has a value
     Value values[kPerBlock]{};
@@ -165,13 +170,14 @@ class TaskBlocks {
       for (unsigned rest = present; rest != 0; rest &= rest - 1) {
         const int slot = std::countr_zero(rest);
         Value& value = into.values[slot];
-        if (!(into.present >> slot & 1)) value = Value{};
+        const bool is_new = !(into.present >> slot & 1);
         if constexpr (requires { Spec::MergeValue(in, value); }) {
+          if (is_new) value = Value{};  // what a new task's value is merged into
           Spec::MergeValue(in, value);
-        } else if (into.present >> slot & 1) {
-          Spec::Combine(value, in.Get<Value>());
-        } else {
+        } else if (is_new) {
           value = in.Get<Value>();
+        } else {
+          Spec::Combine(value, in.Get<Value>());
         }
       }
       into.present |= present;
@@ -203,13 +209,13 @@ class TaskBlocks {
     explicit Reader(const TaskBlocks& blocks) : blocks_(blocks.blocks_) {}
     // The value of `task`, or null when absent.
     const Value* Find(const TaskKey& task) {
-      const BlockKey key{task.job_id, task.task_index >> kShift};
+      const BlockKey key = BlockOf(task);
       if (!found_ || key != last_key_) {
         last_ = blocks_.Find(key);
         last_key_ = key;
         found_ = true;
       }
-      const auto slot = static_cast<int>(task.task_index & (kPerBlock - 1));
+      const int slot = SlotOf(task);
       return last_ != nullptr && (last_->present >> slot & 1) ? &last_->values[slot] : nullptr;
     }
 
