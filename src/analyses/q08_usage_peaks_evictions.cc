@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <span>
 #include <string>
 
@@ -17,6 +18,7 @@
 #include "engine/question.h"
 #include "engine/registry.h"
 #include "engine/state_parts.h"
+#include "errors.h"
 #include "results/format.h"
 #include "results/result_writer.h"
 #include "states/machine_capacity.h"
@@ -58,11 +60,21 @@ class Q8State : public StateOf<Q8State> {
   SumOf<uint64_t> evictions_without_machine_;
 };
 
+// Sixteen bytes: the points are most of q8's memory at the end, and of its
+// finish's time (filled, sorted twice, read three times). Twice a rank fits
+// 32 bits as far as RankSums is exact (2^31 points); a window's evictions
+// are checked.
 struct WindowPoint {
   double usage;  // load / capacity
-  double evictions;
-  int64_t usage_rank;  // twice its average rank among the usages
+  uint32_t evictions;
+  uint32_t usage_rank;  // twice its average rank among the usages
+  double eviction_count() const { return evictions; }
+  void SetUsageRank(uint64_t first, uint64_t last) {
+    if (first + last > UINT32_MAX) throw DataError("q8: more than 2^31 machine-windows");
+    usage_rank = static_cast<uint32_t>(first + last);
+  }
 };
+static_assert(sizeof(WindowPoint) == 16);
 
 // What a rank's share of the machine-windows contributes, per resource: exact
 // counts per bucket and the sums of the correlations.
@@ -182,17 +194,17 @@ void FinishSpilledPoints(SpilledItems<WindowPoint>& points, ResourceSummary& min
   mine.windows = points.size();
   mine.pearson = PearsonSumsOfSpilled(
       points, [](const WindowPoint& p) { return p.usage; },
-      [](const WindowPoint& p) { return p.evictions; });
+      [](const WindowPoint& p) { return p.eviction_count(); });
   SpilledItems<WindowPoint> ranked(points.chunk_items(), points.folder());
   RankSpilled(
       points, [](const WindowPoint& p) { return p.usage; },
-      [](WindowPoint& p, uint64_t first, uint64_t last, uint64_t) { p.usage_rank = first + last; },
+      [](WindowPoint& p, uint64_t first, uint64_t last, uint64_t) { p.SetUsageRank(first, last); },
       [&](const WindowPoint& p) { ranked.Add(p); });
   points.Clear();
   RankSpilled(
-      ranked, [](const WindowPoint& p) { return p.evictions; },
+      ranked, [](const WindowPoint& p) { return p.eviction_count(); },
       [&](WindowPoint& p, uint64_t first, uint64_t last, uint64_t) {
-        mine.ranks.Add(p.usage_rank, static_cast<int64_t>(first + last));
+        mine.ranks.Add(int64_t{p.usage_rank}, static_cast<int64_t>(first + last));
       },
       [](const WindowPoint&) {});
 }
@@ -223,13 +235,14 @@ void CollectResource(const Q8State& state, const MachineWindowUsage& usage, int 
     const int64_t capacity = capacities.Of(key.machine_id)[resource];
     if (capacity == kNull || capacity <= 0) return;
     const uint64_t window_evictions = state.evictions_.CountOf(key);
+    if (window_evictions > UINT32_MAX) throw DataError("q8: 2^32 EVICT rows in a machine-window");
     int bucket = MachineWindowUsage::UsageBucket(load.sum[resource], capacity);
     ++mine.bucket_windows[bucket];
     mine.bucket_evictions[bucket] += window_evictions;
     mine.counted += window_evictions;
     points.Add(
         {static_cast<double>(static_cast<long double>(load.sum[resource]) / kWindowUs / capacity),
-         static_cast<double>(window_evictions), 0});
+         static_cast<uint32_t>(window_evictions), 0});
   });
 }
 
@@ -245,14 +258,15 @@ void FinishResource(Q8Collected& collected, int resource, Cluster& cluster) {
   mine.windows = points.size();
   mine.pearson = PearsonSumsAcrossRanks<WindowPoint>(
       points, [](const WindowPoint& p) { return p.usage; },
-      [](const WindowPoint& p) { return p.evictions; }, cluster);
+      [](const WindowPoint& p) { return p.eviction_count(); }, cluster);
   // Spearman: the points move between ranks, sorted by usage, then by evictions.
   RankAcrossCluster(
       points, [](const WindowPoint& p) { return p.usage; },
-      [](WindowPoint& p, uint64_t first, uint64_t last, uint64_t) { p.usage_rank = first + last; },
+      [](WindowPoint& p, uint64_t first, uint64_t last, uint64_t) { p.SetUsageRank(first, last); },
       cluster);
   mine.ranks = RankSumsAgainst(
-      points, &WindowPoint::usage_rank, [](const WindowPoint& p) { return p.evictions; }, cluster);
+      points, &WindowPoint::usage_rank, [](const WindowPoint& p) { return p.eviction_count(); },
+      cluster);
 }
 
 void Q8UsagePeaksEvictions::Collect(const Q8State& partition, InputStates inputs,

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "engine/cluster.h"
@@ -92,15 +93,17 @@ PearsonSums PearsonSumsAcrossRanks(std::span<const T> points, X x, Y y, Cluster&
 }
 
 // Collective: Spearman's sums of each point's x rank (twice its average rank,
-// set by an earlier RankAcrossCluster into point.*x_rank) against its rank by
-// y(point). The points move between ranks on the way (RankAcrossCluster).
-template <typename T, typename Y>
-RankSums RankSumsAgainst(std::vector<T>& points, int64_t T::*x_rank, Y y, Cluster& cluster) {
+// set by an earlier RankAcrossCluster into point.*x_rank, an integer of any
+// width that holds it) against its rank by y(point). The points move between
+// ranks on the way (RankAcrossCluster).
+template <typename T, typename Rank, typename Y>
+requires std::is_integral_v<Rank> RankSums RankSumsAgainst(std::vector<T>& points, Rank T::*x_rank,
+                                                           Y y, Cluster& cluster) {
   RankSums sums;
   RankAcrossCluster(
       points, y,
       [&](T& point, uint64_t first, uint64_t last, uint64_t) {
-        sums.Add(point.*x_rank, static_cast<int64_t>(first + last));
+        sums.Add(static_cast<int64_t>(point.*x_rank), static_cast<int64_t>(first + last));
       },
       cluster);
   return sums;
