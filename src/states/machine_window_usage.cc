@@ -21,8 +21,8 @@ void ChunkSums::Add(int w, int resource, __int128 delta) {
   if (sum >= kLimit || sum < -kLimit) [[unlikely]] {
     throw DataError("task_usage: a machine-window's usage sum is beyond 96 bits (corrupt rates?)");
   }
-  low[w][resource] = static_cast<uint64_t>(sum);
-  high[w][resource] = static_cast<int32_t>(sum >> 64);
+  windows[w].low[resource] = static_cast<uint64_t>(sum);
+  windows[w].high[resource] = static_cast<int32_t>(sum >> 64);
 }
 
 namespace {

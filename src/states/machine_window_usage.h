@@ -61,13 +61,20 @@ struct MachineChunk {
 // machine-window's sum takes ~72 bits at most on real data (the rates of a
 // machine's tasks x 300 s x 1e12), and 128-bit slots were a third of the
 // table. A sum beyond 96 bits (corrupt input) is a DataError, not a wrong
-// answer. No padding: sent as one block.
+// answer. Window-major, each window's four words together: a row adds into
+// 24 bytes (one cache line, or two), where the high words apart from the low
+// ones took a line more. No padding: sent as one block.
 struct ChunkSums {
-  uint64_t low[kChunkWindows][2] = {};  // window-major: a row's cpu and memory share a line
-  int32_t high[kChunkWindows][2] = {};
+  struct Window {
+    uint64_t low[2];  // cpu, memory
+    int32_t high[2];
+  };
+  Window windows[kChunkWindows] = {};
   __int128 Get(int w, int resource) const {
-    const auto high_bits = static_cast<unsigned __int128>(static_cast<__int128>(high[w][resource]));
-    return static_cast<__int128>(high_bits << 64 | low[w][resource]);
+    const Window& window = windows[w];
+    const auto high_bits =
+        static_cast<unsigned __int128>(static_cast<__int128>(window.high[resource]));
+    return static_cast<__int128>(high_bits << 64 | window.low[resource]);
   }
   void Add(int w, int resource, __int128 delta);
 };
