@@ -70,7 +70,7 @@ struct WindowPoint {
   uint32_t usage_rank;  // twice its average rank among the usages
   double eviction_count() const { return evictions; }
   void SetUsageRank(uint64_t first, uint64_t last) {
-    if (first + last > UINT32_MAX) throw DataError("q8: more than 2^31 machine-windows");
+    if (first + last > UINT32_MAX) throw DataError("q8: 2^31 machine-windows or more to rank");
     usage_rank = static_cast<uint32_t>(first + last);
   }
 };
