@@ -95,17 +95,24 @@ class KeyedTable {
 
   void Merge(const KeyedTable& other) {
     ReserveForMore(other.size());
-    // The merged table is far larger than the caches, and many keys are in
-    // it already (a task seen in an earlier shard): the index slots of the
-    // key 2 x kAhead entries ahead are fetched, then the entries those slots
-    // of the key kAhead ahead point at, while this one is combined. Each
-    // key is hashed once.
+    const Entries& theirs = *other.entries_;
+    ForEachKeyAhead(
+        theirs.size(), [&](size_t i) -> const Key& { return theirs[i].key; },
+        [&](size_t i, Value& mine) { Spec::Combine(mine, theirs[i].value); });
+  }
+  // fn(i, the value of key_of(i)) for each i in [0, n), in order; a new key
+  // gets a value-initialized value. For many keys into a table beyond the
+  // caches, or when many keys are in it already (a task seen in an earlier
+  // shard): the index slots of the key 2 x kAhead keys ahead are fetched,
+  // then the entries those slots of the key kAhead ahead point at, while
+  // this one is looked up. Each key is hashed once; key_of(i) must stay
+  // valid until fn(i) returns.
+  template <typename KeyOf, typename Fn>
+  void ForEachKeyAhead(size_t n, KeyOf key_of, Fn fn) {
     constexpr size_t kAhead = 8, kHashes = 4 * kAhead;
     std::array<size_t, kHashes> hashes;
-    const Entries& theirs = *other.entries_;
-    const size_t n = theirs.size();
     auto fetch_slots = [&](size_t i) {
-      hashes[i % kHashes] = absl::Hash<Key>{}(theirs[i].key);
+      hashes[i % kHashes] = absl::Hash<Key>{}(key_of(i));
       FetchSlots(hashes[i % kHashes]);
     };
     auto fetch_entries = [&](size_t i) { FetchEntries(hashes[i % kHashes]); };
@@ -114,8 +121,7 @@ class KeyedTable {
     for (size_t i = 0; i < n; ++i) {
       if (i + 2 * kAhead < n) fetch_slots(i + 2 * kAhead);
       if (i + kAhead < n) fetch_entries(i + kAhead);
-      Spec::Combine((*entries_)[IdOf(HashedKey{&theirs[i].key, hashes[i % kHashes]})].value,
-                    theirs[i].value);
+      fn(i, (*entries_)[IdOf(HashedKey{&key_of(i), hashes[i % kHashes]})].value);
     }
   }
   // Keeps the larger table's storage; combines the smaller one into it.

@@ -1,6 +1,7 @@
 #include "states/machine_window_usage.h"
 
 #include <algorithm>
+#include <array>
 
 #include "errors.h"
 #include "trace/schema.h"
@@ -52,24 +53,39 @@ void MachineWindowUsage::Consume(const RowBatch& rows) {
   using namespace task_usage;
   static_assert(std::has_single_bit(static_cast<unsigned>(kChunkWindows)));
   constexpr int kShift = std::countr_zero(static_cast<unsigned>(kChunkWindows));
-  for (size_t r = 0; r < rows.size; ++r) {
-    int64_t cpu = rows.Value(kCpuRate, r), memory = rows.Value(kCanonicalMemoryUsage, r);
-    if (cpu == kNull && memory == kNull) continue;
-    int64_t start = rows.Value(kStartTime, r);
-    int64_t duration = std::max<int64_t>(0, rows.Value(kEndTime, r) - start);
-    const int64_t window = WindowOf(start);
-    // Arithmetic shift and mask: floor division, also for windows before 0.
-    window_chunks::Chunk& chunk =
-        (*this)[window_chunks::MachineChunk{rows.Value(kMachineId, r), window >> kShift}];
-    const int w = static_cast<int>(window & (kChunkWindows - 1));
-    if (cpu != kNull) {
-      chunk.sums.Add(w, 0, static_cast<__int128>(cpu) * duration);
-      chunk.present[0] |= uint16_t{1} << w;
+  // The rows with a value, a group at a time: their chunks' keys first, then
+  // the sums, each chunk's lookup started a few rows ahead (a row's chunk is
+  // rarely the one before's: the rows of a time go round the machines).
+  constexpr size_t kGroup = 256;
+  std::array<window_chunks::MachineChunk, kGroup> keys;
+  std::array<uint32_t, kGroup> row_of;
+  for (size_t next = 0; next < rows.size;) {
+    size_t n = 0;
+    for (; next < rows.size && n < kGroup; ++next) {
+      if (rows.Value(kCpuRate, next) == kNull && rows.Value(kCanonicalMemoryUsage, next) == kNull)
+        continue;
+      // Arithmetic shift: floor division, also for windows before 0.
+      keys[n] = {rows.Value(kMachineId, next), WindowOf(rows.Value(kStartTime, next)) >> kShift};
+      row_of[n++] = static_cast<uint32_t>(next);
     }
-    if (memory != kNull) {
-      chunk.sums.Add(w, 1, static_cast<__int128>(memory) * duration);
-      chunk.present[1] |= uint16_t{1} << w;
-    }
+    ForEachKeyAhead(
+        n, [&](size_t i) -> const window_chunks::MachineChunk& { return keys[i]; },
+        [&](size_t i, window_chunks::Chunk& chunk) {
+          const size_t r = row_of[i];
+          const int64_t cpu = rows.Value(kCpuRate, r),
+                        memory = rows.Value(kCanonicalMemoryUsage, r);
+          const int64_t start = rows.Value(kStartTime, r);
+          const int64_t duration = std::max<int64_t>(0, rows.Value(kEndTime, r) - start);
+          const int w = static_cast<int>(WindowOf(start) & (kChunkWindows - 1));
+          if (cpu != kNull) {
+            chunk.sums.Add(w, 0, static_cast<__int128>(cpu) * duration);
+            chunk.present[0] |= uint16_t{1} << w;
+          }
+          if (memory != kNull) {
+            chunk.sums.Add(w, 1, static_cast<__int128>(memory) * duration);
+            chunk.present[1] |= uint16_t{1} << w;
+          }
+        });
   }
 }
 
