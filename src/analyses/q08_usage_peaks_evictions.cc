@@ -9,8 +9,11 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "analyses/machine_windows.h"
 #include "engine/key_partition.h"
@@ -60,21 +63,65 @@ class Q8State : public StateOf<Q8State> {
   SumOf<uint64_t> evictions_without_machine_;
 };
 
-// Sixteen bytes: the points are most of q8's memory at the end, and of its
-// finish's time (filled, sorted twice, read three times). Twice a rank fits
-// 32 bits as far as RankSums is exact (2^31 points); a window's evictions
-// are checked.
-struct WindowPoint {
+// Twelve bytes, packed: the points are most of q8's memory at the end, and
+// of its finish's time (filled, sorted by usage, read twice). A window's
+// evictions are checked to fit.
+struct [[gnu::packed]] WindowPoint {
   double usage;  // load / capacity
   uint32_t evictions;
-  uint32_t usage_rank;  // twice its average rank among the usages
   double eviction_count() const { return evictions; }
-  void SetUsageRank(uint64_t first, uint64_t last) {
-    if (first + last > UINT32_MAX) throw DataError("q8: 2^31 machine-windows or more to rank");
-    usage_rank = static_cast<uint32_t>(first + last);
-  }
 };
-static_assert(sizeof(WindowPoint) == 16);
+static_assert(sizeof(WindowPoint) == 12);
+
+// Machine-windows of a resource with evictions, by their number of EVICT
+// rows (none without).
+using EvictedWindows = std::map<uint32_t, uint64_t>;
+
+// Twice the average rank of each eviction count among the machine-windows
+// of every rank (collective). Counts take few distinct values, so the ranks
+// come from the windows per count, without sorting the points by them:
+// the windows without evictions first, then by count.
+class EvictionRanks {
+ public:
+  EvictionRanks(uint64_t windows, const EvictedWindows& evicted, Cluster& cluster) {
+    WireWriter mine;
+    mine.Put(windows);
+    mine.Put<uint64_t>(evicted.size());
+    for (const auto& [count, count_windows] : evicted) {
+      mine.Put(count);
+      mine.Put(count_windows);
+    }
+    uint64_t total = 0;
+    EvictedWindows all;
+    for (const std::string& bytes : cluster.AllGather(mine.Take())) {
+      WireReader in(bytes);
+      total += in.Get<uint64_t>();
+      for (uint64_t n = in.GetCount(sizeof(uint32_t) + sizeof(uint64_t)); n > 0; --n) {
+        const auto count = in.Get<uint32_t>();
+        all[count] += in.Get<uint64_t>();
+      }
+    }
+    // RankSums is exact up to 2^31 points.
+    if (total > uint64_t{1} << 31) throw DataError("q8: 2^31 machine-windows or more to rank");
+    uint64_t before = total;  // windows ranked before a count: first those without evictions
+    for (const auto& [count, count_windows] : all) before -= count_windows;
+    none_ = static_cast<int64_t>(before + 1);  // positions 1..before
+    for (const auto& [count, count_windows] : all) {
+      by_count_.push_back({count, static_cast<int64_t>(2 * before + count_windows + 1)});
+      before += count_windows;
+    }
+  }
+  int64_t Of(uint32_t evictions) const {
+    if (evictions == 0) return none_;
+    const auto it = std::lower_bound(by_count_.begin(), by_count_.end(),
+                                     std::pair<uint32_t, int64_t>{evictions, INT64_MIN});
+    return it->second;  // every count of a point is in `all`
+  }
+
+ private:
+  int64_t none_ = 0;
+  std::vector<std::pair<uint32_t, int64_t>> by_count_;
+};
 
 // What a rank's share of the machine-windows contributes, per resource: exact
 // counts per bucket and the sums of the correlations.
@@ -140,6 +187,7 @@ struct Q8Collected {
   }
   Q8Summary summary;  // counts at once; the correlations when all is collected
   SpilledItems<WindowPoint> points[2];
+  EvictedWindows evicted[2];
 };
 
 class Q8UsagePeaksEvictions
@@ -190,23 +238,19 @@ class Q8UsagePeaksEvictions
 
 // FinishCollected's work on one resource's points when they spilled (one
 // process): the same sums, from the points on disk a chunk at a time.
-void FinishSpilledPoints(SpilledItems<WindowPoint>& points, ResourceSummary& mine) {
+void FinishSpilledPoints(SpilledItems<WindowPoint>& points, const EvictionRanks& eviction_ranks,
+                         ResourceSummary& mine) {
   mine.windows = points.size();
   mine.pearson = PearsonSumsOfSpilled(
       points, [](const WindowPoint& p) { return p.usage; },
       [](const WindowPoint& p) { return p.eviction_count(); });
-  SpilledItems<WindowPoint> ranked(points.chunk_items(), points.folder());
   RankSpilled(
       points, [](const WindowPoint& p) { return p.usage; },
-      [](WindowPoint& p, uint64_t first, uint64_t last, uint64_t) { p.SetUsageRank(first, last); },
-      [&](const WindowPoint& p) { ranked.Add(p); });
-  points.Clear();
-  RankSpilled(
-      ranked, [](const WindowPoint& p) { return p.eviction_count(); },
-      [&](WindowPoint& p, uint64_t first, uint64_t last, uint64_t) {
-        mine.ranks.Add(int64_t{p.usage_rank}, static_cast<int64_t>(first + last));
+      [&](const WindowPoint& p, uint64_t first, uint64_t last, uint64_t) {
+        mine.ranks.Add(static_cast<int64_t>(first + last), eviction_ranks.Of(p.evictions));
       },
       [](const WindowPoint&) {});
+  points.Clear();
 }
 
 // Adds one partition's evictions into the totals.
@@ -240,9 +284,11 @@ void CollectResource(const Q8State& state, const MachineWindowUsage& usage, int 
     ++mine.bucket_windows[bucket];
     mine.bucket_evictions[bucket] += window_evictions;
     mine.counted += window_evictions;
+    if (window_evictions > 0)
+      ++collected.evicted[resource][static_cast<uint32_t>(window_evictions)];
     points.Add(
         {static_cast<double>(static_cast<long double>(load.sum[resource]) / kWindowUs / capacity),
-         static_cast<uint32_t>(window_evictions), 0});
+         static_cast<uint32_t>(window_evictions)});
   });
 }
 
@@ -250,8 +296,10 @@ void CollectResource(const Q8State& state, const MachineWindowUsage& usage, int 
 // are freed.
 void FinishResource(Q8Collected& collected, int resource, Cluster& cluster) {
   ResourceSummary& mine = collected.summary.resources[resource];
+  const EvictionRanks eviction_ranks(collected.points[resource].size(), collected.evicted[resource],
+                                     cluster);
   if (collected.points[resource].spilled()) {
-    FinishSpilledPoints(collected.points[resource], mine);
+    FinishSpilledPoints(collected.points[resource], eviction_ranks, mine);
     return;
   }
   std::vector<WindowPoint> points = std::move(collected.points[resource].in_memory());
@@ -259,13 +307,13 @@ void FinishResource(Q8Collected& collected, int resource, Cluster& cluster) {
   mine.pearson = PearsonSumsAcrossRanks<WindowPoint>(
       points, [](const WindowPoint& p) { return p.usage; },
       [](const WindowPoint& p) { return p.eviction_count(); }, cluster);
-  // Spearman: the points move between ranks, sorted by usage, then by evictions.
+  // Spearman: the points move between ranks, sorted by usage; each one's
+  // eviction rank is its count's.
   RankAcrossCluster(
       points, [](const WindowPoint& p) { return p.usage; },
-      [](WindowPoint& p, uint64_t first, uint64_t last, uint64_t) { p.SetUsageRank(first, last); },
-      cluster);
-  mine.ranks = RankSumsAgainst(
-      points, &WindowPoint::usage_rank, [](const WindowPoint& p) { return p.eviction_count(); },
+      [&](const WindowPoint& p, uint64_t first, uint64_t last, uint64_t) {
+        mine.ranks.Add(static_cast<int64_t>(first + last), eviction_ranks.Of(p.evictions));
+      },
       cluster);
 }
 

@@ -65,5 +65,32 @@ TEST(Q8UsagePeaksEvictions, HandCountedFixture) {
       << finding;
 }
 
+// Windows without evictions rank first, tied, and counts tie among
+// themselves: m1 (capacity 1) has cpu usage x = [0.1, 0.2, 0.2, 0.4, 0.5] in
+// windows 0..4 and y = [0, 2, 0, 2, 1] EVICT rows. Average ranks (plain
+// Python): x [1, 2.5, 2.5, 4, 5], y [1.5, 4.5, 1.5, 4.5, 3].
+TEST(Q8UsagePeaksEvictions, WindowsWithoutEvictionsAndTiedCounts) {
+  FixtureTrace trace;
+  trace.AddShard(Table::kMachineEvents, "0,1,0,P,1,1\n");
+  trace.AddShard(Table::kTaskUsage,
+                 "0,300000000,1,0,1,0.1," USAGE_TAIL "300000000,600000000,1,0,1,0.2," USAGE_TAIL
+                 "600000000,900000000,1,0,1,0.2," USAGE_TAIL
+                 "900000000,1200000000,1,0,1,0.4," USAGE_TAIL
+                 "1200000000,1500000000,1,0,1,0.5," USAGE_TAIL);
+  trace.AddShard(Table::kTaskEvents,
+                 "310000000,,1,0,1,2,U,0,0,,,,\n320000000,,1,1,1,2,U,0,0,,,,\n"
+                 "910000000,,1,0,1,2,U,0,0,,,,\n920000000,,1,1,1,2,U,0,0,,,,\n"
+                 "1210000000,,1,0,1,2,U,0,0,,,,\n");
+  AnalysisRun run(trace.root(), {"q8"});
+  EXPECT_EQ(run.Csv("q8/evictions_by_usage.csv"),
+            "resource,usage_bucket,windows,evictions,evictions_per_window\n" +
+                Buckets("cpu", {{10, "1,0,0"}, {20, "2,2,1"}, {40, "1,2,2"}, {50, "1,1,1"}}) +
+                Buckets("memory", {}));
+  EXPECT_EQ(run.Csv("q8/correlation.csv"),
+            "resource,windows,pearson,spearman\n"
+            "cpu,5,0.4564354646,0.4866642634\n"
+            "memory,0,,\n");
+}
+
 }  // namespace
 }  // namespace borgscope::testing
