@@ -115,7 +115,11 @@ class EvictionRanks {
     if (evictions == 0) return none_;
     const auto it = std::lower_bound(by_count_.begin(), by_count_.end(),
                                      std::pair<uint32_t, int64_t>{evictions, INT64_MIN});
-    return it->second;  // every count of a point is in `all`
+    // Every point's count was counted (CollectResource): a miss is a bug.
+    if (it == by_count_.end() || it->first != evictions) {
+      throw InternalError("q8: an eviction count without windows");
+    }
+    return it->second;
   }
 
  private:
