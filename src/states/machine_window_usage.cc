@@ -59,13 +59,16 @@ void MachineWindowUsage::Consume(const RowBatch& rows) {
   constexpr size_t kGroup = 256;
   std::array<window_chunks::MachineChunk, kGroup> keys;
   std::array<uint32_t, kGroup> row_of;
+  std::array<uint8_t, kGroup> window_in_chunk;
   for (size_t next = 0; next < rows.size;) {
     size_t n = 0;
     for (; next < rows.size && n < kGroup; ++next) {
       if (rows.Value(kCpuRate, next) == kNull && rows.Value(kCanonicalMemoryUsage, next) == kNull)
         continue;
-      // Arithmetic shift: floor division, also for windows before 0.
-      keys[n] = {rows.Value(kMachineId, next), WindowOf(rows.Value(kStartTime, next)) >> kShift};
+      // Arithmetic shift and mask: floor division, also for windows before 0.
+      const int64_t window = WindowOf(rows.Value(kStartTime, next));
+      keys[n] = {rows.Value(kMachineId, next), window >> kShift};
+      window_in_chunk[n] = static_cast<uint8_t>(window & (kChunkWindows - 1));
       row_of[n++] = static_cast<uint32_t>(next);
     }
     ForEachKeyAhead(
@@ -76,7 +79,7 @@ void MachineWindowUsage::Consume(const RowBatch& rows) {
                         memory = rows.Value(kCanonicalMemoryUsage, r);
           const int64_t start = rows.Value(kStartTime, r);
           const int64_t duration = std::max<int64_t>(0, rows.Value(kEndTime, r) - start);
-          const int w = static_cast<int>(WindowOf(start) & (kChunkWindows - 1));
+          const int w = window_in_chunk[i];
           if (cpu != kNull) {
             chunk.sums.Add(w, 0, static_cast<__int128>(cpu) * duration);
             chunk.present[0] |= uint16_t{1} << w;
