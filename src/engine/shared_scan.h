@@ -104,9 +104,12 @@ class SharedScan {
   // finish of later analyses gets its memory.
   void ReleaseMerged(size_t i) {
     merged_[i] = analyses_[i]->NewState(nullptr);
-    // Its chunks are scattered among live ones: malloc would keep their
-    // pages while later finishes ask for large blocks, so they go back now.
-    ReturnFreedMemory();
+    // Under a memory limit its pages go back to the kernel now: its chunks
+    // are scattered among live ones, and malloc would keep them while later
+    // finishes ask for large blocks. Without a limit they stay for reuse:
+    // pages given back are faulted in and zeroed again by the finishes that
+    // follow, which costs more time than the peak they would save.
+    if (options_.spill.memory_limit > 0) ReturnFreedMemory();
   }
   const AnalysisScanMetrics& analysis_metrics(size_t i) const { return analysis_metrics_[i]; }
   const RankScanMetrics& rank_metrics() const { return rank_metrics_; }
