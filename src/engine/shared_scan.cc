@@ -110,6 +110,18 @@ bool SharedScan::ShouldSpill(uint64_t& seen_generation) {
   return true;
 }
 
+void SharedScan::ReleaseMerged(size_t i) {
+  merged_[i] = analyses_[i]->NewState(nullptr);
+  // When memory is short (spilled, or as much resident as makes the scan
+  // spill) its pages go back to the kernel now: its chunks are scattered
+  // among live ones, and malloc would keep them while later finishes ask for
+  // large blocks. Otherwise they stay for reuse: pages given back are faulted
+  // in and zeroed again by the finishes that follow, which costs more time
+  // than the peak they would save.
+  const bool short_of_memory = spill_ && (spilled() || CurrentRssBytes() >= spill_trigger_);
+  if (short_of_memory) ReturnFreedMemory();
+}
+
 void SharedScan::SpillState(size_t i, std::unique_ptr<AnalysisState>& state) {
   spill_->Spill(static_cast<uint32_t>(i), *state);
   state = analyses_[i]->NewState(merged_[i].get());

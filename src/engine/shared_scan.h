@@ -102,15 +102,7 @@ class SharedScan {
   const AnalysisState& merged(size_t i) const { return *merged_[i]; }
   // Frees merged(i) once it is finished (it becomes an empty state): the
   // finish of later analyses gets its memory.
-  void ReleaseMerged(size_t i) {
-    merged_[i] = analyses_[i]->NewState(nullptr);
-    // Under a memory limit its pages go back to the kernel now: its chunks
-    // are scattered among live ones, and malloc would keep them while later
-    // finishes ask for large blocks. Without a limit they stay for reuse:
-    // pages given back are faulted in and zeroed again by the finishes that
-    // follow, which costs more time than the peak they would save.
-    if (options_.spill.memory_limit > 0) ReturnFreedMemory();
-  }
+  void ReleaseMerged(size_t i);
   const AnalysisScanMetrics& analysis_metrics(size_t i) const { return analysis_metrics_[i]; }
   const RankScanMetrics& rank_metrics() const { return rank_metrics_; }
 
