@@ -67,7 +67,11 @@ void RadixSortInPlace(T* begin, T* end, KeyOf key_of, int shift) {
     differing |= key ^ first_key;
   }
   if (differing == 0) return;
-  if (counts[digit(*begin)] == n) return RadixSortInPlace(begin, end, key_of, shift - 8);
+  // Every byte above the one holding the highest differing bit is the same
+  // in all keys (small integers, doubles of one range): sorted from that
+  // byte on, with no counting pass for each byte in between.
+  const int differing_shift = (63 - std::countl_zero(differing)) & ~7;
+  if (differing_shift < shift) return RadixSortInPlace(begin, end, key_of, differing_shift);
   std::array<size_t, 256> heads{}, tails{};
   for (size_t b = 0, offset = 0; b < 256; ++b) {
     heads[b] = offset;

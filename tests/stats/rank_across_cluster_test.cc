@@ -101,6 +101,23 @@ TEST(RankAcrossCluster, RadixSortRecursesIntoLargeBuckets) {
   EXPECT_EQ(values, expected);
 }
 
+// Keys whose highest differing bit sits on either side of a byte boundary:
+// the sort jumps to the byte holding it, neither past it nor short of it.
+TEST(RankAcrossCluster, RadixSortStartsAtTheHighestDifferingByte) {
+  std::mt19937_64 random(11);
+  for (int bit : {7, 8, 15, 16, 31, 32, 55, 56, 62}) {
+    std::vector<int64_t> values;
+    for (int i = 0; i < 1000; ++i) {
+      const int64_t high = static_cast<int64_t>(random() % 2) << bit;
+      values.push_back(0x0101'0101'0101'0101 + high + static_cast<int64_t>(random() % 5));
+    }
+    std::vector<int64_t> expected = values;
+    std::sort(expected.begin(), expected.end());
+    rank_detail::SortByValue(values, [](int64_t v) { return v; });
+    EXPECT_EQ(values, expected) << "highest differing bit " << bit;
+  }
+}
+
 // Points on random ranks (`on_first_rank_only`: all on rank 0), most of them
 // tied at 0, as q8's evictions are.
 void ExpectPositionsCounted(int ranks, bool on_first_rank_only) {
