@@ -41,12 +41,48 @@ uint64_t OrderedBits(Value value) {
 // Below this many items std::sort (the plain path) is as fast; above it a
 // bucket is split by the next byte (BM_RankOneProcess: 64 beat 4096 and 256).
 inline constexpr size_t kRadixSortMinItems = 64;
+// Buckets of at most this many bytes are sorted through a scratch buffer of
+// their size, a byte at a time from the lowest: a few passes within the
+// cache, where the in-place sort would go on splitting them into ever more
+// buckets of a few items (2 MiB beat 1, 4 and 8 for items of 12 and 32 bytes).
+inline constexpr size_t kScratchSortMaxBytes = size_t{2} << 20;
+
+// Sorts [begin, end) by the bytes of its keys up to the one at `shift`,
+// through `scratch`, lowest byte first (LSD): each pass moves every item to
+// its byte's place in the other buffer, keeping the order of the pass before.
+// `differing` holds the key bits that differ between items: bytes without
+// any are skipped.
+template <typename T, typename KeyOf>
+void ScratchRadixSort(T* begin, T* end, KeyOf key_of, int shift, uint64_t differing,
+                      std::vector<T>& scratch) {
+  const size_t n = static_cast<size_t>(end - begin);
+  const int bytes = shift / 8 + 1;
+  std::array<std::array<uint32_t, 256>, 8> counts{};
+  for (const T* item = begin; item != end; ++item) {
+    const uint64_t key = key_of(*item);
+    for (int b = 0; b < bytes; ++b) ++counts[b][(key >> (8 * b)) & 0xff];
+  }
+  if (scratch.size() < n) scratch.resize(n);  // within its capacity
+  T* from = begin;
+  T* to = scratch.data();
+  for (int b = 0; b < bytes; ++b) {
+    if (((differing >> (8 * b)) & 0xff) == 0) continue;
+    std::array<uint32_t, 256> places;
+    for (uint32_t d = 0, place = 0; d < 256; place += counts[b][d], ++d) places[d] = place;
+    for (const T* item = from; item != from + n; ++item) {
+      to[places[(key_of(*item) >> (8 * b)) & 0xff]++] = *item;
+    }
+    std::swap(from, to);
+  }
+  if (from != begin) std::copy(from, from + n, begin);
+}
 
 // Sorts [begin, end) by the byte of OrderedBits at `shift` and below, in
 // place: an MSD radix sort (American flag sort) that moves each item straight
-// to its byte's bucket, then sorts each bucket by the next byte.
+// to its byte's bucket, then sorts each bucket by the next byte - buckets
+// that fit kScratchSortMaxBytes by ScratchRadixSort.
 template <typename T, typename KeyOf>
-void RadixSortInPlace(T* begin, T* end, KeyOf key_of, int shift) {
+void RadixSortInPlace(T* begin, T* end, KeyOf key_of, int shift, std::vector<T>& scratch) {
   // Past the last byte every key is the same: sorted (a large tie group -
   // windows without evictions, a common request - is done once counted).
   if (shift < 0) return;
@@ -71,7 +107,11 @@ void RadixSortInPlace(T* begin, T* end, KeyOf key_of, int shift) {
   // in all keys (small integers, doubles of one range): sorted from that
   // byte on, with no counting pass for each byte in between.
   const int differing_shift = (63 - std::countl_zero(differing)) & ~7;
-  if (differing_shift < shift) return RadixSortInPlace(begin, end, key_of, differing_shift);
+  if (n * sizeof(T) <= kScratchSortMaxBytes) {
+    return ScratchRadixSort(begin, end, key_of, differing_shift, differing, scratch);
+  }
+  if (differing_shift < shift)
+    return RadixSortInPlace(begin, end, key_of, differing_shift, scratch);
   std::array<size_t, 256> heads{}, tails{};
   for (size_t b = 0, offset = 0; b < 256; ++b) {
     heads[b] = offset;
@@ -97,14 +137,14 @@ void RadixSortInPlace(T* begin, T* end, KeyOf key_of, int shift) {
   }
   for (size_t b = 0, first = 0; b < 256; first += counts[b], ++b) {
     if (counts[b] > 1)
-      RadixSortInPlace(begin + first, begin + first + counts[b], key_of, shift - 8);
+      RadixSortInPlace(begin + first, begin + first + counts[b], key_of, shift - 8, scratch);
   }
 }
 
-// Sorts items by value (no NaN; equal values in any order). Fast path: an
-// in-place radix sort by the value's ordered bits (no memory beside the
-// items: they are most of a finish's memory); plain path: std::sort, below
-// kRadixSortMinItems.
+// Sorts items by value (no NaN; equal values in any order). Fast path: a
+// radix sort by the value's ordered bits, in place but for buckets of at
+// most kScratchSortMaxBytes (the items are most of a finish's memory: no
+// copy of them all); plain path: std::sort, below kRadixSortMinItems.
 template <typename T, typename ValueOf>
 void SortByValue(std::vector<T>& items, ValueOf value_of) {
   if (items.size() < kRadixSortMinItems) {
@@ -112,9 +152,11 @@ void SortByValue(std::vector<T>& items, ValueOf value_of) {
               [&](const T& a, const T& b) { return value_of(a) < value_of(b); });
     return;
   }
+  std::vector<T> scratch;
+  scratch.reserve(std::min(items.size(), kScratchSortMaxBytes / sizeof(T)));
   RadixSortInPlace(
       items.data(), items.data() + items.size(),
-      [&](const T& item) { return OrderedBits(value_of(item)); }, 56);
+      [&](const T& item) { return OrderedBits(value_of(item)); }, 56, scratch);
 }
 
 // Merges the sorted runs items[bounds[i], bounds[i + 1]) (bounds from 0 to

@@ -89,12 +89,15 @@ TEST(RankAcrossCluster, RadixSortOrdersAsStdSort) {
 }
 
 // Values that share their top bytes and crowd a few buckets: the radix sort
-// skips shared bytes and sorts large buckets by the next byte, recursively.
+// skips shared bytes and sorts large buckets by the next byte, recursively
+// (more than kScratchSortMaxBytes in all: in place at first, then buckets
+// through the scratch buffer).
 TEST(RankAcrossCluster, RadixSortRecursesIntoLargeBuckets) {
   std::mt19937_64 random(9);
   std::vector<int64_t> values;
-  for (int i = 0; i < 100'000; ++i) values.push_back(static_cast<int64_t>(random() % (1 << 20)));
-  for (int i = 0; i < 20'000; ++i) values.push_back(12345);  // one large tie group
+  for (int i = 0; i < 400'000; ++i) values.push_back(static_cast<int64_t>(random() % (1 << 20)));
+  for (int i = 0; i < 80'000; ++i) values.push_back(12345);  // one large tie group
+  ASSERT_GT(values.size() * sizeof(int64_t), rank_detail::kScratchSortMaxBytes);
   std::vector<int64_t> expected = values;
   std::sort(expected.begin(), expected.end());
   rank_detail::SortByValue(values, [](int64_t v) { return v; });
@@ -102,20 +105,22 @@ TEST(RankAcrossCluster, RadixSortRecursesIntoLargeBuckets) {
 }
 
 // Keys whose highest differing bit sits on either side of a byte boundary:
-// the sort jumps to the byte holding it, neither past it nor short of it.
+// the sort jumps to the byte holding it, neither past it nor short of it -
+// through the scratch buffer (1,000 keys) and in place (400,000: 3.2 MB).
 TEST(RankAcrossCluster, RadixSortStartsAtTheHighestDifferingByte) {
   std::mt19937_64 random(11);
-  for (int bit : {7, 8, 15, 16, 31, 32, 55, 56, 62}) {
-    std::vector<int64_t> values;
-    for (int i = 0; i < 1000; ++i) {
-      const int64_t high = static_cast<int64_t>(random() % 2) << bit;
-      values.push_back(0x0101'0101'0101'0101 + high + static_cast<int64_t>(random() % 5));
+  for (int count : {1000, 400'000})
+    for (int bit : {7, 8, 15, 16, 31, 32, 55, 56, 62}) {
+      std::vector<int64_t> values;
+      for (int i = 0; i < count; ++i) {
+        const int64_t high = static_cast<int64_t>(random() % 2) << bit;
+        values.push_back(0x0101'0101'0101'0101 + high + static_cast<int64_t>(random() % 5));
+      }
+      std::vector<int64_t> expected = values;
+      std::sort(expected.begin(), expected.end());
+      rank_detail::SortByValue(values, [](int64_t v) { return v; });
+      EXPECT_EQ(values, expected) << count << " keys, highest differing bit " << bit;
     }
-    std::vector<int64_t> expected = values;
-    std::sort(expected.begin(), expected.end());
-    rank_detail::SortByValue(values, [](int64_t v) { return v; });
-    EXPECT_EQ(values, expected) << "highest differing bit " << bit;
-  }
 }
 
 // Points on random ranks (`on_first_rank_only`: all on rank 0), most of them
