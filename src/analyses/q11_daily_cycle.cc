@@ -26,14 +26,27 @@ struct HourSums {
   uint64_t cpu_count = 0;
   __int128 memory_sum = 0;
   uint64_t memory_count = 0;
+
+  void Add(const HourSums& other) {
+    rows += other.rows;
+    cpu_sum += other.cpu_sum;
+    cpu_count += other.cpu_count;
+    memory_sum += other.memory_sum;
+    memory_count += other.memory_count;
+  }
 };
 
-// hour = floor(19 + (t/1e6 - 600)/3600) mod 24, in integers.
-int LocalHour(int64_t start_time_us) {
+// floor((t/1e6 - 600)/3600), in integers: the hours since the trace
+// window's start (negative before it).
+int64_t HoursSinceWindowStart(int64_t start_time_us) {
   constexpr int64_t kWindowStartUs = 600'000'000, kHourUs = 3'600'000'000;
   int64_t offset = start_time_us - kWindowStartUs;
-  int64_t hours = offset >= 0 ? offset / kHourUs : -((-offset + kHourUs - 1) / kHourUs);
-  return static_cast<int>(((19 + hours) % kHours + kHours) % kHours);
+  return offset >= 0 ? offset / kHourUs : -((-offset + kHourUs - 1) / kHourUs);
+}
+
+// hour = floor(19 + (t/1e6 - 600)/3600) mod 24.
+int LocalHour(int64_t hours_since_window_start) {
+  return static_cast<int>(((19 + hours_since_window_start) % kHours + kHours) % kHours);
 }
 
 // The sums of every hour: a part of no key, merged by adding.
@@ -41,13 +54,7 @@ struct HourlySums : UnkeyedPart<HourlySums> {
   std::array<HourSums, kHours> hours{};
 
   void Merge(const HourlySums& other) {
-    for (int h = 0; h < kHours; ++h) {
-      hours[h].rows += other.hours[h].rows;
-      hours[h].cpu_sum += other.hours[h].cpu_sum;
-      hours[h].cpu_count += other.hours[h].cpu_count;
-      hours[h].memory_sum += other.hours[h].memory_sum;
-      hours[h].memory_count += other.hours[h].memory_count;
-    }
+    for (int h = 0; h < kHours; ++h) hours[h].Add(other.hours[h]);
   }
   void Serialize(WireWriter& out) const {
     for (const HourSums& hour : hours) {
@@ -73,17 +80,24 @@ class Q11State : public StateOf<Q11State> {
  public:
   void Consume(const RowBatch& rows) override {
     using namespace task_usage;
-    for (size_t r = 0; r < rows.size; ++r) {
-      HourSums& hour = sums_.hours[LocalHour(rows.Value(kStartTime, r))];
-      ++hour.rows;
-      if (int64_t cpu = rows.Value(kCpuRate, r); cpu != kNull) {
-        hour.cpu_sum += cpu;
-        ++hour.cpu_count;
+    // A shard's rows come mostly in start-time order: a run of rows of one
+    // hour is summed in locals and added to the hour's sums once, rather
+    // than each row storing into them and the next loading them back.
+    for (size_t r = 0; r < rows.size;) {
+      const int64_t hours = HoursSinceWindowStart(rows.Value(kStartTime, r));
+      HourSums run;
+      for (; r < rows.size && HoursSinceWindowStart(rows.Value(kStartTime, r)) == hours; ++r) {
+        ++run.rows;
+        if (int64_t cpu = rows.Value(kCpuRate, r); cpu != kNull) {
+          run.cpu_sum += cpu;
+          ++run.cpu_count;
+        }
+        if (int64_t memory = rows.Value(kCanonicalMemoryUsage, r); memory != kNull) {
+          run.memory_sum += memory;
+          ++run.memory_count;
+        }
       }
-      if (int64_t memory = rows.Value(kCanonicalMemoryUsage, r); memory != kNull) {
-        hour.memory_sum += memory;
-        ++hour.memory_count;
-      }
+      sums_.hours[LocalHour(hours)].Add(run);
     }
   }
   static auto Parts(auto& self) { return std::tie(self.sums_); }
