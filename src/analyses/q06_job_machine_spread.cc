@@ -131,8 +131,6 @@ class Q6JobMachineSpread : public KeyedQuestion<Q6JobMachineSpread, Q6State, Spr
         "placed tasks."};
     return info;
   }
-  // Ranges of the placements' order, side by side (Summarize).
-  bool FinishesOnSeveralThreads() const override { return true; }
   std::vector<TableColumns> Needs() const override {
     using namespace task_events;
     return {

@@ -300,8 +300,6 @@ class Q7RequestVsUsage : public KeyedQuestion<Q7RequestVsUsage, Q7State, Q7Summa
   }
   // The requests: each task's last, from the task event log.
   std::vector<std::string_view> InputIds() const override { return {kTaskEventRunsInput}; }
-  // Ranges of the task order, then the two resources, side by side.
-  bool FinishesOnSeveralThreads() const override { return true; }
   void Collect(const Q7State& partition, InputStates inputs, Q7Collected& collected) const;
   Q7Summary FinishCollected(Q7Collected& collected, Cluster& cluster) const;
   // (No Summarize: in memory too, one partition is collected — both

@@ -107,10 +107,6 @@ class Analysis {
   // True for an input: it writes nothing, is not named by --only, and runs
   // when an analysis that lists it runs.
   virtual bool IsInput() const { return false; }
-  // True when finishing runs on several threads of its own (tbb): side by
-  // side with other finishes, it starts after them, so that the threads they
-  // free take up its parts.
-  virtual bool FinishesOnSeveralThreads() const { return false; }
 };
 
 // What a KeyedAnalysis collects from its partitions before the collective

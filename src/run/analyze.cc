@@ -239,19 +239,11 @@ AnalyzeSummary RunChecked(const AnalyzeOptions& options) {
                                                    : tbb::task_arena::automatic);
     // In registry order, each thread taking the next: the finishes that
     // need memory of their own (q7's, q8's and q9's points and runs) start
-    // once the early ones have freed their states. Those that run on
-    // several threads themselves go last: a thread that finds no whole
-    // finish left joins them instead of waiting for the others to end.
-    std::vector<size_t> order;
-    for (bool several : {false, true}) {
-      for (size_t i = 0; i < runnable.size(); ++i) {
-        if (runnable[i]->FinishesOnSeveralThreads() == several) order.push_back(i);
-      }
-    }
+    // once the early ones have freed their states.
     std::atomic<size_t> next{0};
     arena.execute([&] {
       tbb::parallel_for(0, arena.max_concurrency(), [&](int) {
-        for (size_t n; (n = next++) < order.size();) finished[order[n]] = finish(order[n]);
+        for (size_t i; (i = next++) < runnable.size();) finished[i] = finish(i);
       });
     });
   } else {
