@@ -55,14 +55,16 @@ void BM_PlainDoubleSum(benchmark::State& state) {
 }
 BENCHMARK(BM_PlainDoubleSum)->Unit(benchmark::kMillisecond);
 
-// Arg: 1 = 90 % of the values tied at 0.
-void BM_RankOneProcess(benchmark::State& state) {
+// Ranks copies of `values` (as points of a value and its rank), one copy
+// per iteration.
+template <typename Value>
+void RankCopies(benchmark::State& state, const std::vector<Value>& values) {
   struct Point {
-    double value;
+    Value value;
     int64_t rank;
   };
   std::vector<Point> start;
-  for (double value : Values(1 << 20, state.range(0) == 1, 2)) start.push_back({value, 0});
+  for (Value value : values) start.push_back({value, 0});
   for (auto _ : state) {
     std::vector<Point> points = start;
     RankAcrossCluster(
@@ -75,30 +77,20 @@ void BM_RankOneProcess(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * start.size()));
 }
+
+// Arg: 1 = 90 % of the values tied at 0.
+void BM_RankOneProcess(benchmark::State& state) {
+  RankCopies(state, Values(1 << 20, state.range(0) == 1, 2));
+}
 BENCHMARK(BM_RankOneProcess)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // Integers below 2^24 (as q7's requests, in fixed point): the radix sort's
 // top five bytes are the same in every key.
 void BM_RankSmallIntegers(benchmark::State& state) {
-  struct Point {
-    int64_t value;
-    int64_t rank;
-  };
   std::mt19937_64 random(3);
-  std::vector<Point> start;
-  for (int i = 0; i < (1 << 20); ++i)
-    start.push_back({static_cast<int64_t>(random() % (1 << 24)), 0});
-  for (auto _ : state) {
-    std::vector<Point> points = start;
-    RankAcrossCluster(
-        points, [](const Point& p) { return p.value; },
-        [](Point& p, uint64_t first, uint64_t last, uint64_t) {
-          p.rank = static_cast<int64_t>(first + last);
-        },
-        SingleProcess());
-    benchmark::DoNotOptimize(points.data());
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * start.size()));
+  std::vector<int64_t> values;
+  for (int i = 0; i < (1 << 20); ++i) values.push_back(static_cast<int64_t>(random() % (1 << 24)));
+  RankCopies(state, values);
 }
 BENCHMARK(BM_RankSmallIntegers)->Unit(benchmark::kMillisecond);
 
