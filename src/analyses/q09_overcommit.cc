@@ -237,8 +237,8 @@ struct MachineSweep {
       changes.push_back({run.start, {run.request[0], run.request[1]}, 0});
       changes.push_back({run.end, {-run.request[0], -run.request[1]}, 0});
     }
-    std::sort(changes.begin(), changes.end(),
-              [](const Change& a, const Change& b) { return a.time < b.time; });
+    // By time only: the changes at one time are summed together.
+    rank_detail::SortByValue(changes, [](const Change& change) { return change.time; });
     const int64_t capacity[2] = {capacities.Cpus(id), capacities.Memory(id)};
     __int128 up_time = 0, over_time[2] = {0, 0};
     int up = 0;
