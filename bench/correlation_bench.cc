@@ -2,6 +2,9 @@
 //
 //   exact sum       ExactSum::Add, one value per item (the Pearson sums add
 //                   three per point), against a plain double sum
+//   pearson         PearsonSumsAcrossRanks in one process (means, then the
+//                   sums of the deviations' products), on q8's kind of
+//                   points: usage, and evictions 90 % at 0
 //   rank            RankAcrossCluster in one process (sort by value, tie
 //                   groups' positions), on values with few ties (q8's usage)
 //                   and with 90 % tied at 0 (q8's evictions)
@@ -54,6 +57,23 @@ void BM_PlainDoubleSum(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * values.size()));
 }
 BENCHMARK(BM_PlainDoubleSum)->Unit(benchmark::kMillisecond);
+
+void BM_PearsonSums(benchmark::State& state) {
+  const std::vector<double> x = Values(1 << 20, false, 3), y = Values(1 << 20, true, 4);
+  struct Point {
+    double x, y;
+  };
+  std::vector<Point> points;
+  for (size_t i = 0; i < x.size(); ++i) points.push_back({x[i], y[i]});
+  Cluster& one = SingleProcess();
+  for (auto _ : state) {
+    const PearsonSums sums = PearsonSumsAcrossRanks<Point>(
+        points, [](const Point& p) { return p.x; }, [](const Point& p) { return p.y; }, one);
+    benchmark::DoNotOptimize(sums.Correlation());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * points.size()));
+}
+BENCHMARK(BM_PearsonSums)->Unit(benchmark::kMillisecond);
 
 // Ranks copies of `values` (as points of a value and its rank), one copy
 // per iteration.
