@@ -165,13 +165,9 @@ class Q9Overcommit : public KeyedQuestion<Q9Overcommit, Q9State, OvercommitCount
 // Appends the runs of the partition's tasks to `runs`.
 void CollectRuns(const TaskEventLog& events, SpilledItems<MachineRun>& runs) {
   // A run starts at each SCHEDULE onto a machine: room for them once (a
-  // doubling vector would hold up to three times the runs as it grows).
-  uint64_t schedules = 0;
-  events.ForEach([&](const TaskEvent& event) {
-    schedules +=
-        event.type == static_cast<uint8_t>(EventType::kSchedule) && event.machine_id != kNull;
-  });
-  runs.ReserveMore(schedules);
+  // doubling vector would hold up to three times the runs as it grows),
+  // counted as the log's runs were made (TaskEventCodec::Counted).
+  runs.ReserveMore(events.counted());
   // Each task's events in trace order.
   TaskKey task{};
   int64_t request[2] = {0, 0};

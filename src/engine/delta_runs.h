@@ -21,6 +21,9 @@
 //   static Group GroupOf(const Entry&);  // optional: when Less orders by it
 //       first (Group: <, == and absl hash); a batch is then sorted by group
 //       with a counting sort, and each group's entries by Less
+//   static bool Counted(const Entry&);  // optional: entries counted per run
+//       as runs are made (Encoded, Split) and carried with them (wire,
+//       spill), so that counted() needs no pass over the entries
 //   static std::array<int64_t, 2> GroupParts(const Group&);  // optional,
 //       with GroupOf: the group as two integers ordered as the groups are
 //       (major, minor); a batch whose parts' ranges fit in 64 bits is then
@@ -92,6 +95,7 @@ class DeltaRuns {
       parts[p].template Put<uint64_t>(split[p].size());
       for (const Run& run : split[p]) {
         parts[p].template Put<uint64_t>(run.count);
+        if constexpr (kCounts) parts[p].template Put<uint64_t>(run.counted);
         parts[p].PutBytes(run.bytes);
       }
     }
@@ -106,9 +110,10 @@ class DeltaRuns {
     runs_ = std::move(kept);
   }
   void Deserialize(WireReader& in) {
-    for (uint64_t n = in.GetCount(2 * sizeof(uint64_t)); n > 0; --n) {
+    for (uint64_t n = in.GetCount((kCounts ? 3 : 2) * sizeof(uint64_t)); n > 0; --n) {
       Run run;
       run.count = in.Get<uint64_t>();
+      if constexpr (kCounts) run.counted = in.Get<uint64_t>();
       run.bytes = std::string(in.GetBytes());
       AddRun(std::move(run));
     }
@@ -226,6 +231,14 @@ class DeltaRuns {
     return n;
   }
   size_t run_count() const { return runs_.size(); }
+  // The entries for which Codec::Counted is true (each run's count, no
+  // pass over its entries).
+  uint64_t counted() const requires(requires(const Entry& entry) { Codec::Counted(entry); }) {
+    uint64_t n = 0;
+    for (const Entry& entry : pending_) n += Codec::Counted(entry);
+    for (const Run& run : runs_) n += run.counted;
+    return n;
+  }
   // Bytes the runs take (encoded), for measurements and tests.
   uint64_t encoded_bytes() const {
     uint64_t bytes = 0;
@@ -241,8 +254,10 @@ class DeltaRuns {
     uint64_t index = 0;      // its position in the run
     size_t next_offset = 0;  // the bytes of the entries up to it
   };
+  static constexpr bool kCounts = requires(const Entry& entry) { Codec::Counted(entry); };
   struct Run {
     uint64_t count = 0;
+    uint64_t counted = 0;  // entries for which Codec::Counted is true, if it has one
     std::string bytes;
     std::vector<Sample> samples;  // at even steps through the run (Encoded)
   };
@@ -432,6 +447,7 @@ class DeltaRuns {
     for (size_t i = 0, k = 0; i < n; ++i) {
       Codec::Put(run.bytes, previous, sorted[i]);
       previous = sorted[i];
+      if constexpr (kCounts) run.counted += Codec::Counted(sorted[i]);
       if (k < samples && i == (2 * k + 1) * n / (2 * samples)) {
         run.samples.push_back({sorted[i], i, run.bytes.size()});
         ++k;
@@ -450,6 +466,7 @@ class DeltaRuns {
       Codec::Put(pieces[p].bytes, previous[p], cursor.entry);
       previous[p] = cursor.entry;
       ++pieces[p].count;
+      if constexpr (kCounts) pieces[p].counted += Codec::Counted(cursor.entry);
       if (!cursor.Next()) break;
     }
     for (Run& piece : pieces) piece.bytes.shrink_to_fit();

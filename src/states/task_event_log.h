@@ -54,6 +54,10 @@ struct TaskEventCodec {
     return {task.job_id, task.task_index};
   }
   static int64_t IdOf(const TaskEvent& event) { return event.job_id; }
+  // SCHEDULEs onto a machine: q9 sizes its runs by their number.
+  static bool Counted(const TaskEvent& event) {
+    return event.type == static_cast<uint8_t>(EventType::kSchedule) && event.machine_id != kNull;
+  }
   static void Put(std::string& out, const TaskEvent& previous, const TaskEvent& event) {
     const bool new_task = event.task() != previous.task();
     const bool new_shard = event.shard != previous.shard;

@@ -86,7 +86,8 @@ struct ItemCodec {
 using Runs = DeltaRuns<Item, ItemCodec>;
 
 // `n` items with distinct (job, time), in random order, into runs and model.
-void AddRandom(uint32_t seed, int n, Runs& runs, std::vector<Item>& model) {
+template <typename SomeRuns>
+void AddRandom(uint32_t seed, int n, SomeRuns& runs, std::vector<Item>& model) {
   std::mt19937 random(seed);
   for (int i = 0; i < n; ++i) {
     Item item{static_cast<int64_t>(random() % 50) * 7'919,
@@ -407,6 +408,53 @@ TEST(DeltaRuns, KeepsOnePartition) {
   ASSERT_FALSE(expected.empty());
   EXPECT_EQ(runs.size(), expected.size());
   EXPECT_EQ(InOrder(runs), expected);
+}
+
+// Items whose value is a multiple of 3 are counted.
+struct CountedItemCodec : ItemCodec {
+  static bool Counted(const Item& item) { return item.value % 3 == 0; }
+};
+using CountedRuns = DeltaRuns<Item, CountedItemCodec>;
+
+uint64_t CountedIn(const std::vector<Item>& items, size_t part, size_t parts) {
+  return std::count_if(items.begin(), items.end(), [&](const Item& item) {
+    return item.value % 3 == 0 && PartitionOf(item.job, parts) == part;
+  });
+}
+
+TEST(DeltaRuns, CountsEntriesThroughMergesSplitsAndTheWire) {
+  CountedRuns a, b, c;
+  std::vector<Item> model;
+  AddRandom(12, 700, a, model);
+  a.Seal();
+  AddRandom(13, 300, a, model);  // pending
+  AddRandom(14, 500, b, model);
+  b.Seal();
+  AddRandom(15, 200, b, model);
+  AddRandom(16, 400, c, model);
+  a.Merge(b);
+  a.Absorb(std::move(c));
+  const uint64_t all = CountedIn(model, 0, 1);
+  ASSERT_GT(all, 500u);  // a third of 2,100 random values
+  ASSERT_LT(all, 900u);
+  EXPECT_EQ(a.counted(), all);
+  EXPECT_EQ(c.counted(), 0u);
+  // Split into parts (one skipping its entries) and read back: each part's.
+  constexpr size_t kParts = 4;
+  std::vector<WireWriter> writers(kParts);
+  writers[2].SkipEntries();
+  a.SerializePartitions(writers);
+  for (size_t p = 0; p < kParts; ++p) {
+    const std::string bytes = writers[p].Take();
+    WireReader in(bytes);
+    CountedRuns part;
+    part.Deserialize(in);
+    EXPECT_TRUE(in.AtEnd());
+    EXPECT_EQ(part.counted(), p == 2 ? 0 : CountedIn(model, p, kParts)) << "part " << p;
+  }
+  a.KeepPartition(3, kParts);
+  EXPECT_EQ(a.counted(), CountedIn(model, 3, kParts));
+  EXPECT_GT(a.counted(), 0u);
 }
 
 }  // namespace
