@@ -5,9 +5,12 @@
 // come from exact sums too). Spearman: Pearson's r of the average ranks, from
 // sums of twice the average ranks - integers, summed exactly.
 
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "engine/cluster.h"
@@ -25,6 +28,23 @@ class PearsonSums {
     xy_.Add(dx * dy);
     xx_.Add(dx * dx);
     yy_.Add(dy * dy);
+  }
+  // Add(deviations(point)...) for each point, with ExactSumBins: for
+  // millions of points.
+  template <typename T, typename Deviations>
+  void AddAll(std::span<const T> points, Deviations deviations) {
+    auto bins = std::make_unique<std::array<ExactSumBins, 3>>();  // 120 KiB
+    auto& [xy, xx, yy] = *bins;
+    for (const T& point : points) {
+      const auto [dx, dy] = deviations(point);
+      xy.Add(dx * dy);
+      xx.Add(dx * dx);
+      yy.Add(dy * dy);
+    }
+    n_ += points.size();
+    xy_.Merge(xy.Sum());
+    xx_.Merge(xx.Sum());
+    yy_.Merge(yy.Sum());
   }
   void Merge(const PearsonSums& other) {
     n_ += other.n_;
@@ -82,13 +102,19 @@ std::vector<double> MeansAcrossRanks(std::span<const ExactSum> sums, uint64_t co
 template <typename T, typename X, typename Y>
 PearsonSums PearsonSumsAcrossRanks(std::span<const T> points, X x, Y y, Cluster& cluster) {
   ExactSum sums[2];
-  for (const T& point : points) {
-    sums[0].Add(x(point));
-    sums[1].Add(y(point));
+  {
+    auto bins = std::make_unique<std::array<ExactSumBins, 2>>();
+    for (const T& point : points) {
+      (*bins)[0].Add(x(point));
+      (*bins)[1].Add(y(point));
+    }
+    sums[0] = (*bins)[0].Sum();
+    sums[1] = (*bins)[1].Sum();
   }
   const std::vector<double> means = MeansAcrossRanks(sums, points.size(), cluster);
   PearsonSums pearson;
-  for (const T& point : points) pearson.Add(x(point) - means[0], y(point) - means[1]);
+  pearson.AddAll(
+      points, [&](const T& point) { return std::pair(x(point) - means[0], y(point) - means[1]); });
   return pearson;
 }
 

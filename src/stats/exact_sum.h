@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "engine/wire.h"
+#include "errors.h"
 
 namespace borgscope {
 
@@ -44,6 +45,18 @@ class ExactSum {
     if (++adds_since_carry_ == kAddsBeforeCarry) Carry();
   }
   void Merge(const ExactSum& other);
+  // Adds +-magnitude x 2^(position - 1074), exactly (position in [0, 2046]).
+  void AddScaled(uint64_t magnitude, int position, bool negative) {
+    const unsigned __int128 shifted = static_cast<unsigned __int128>(magnitude) << (position & 31);
+    const int chunk = position >> 5;
+    const int64_t sign = negative ? -1 : 0;
+    for (int k = 0; k < 3; ++k) {  // < 2^95: three digits, each < 2^32
+      const auto digit =
+          static_cast<int64_t>(static_cast<uint64_t>(shifted >> (32 * k)) & 0xffffffff);
+      chunks_[chunk + k] += (digit ^ sign) - sign;
+    }
+    if (++adds_since_carry_ == kAddsBeforeCarry) Carry();
+  }
   // The true sum, correctly rounded (half to even).
   double Value() const;
 
@@ -64,6 +77,53 @@ class ExactSum {
 
   std::array<int64_t, kChunks> chunks_{};
   int adds_since_carry_ = 0;
+};
+
+// Many additions into one exact sum, about twice as fast as ExactSum::Add:
+// each value's stored 52 mantissa bits go into a bin of its sign and
+// exponent (Radford Neal's large superaccumulator), and a bin into the
+// ExactSum, exactly, with its implicit bits (one per normal value added),
+// before it could overflow and at the end. 40 KiB of bins: for a hot loop's
+// few sums (the correlations' millions of points), not for keeping.
+class ExactSumBins {
+ public:
+  ExactSumBins() { left_.fill(kAddsPerBin); }
+  void Add(double value) {
+    const uint64_t bits = std::bit_cast<uint64_t>(value);
+    const auto bin = static_cast<uint32_t>(bits >> 52);  // sign, exponent
+    bins_[bin] += bits & kStoredBits;
+    if (--left_[bin] == 0) Flush(bin);
+  }
+  // The sum of everything added (the bins are emptied into it).
+  ExactSum Sum() {
+    for (uint32_t bin = 0; bin < kBins; ++bin) {
+      if (left_[bin] != kAddsPerBin) Flush(bin);
+    }
+    return sum_;
+  }
+
+ private:
+  static constexpr uint32_t kBins = 4096;
+  static constexpr uint64_t kStoredBits = (uint64_t{1} << 52) - 1;
+  // A bin's 2^11 stored mantissas and as many implicit bits sum below 2^64.
+  static constexpr uint16_t kAddsPerBin = 2048;
+
+  void Flush(uint32_t bin) {
+    const int exponent = static_cast<int>(bin & 0x7ff);
+    if (exponent == 0x7ff) [[unlikely]]
+      throw InternalError("ExactSum: a value is not finite");
+    const uint64_t adds = kAddsPerBin - left_[bin];
+    // value = +-(implicit bit + stored bits) x 2^(exponent - 1 - 1074);
+    // subnormals (exponent 0): stored bits x 2^-1074.
+    const uint64_t magnitude = bins_[bin] + (exponent != 0 ? adds << 52 : 0);
+    sum_.AddScaled(magnitude, exponent != 0 ? exponent - 1 : 0, (bin >> 11) != 0);
+    bins_[bin] = 0;
+    left_[bin] = kAddsPerBin;
+  }
+
+  std::array<uint64_t, kBins> bins_{};
+  std::array<uint16_t, kBins> left_;
+  ExactSum sum_;
 };
 
 }  // namespace borgscope

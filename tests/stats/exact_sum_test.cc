@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -78,6 +80,63 @@ TEST(ExactSum, SameBitsForAnyOrderAndSplit) {
     EXPECT_EQ(merged.Value(), expected) << trial;
     EXPECT_EQ(SumOf(values), expected) << trial;
   }
+}
+
+double BinsSumOf(const std::vector<double>& values) {
+  auto bins = std::make_unique<ExactSumBins>();
+  for (double value : values) bins->Add(value);
+  return bins->Sum().Value();
+}
+
+// ExactSumBins: the same correctly rounded true sum as ExactSum::Add.
+TEST(ExactSumBins, SameSumsAsExactSum) {
+  const double smallest = std::ldexp(1.0, -1074), half_ulp = std::ldexp(1.0, -53);
+  const std::vector<std::vector<double>> cases = {
+      {},
+      {1e100, 1.0, -1e100},
+      {1.0, 1e-16, 1e-16},
+      {1e308, 1e308, -1e308},
+      {smallest, smallest, smallest},
+      {1e-300, smallest, -1e-300},
+      {-2.5, 1.0},
+      {-0.0},
+      {1.0, half_ulp, std::ldexp(1.0, -106)},
+      {-1.0, -half_ulp, -std::ldexp(1.0, -106)},
+  };
+  for (const std::vector<double>& values : cases) {
+    EXPECT_EQ(BinsSumOf(values), SumOf(values)) << values.size();
+  }
+  EXPECT_EQ(BinsSumOf({1e100, 1.0, -1e100}), 1.0);
+  EXPECT_EQ(BinsSumOf({smallest, smallest, smallest}), 3 * smallest);
+}
+
+TEST(ExactSumBins, ManyValuesOfOneBinAndOfAllOfThem) {
+  // 10,000 x 0.1 (more than a bin takes before it empties): 0.1 is m x
+  // 2^-56 with m = 0x1999999999999a, so the true sum is 10,000 m x 2^-56,
+  // rounded once.
+  const std::vector<double> tenths(10'000, 0.1);
+  const double expected = std::ldexp(static_cast<double>(__int128{10'000} * 0x1999999999999a), -56);
+  EXPECT_EQ(BinsSumOf(tenths), expected);
+  EXPECT_EQ(SumOf(tenths), expected);
+  // Random finite doubles of every exponent and sign, some bins far past
+  // their 2,048 additions.
+  std::mt19937_64 random(11);
+  std::vector<double> values;
+  for (int i = 0; i < 200'000; ++i) {
+    uint64_t bits = random();
+    if (((bits >> 52) & 0x7ff) == 0x7ff) bits ^= uint64_t{1} << 62;  // not inf or NaN
+    // A quarter in [1, 8): three bins of ~17,000 values each.
+    if (i % 4 == 0)
+      bits = (bits & ~(uint64_t{0x7ff} << 52)) | (static_cast<uint64_t>(0x3ff + i % 3) << 52);
+    values.push_back(std::bit_cast<double>(bits));
+  }
+  EXPECT_EQ(BinsSumOf(values), SumOf(values));
+}
+
+TEST(ExactSumBins, NotFiniteIsAnError) {
+  EXPECT_THROW(BinsSumOf({1.0, std::nan("")}), InternalError);
+  EXPECT_THROW(BinsSumOf({HUGE_VAL}), InternalError);
+  EXPECT_THROW(BinsSumOf({-HUGE_VAL, 2.0}), InternalError);
 }
 
 }  // namespace
