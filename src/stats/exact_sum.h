@@ -16,7 +16,6 @@
 #include <cstdint>
 
 #include "engine/wire.h"
-#include "errors.h"
 
 namespace borgscope {
 
@@ -77,6 +76,8 @@ class ExactSum {
 
   std::array<int64_t, kChunks> chunks_{};
   int adds_since_carry_ = 0;
+
+  friend class ExactSumBins;  // its error
 };
 
 // Many additions into one exact sum, about twice as fast as ExactSum::Add:
@@ -111,7 +112,7 @@ class ExactSumBins {
   void Flush(uint32_t bin) {
     const int exponent = static_cast<int>(bin & 0x7ff);
     if (exponent == 0x7ff) [[unlikely]]
-      throw InternalError("ExactSum: a value is not finite");
+      ExactSum::ThrowNotFinite();
     const uint64_t adds = kAddsPerBin - left_[bin];
     // value = +-(implicit bit + stored bits) x 2^(exponent - 1 - 1074);
     // subnormals (exponent 0): stored bits x 2^-1074.
