@@ -10,7 +10,8 @@
 #   (c) DuckDB computing q3, q4 and q5, and (with task_usage) the per-task
 #       aggregation of task_usage that q7 needs (bench/duckdb_questions.mjs),
 # and checks that every CSV DuckDB writes equals borgscope's byte for byte
-# (exit 1, with a diff, if not).
+# (exit 1, with a diff, if not). Prints each contender's best and the ratios
+# of the bests, then the same ratios run by run and their median.
 #
 #   bench/duckdb_compare.sh [SCALE | TRACE_DIR] [--threads N] [--runs N]
 #                           [--seed N] [--shards A-B] [--work DIR]
@@ -119,12 +120,28 @@ elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.6f", e - s }'; }
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }'; }
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 > a + 0) ? b : a }'; }
 
-# Each contender's best seconds (best), best wall seconds including process
-# start (wall) and, for analyze, its largest peak RSS over the runs (rss).
-declare -A best=() wall=() rss=()
+# Each contender's best seconds (best), its seconds in each run, in run
+# order (each: space-separated), best wall seconds including process start
+# (wall) and, for analyze, its largest peak RSS over the runs (rss).
+declare -A best=() each=() wall=() rss=()
 keep_best() {  # keep_best NAME SECONDS [WALL_SECONDS]
   best[$1]=$(min "${best[$1]:-}" "$2")
+  each[$1]+="$2 "
   [[ -z "${3:-}" ]] || wall[$1]=$(min "${wall[$1]:-}" "$3")
+}
+# run_ratios NUMERATOR DENOMINATOR UNIT: the ratio of two contenders' seconds
+# in each run, and their median — steadier than the ratio of the bests on a
+# host whose speed drifts between runs (the two sides of a ratio run one
+# right after the other in each run). UNIT: % (x 100) or x.
+run_ratios() {
+  local scale=1 ratios
+  [[ "$3" == "%" ]] && scale=100
+  ratios=$(paste -d' ' <(tr ' ' '\n' <<<"${each[$1]}" | sed '/^$/d') \
+    <(tr ' ' '\n' <<<"${each[$2]}" | sed '/^$/d') |
+    awk -v scale="${scale}" '{ printf "%.1f\n", scale * $1 / $2 }')
+  printf '%6.1f %s  (median; runs: %s)\n' "$(sort -g <<<"${ratios}" | awk '{ v[NR] = $1 } END {
+    printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')" "$3" \
+    "$(tr '\n' ' ' <<<"${ratios}" | sed 's/ $//')"
 }
 # run_analyze NAME OUT [--only LIST]: one `analyze`, timed by its metrics.json.
 run_analyze() {
@@ -170,30 +187,32 @@ tables=""  # the tables `analyze` of all analyses reads (its metrics.json, run 1
 for ((run = 1; run <= runs; ++run)); do
   echo "run ${run}/${runs} on ${threads} thread(s) ..." >&2
 
+  # Each ratio's two sides one right after the other: analyze of all and the
+  # ceiling, q3-q6 and the ceiling of their tables, q7 and DuckDB's per-task
+  # aggregation.
   run_analyze all "${out_all}"
-  run_analyze q345 "${out_q345}" --only q3,q4,q5
+  # The ceiling covers exactly the tables analyze read (the analyses whose
+  # tables are missing are skipped; machine_attributes and task_constraints are
+  # read by none).
+  [[ -n "${tables}" ]] ||
+    tables=$(json_get "${out_all}/metrics.json" "Object.keys(j.tables).join(',')")
+  run_ceiling memchr "${tables}"
   run_analyze q3456 "${out_q3456}" --only q3,q4,q5,q6
-  [[ ${usage} -eq 0 ]] || run_analyze q7 "${out_q7}" --only q7
+  run_ceiling memchr_jt job_events,task_events
+  run_analyze q345 "${out_q345}" --only q3,q4,q5
+  if [[ ${usage} -eq 1 ]]; then
+    run_analyze q7 "${out_q7}" --only q7
+    run_duckdb "${out_duckdb_usage}" usage
+    keep_best duckdb_usage "$(json_get "${out_duckdb_usage}.json" j.seconds)" "${wall_seconds}"
+  fi
 
   run_duckdb "${out_duckdb}" q3,q4,q5
   keep_best duckdb "$(json_get "${out_duckdb}.json" j.seconds)" "${wall_seconds}"
   for question in q3 q4 q5; do
     keep_best "duckdb_${question}" "$(json_get "${out_duckdb}.json" "j.questions.${question}")"
   done
-  if [[ ${usage} -eq 1 ]]; then
-    run_duckdb "${out_duckdb_usage}" usage
-    keep_best duckdb_usage "$(json_get "${out_duckdb_usage}.json" j.seconds)" "${wall_seconds}"
-  fi
-
-  # The ceiling covers exactly the tables analyze read (the analyses whose
-  # tables are missing are skipped; machine_attributes and task_constraints are
-  # read by none).
-  [[ -n "${tables}" ]] ||
-    tables=$(json_get "${out_all}/metrics.json" "Object.keys(j.tables).join(',')")
   run_ceiling inflate "${tables}" --inflate-only
-  run_ceiling memchr "${tables}"
   run_ceiling sse2 "${tables}" --split sse2
-  run_ceiling memchr_jt job_events,task_events
 
   if [[ ${run} -eq 1 ]]; then
     # Correctness: every CSV of q3, q4 and q5, DuckDB's against borgscope's (of
@@ -320,4 +339,10 @@ fi
     printf "DuckDB q3-q5 time / analyze (all) time:       %6.1f x  (borgscope answering every analysis)\n", \
       duckdb / all
   }'
+  echo
+  echo "the same ratios run by run (each run's two sides back to back):"
+  echo "analyze / ceiling throughput:                 $(run_ratios memchr all %)"
+  echo "analyze --only q3,q4,q5,q6 / ceiling:         $(run_ratios memchr_jt q3456 %)"
+  [[ ${usage} -eq 0 ]] ||
+    echo "DuckDB per-task usage / analyze --only q7:    $(run_ratios duckdb_usage q7 x)"
 } | tee "${work}/results-${threads}threads.txt"
