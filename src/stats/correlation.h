@@ -97,20 +97,25 @@ class RankSums {
 std::vector<double> MeansAcrossRanks(std::span<const ExactSum> sums, uint64_t count,
                                      Cluster& cluster);
 
+// Adds x(point) and y(point) of every point to sums[0] and sums[1], with
+// ExactSumBins: for millions of points.
+template <typename T, typename X, typename Y>
+void AddBoth(std::span<const T> points, X x, Y y, std::array<ExactSum, 2>& sums) {
+  auto bins = std::make_unique<std::array<ExactSumBins, 2>>();
+  for (const T& point : points) {
+    (*bins)[0].Add(x(point));
+    (*bins)[1].Add(y(point));
+  }
+  sums[0].Merge((*bins)[0].Sum());
+  sums[1].Merge((*bins)[1].Sum());
+}
+
 // Collective: Pearson's sums of x(point) and y(point) over every rank's
 // points - the means first, then each point's deviations from them.
 template <typename T, typename X, typename Y>
 PearsonSums PearsonSumsAcrossRanks(std::span<const T> points, X x, Y y, Cluster& cluster) {
-  ExactSum sums[2];
-  {
-    auto bins = std::make_unique<std::array<ExactSumBins, 2>>();
-    for (const T& point : points) {
-      (*bins)[0].Add(x(point));
-      (*bins)[1].Add(y(point));
-    }
-    sums[0] = (*bins)[0].Sum();
-    sums[1] = (*bins)[1].Sum();
-  }
+  std::array<ExactSum, 2> sums;
+  AddBoth(points, x, y, sums);
   const std::vector<double> means = MeansAcrossRanks(sums, points.size(), cluster);
   PearsonSums pearson;
   pearson.AddAll(

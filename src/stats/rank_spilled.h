@@ -5,8 +5,10 @@
 // k-way instead of one sort in memory, so that a chunk of points is in
 // memory at a time.
 
+#include <array>
 #include <cstdint>
 #include <queue>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -19,17 +21,15 @@ namespace borgscope {
 // Pearson's sums of x(item) and y(item): the means, then the deviations.
 template <typename T, typename X, typename Y>
 PearsonSums PearsonSumsOfSpilled(SpilledItems<T>& items, X x, Y y) {
-  ExactSum sums[2];
-  items.ForEachChunk([&](const std::vector<T>& chunk) {
-    for (const T& item : chunk) {
-      sums[0].Add(x(item));
-      sums[1].Add(y(item));
-    }
-  });
+  std::array<ExactSum, 2> sums;
+  items.ForEachChunk(
+      [&](const std::vector<T>& chunk) { AddBoth(std::span<const T>(chunk), x, y, sums); });
   const std::vector<double> means = MeansAcrossRanks(sums, items.size(), SingleProcess());
   PearsonSums pearson;
   items.ForEachChunk([&](const std::vector<T>& chunk) {
-    for (const T& item : chunk) pearson.Add(x(item) - means[0], y(item) - means[1]);
+    pearson.AddAll(std::span<const T>(chunk), [&](const T& item) {
+      return std::pair(x(item) - means[0], y(item) - means[1]);
+    });
   });
   return pearson;
 }
