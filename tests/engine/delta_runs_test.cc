@@ -359,6 +359,23 @@ TEST(DeltaRuns, MergesAndAbsorbsLikeConcatenation) {
   EXPECT_EQ(InOrder(a), Sorted(model));
 }
 
+// `runs` split into `parts` key partitions on the wire (part `skipped`
+// without its entries, as for a rank that has them already), each read back.
+template <typename AnyRuns>
+std::vector<AnyRuns> SplitAndReadBack(const AnyRuns& runs, size_t parts, size_t skipped) {
+  std::vector<WireWriter> writers(parts);
+  writers[skipped].SkipEntries();
+  runs.SerializePartitions(writers);
+  std::vector<AnyRuns> read(parts);
+  for (size_t p = 0; p < parts; ++p) {
+    const std::string bytes = writers[p].Take();
+    WireReader in(bytes);
+    read[p].Deserialize(in);
+    EXPECT_TRUE(in.AtEnd()) << "part " << p;
+  }
+  return read;
+}
+
 TEST(DeltaRuns, SplitsIntoKeyPartitionsAndReadsThemBack) {
   Runs runs;
   std::vector<Item> model;
@@ -366,15 +383,9 @@ TEST(DeltaRuns, SplitsIntoKeyPartitionsAndReadsThemBack) {
   runs.Seal();
   AddRandom(9, 600, runs, model);
   constexpr size_t kParts = 5;
-  std::vector<WireWriter> writers(kParts);
-  writers[3].SkipEntries();
-  runs.SerializePartitions(writers);
+  const std::vector<Runs> parts = SplitAndReadBack(runs, kParts, /*skipped=*/3);
   for (size_t p = 0; p < kParts; ++p) {
-    const std::string bytes = writers[p].Take();
-    WireReader in(bytes);
-    Runs part;
-    part.Deserialize(in);
-    EXPECT_TRUE(in.AtEnd());
+    const Runs& part = parts[p];
     std::vector<Item> expected;
     if (p != 3) {
       for (const Item& item : Sorted(model)) {
@@ -441,16 +452,9 @@ TEST(DeltaRuns, CountsEntriesThroughMergesSplitsAndTheWire) {
   EXPECT_EQ(c.counted(), 0u);
   // Split into parts (one skipping its entries) and read back: each part's.
   constexpr size_t kParts = 4;
-  std::vector<WireWriter> writers(kParts);
-  writers[2].SkipEntries();
-  a.SerializePartitions(writers);
+  const std::vector<CountedRuns> parts = SplitAndReadBack(a, kParts, /*skipped=*/2);
   for (size_t p = 0; p < kParts; ++p) {
-    const std::string bytes = writers[p].Take();
-    WireReader in(bytes);
-    CountedRuns part;
-    part.Deserialize(in);
-    EXPECT_TRUE(in.AtEnd());
-    EXPECT_EQ(part.counted(), p == 2 ? 0 : CountedIn(model, p, kParts)) << "part " << p;
+    EXPECT_EQ(parts[p].counted(), p == 2 ? 0 : CountedIn(model, p, kParts)) << "part " << p;
   }
   a.KeepPartition(3, kParts);
   EXPECT_EQ(a.counted(), CountedIn(model, 3, kParts));
