@@ -20,6 +20,7 @@
 // the same two steps over a single partition (or, when its states spilled,
 // over each spill partition in turn).
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -149,10 +150,17 @@ class KeyedAnalysis : public Analysis {
   virtual std::unique_ptr<AnalysisSummary> NewSummary() const = 0;
   // The part of Finish that needs only one partition's keys, run on every
   // rank, collectively (it may exchange data through `cluster`, as q9's runs
-  // and the correlations' ranks do).
-  virtual std::unique_ptr<AnalysisSummary> SummarizePartition(const AnalysisState& partition,
-                                                              InputStates inputs,
-                                                              Cluster& cluster) const = 0;
+  // and the correlations' ranks do). Calls `done_reading` once it reads
+  // `partition` and `inputs` no more — a question that collects, before
+  // finishing what it collected — so that the caller may free them while
+  // the rest (sorts of the points, of the runs) runs.
+  virtual std::unique_ptr<AnalysisSummary> SummarizePartition(
+      const AnalysisState& partition, InputStates inputs, Cluster& cluster,
+      const std::function<void()>& done_reading) const = 0;
+  std::unique_ptr<AnalysisSummary> SummarizePartition(const AnalysisState& partition,
+                                                      InputStates inputs, Cluster& cluster) const {
+    return SummarizePartition(partition, inputs, cluster, [] {});
+  }
 
   // An analysis whose finishing crosses partitions (q7's and q8's ranks over
   // all points, q9's task runs sent to the partitions of their machines)

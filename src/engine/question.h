@@ -22,6 +22,7 @@
 // and may leave Summarize out: one partition is then collected and finished.
 // The casts between the engine's types and the question's are here, once.
 
+#include <functional>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -83,16 +84,22 @@ class KeyedQuestion : public KeyedAnalysis {
     return std::make_unique<State>();
   }
   std::unique_ptr<AnalysisSummary> NewSummary() const final { return Box(Summary{}); }
-  std::unique_ptr<AnalysisSummary> SummarizePartition(const AnalysisState& partition,
-                                                      InputStates inputs,
-                                                      Cluster& cluster) const final {
+  using KeyedAnalysis::SummarizePartition;
+  std::unique_ptr<AnalysisSummary> SummarizePartition(
+      const AnalysisState& partition, InputStates inputs, Cluster& cluster,
+      const std::function<void()>& done_reading) const final {
     const State& state = State::Of(partition);
     if constexpr (requires(const Derived& d) { d.Summarize(state, inputs, cluster); }) {
-      return Box(Self().Summarize(state, inputs, cluster));
+      std::unique_ptr<AnalysisSummary> summary = Box(Self().Summarize(state, inputs, cluster));
+      done_reading();
+      return summary;
     } else {
       static_assert(kCollects, "a keyed question writes Summarize, or Collect and FinishCollected");
+      // What is collected holds no reference into the state (spilled
+      // partitions are collected one at a time, then freed).
       Collected collected{CollectBudget{}};
       Self().Collect(state, inputs, collected);
+      done_reading();
       return Box(Self().FinishCollected(collected, cluster));
     }
   }

@@ -191,6 +191,19 @@ AnalyzeSummary RunChecked(const AnalyzeOptions& options) {
   for (const auto& analysis : runnable) {
     for (std::string_view id : analysis->InputIds()) ++readers_left[input_index(id)];
   }
+  // Frees analysis i's state and each input it was the last to read, once:
+  // when its finish reads them no more (a keyed question that collects says
+  // so before finishing what it collected: its points' sorts then run beside
+  // less memory), else after its finish.
+  std::vector<std::atomic<bool>> reads_freed(runnable.size());
+  auto free_reads = [&](size_t i) {
+    if (reads_freed[i].exchange(true)) return;
+    scan.ReleaseMerged(i);
+    for (std::string_view id : runnable[i]->InputIds()) {
+      const size_t input = input_index(id);
+      if (--readers_left[input] == 0) scan.ReleaseMerged(input);
+    }
+  };
   // Finishes analysis i; returns its metrics when this rank writes them.
   auto finish = [&](size_t i) -> std::optional<AnalysisRunMetrics> {
     // Inputs write nothing: the analyses that read them finish from them.
@@ -210,19 +223,22 @@ AnalyzeSummary RunChecked(const AnalyzeOptions& options) {
           scan.spilled()
               ? SummarizeSpilled(analysis, i, runnable, scan, scan.collect_budget(), cluster,
                                  options.scan.show_progress && cluster.rank() == 0)
-              : analysis.SummarizePartition(scan.merged(i), inputs, cluster);
+              : analysis.SummarizePartition(scan.merged(i), inputs, cluster,
+                                            [&] { free_reads(i); });
       summary = GatherSummaries(std::move(summary), cluster);
       own.finish_seconds +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
       if (writes) analysis.WriteSummary(*summary, *writer);
+    } else if (runnable[i]->SplitsByKey()) {
+      // KeyedAnalysis::Finish, with the state freed once read.
+      const auto& analysis = static_cast<const KeyedAnalysis&>(*runnable[i]);
+      analysis.WriteSummary(*analysis.SummarizePartition(scan.merged(i), inputs, SingleProcess(),
+                                                         [&] { free_reads(i); }),
+                            *writer);
     } else {
       runnable[i]->Finish(scan.merged(i), inputs, *writer);
     }
-    scan.ReleaseMerged(i);
-    for (std::string_view id : runnable[i]->InputIds()) {
-      const size_t input = input_index(id);
-      if (--readers_left[input] == 0) scan.ReleaseMerged(input);
-    }
+    free_reads(i);
     if (!writes) return std::nullopt;
     AnalysisRunMetrics metrics;
     metrics.id = runnable[i]->Info().id;
