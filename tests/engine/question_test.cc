@@ -87,16 +87,24 @@ uint64_t CountOf(const AnalysisSummary& summary) {
   return in.Get<uint64_t>();
 }
 
+// The count a question summarizes from a partition holding 4, noting when
+// it is told the partition is read.
+uint64_t SummarizeFour(const KeyedAnalysis& question, Steps& steps) {
+  CountState state;
+  state.count.value = 4;
+  return CountOf(*question.SummarizePartition(state, {}, SingleProcess(),
+                                              [&] { steps.push_back("done reading"); }));
+}
+
 TEST(KeyedQuestion, CollectingQuestionIsDoneReadingBeforeItFinishes) {
   Steps steps;
   const Collecting question(steps);
+  EXPECT_EQ(SummarizeFour(question, steps), 40u);
+  EXPECT_EQ(steps, (Steps{"collect", "done reading", "finish collected"}));
+  // Without a callback: the same summary.
+  steps.clear();
   CountState state;
   state.count.value = 4;
-  const auto summary = question.SummarizePartition(state, {}, SingleProcess(),
-                                                   [&] { steps.push_back("done reading"); });
-  EXPECT_EQ(steps, (Steps{"collect", "done reading", "finish collected"}));
-  EXPECT_EQ(CountOf(*summary), 40u);
-  steps.clear();
   EXPECT_EQ(CountOf(*question.SummarizePartition(state, {}, SingleProcess())), 40u);
   EXPECT_EQ(steps, (Steps{"collect", "finish collected"}));
 }
@@ -104,12 +112,8 @@ TEST(KeyedQuestion, CollectingQuestionIsDoneReadingBeforeItFinishes) {
 TEST(KeyedQuestion, SummarizingQuestionIsDoneReadingOnceSummarized) {
   Steps steps;
   const Summarizing question(steps);
-  CountState state;
-  state.count.value = 4;
-  const auto summary = question.SummarizePartition(state, {}, SingleProcess(),
-                                                   [&] { steps.push_back("done reading"); });
+  EXPECT_EQ(SummarizeFour(question, steps), 5u);
   EXPECT_EQ(steps, (Steps{"summarize", "done reading"}));
-  EXPECT_EQ(CountOf(*summary), 5u);
 }
 
 }  // namespace
