@@ -130,9 +130,10 @@ keep_best() {  # keep_best NAME SECONDS [WALL_SECONDS]
   [[ -z "${3:-}" ]] || wall[$1]=$(min "${wall[$1]:-}" "$3")
 }
 # run_ratios NUMERATOR DENOMINATOR UNIT: the ratio of two contenders' seconds
-# in each run, and their median — steadier than the ratio of the bests on a
-# host whose speed drifts between runs (the two sides of a ratio run one
-# right after the other in each run). UNIT: % (x 100) or x.
+# in each run, and their median. The two sides of a ratio run one right
+# after the other in each run: a drift of the host between runs does not
+# pair one side's quiet run with the other's slow one, and the spread shows
+# how far the host moved within the runs. UNIT: % (x 100) or x.
 run_ratios() {
   local scale=1 ratios
   [[ "$3" == "%" ]] && scale=100
