@@ -177,9 +177,14 @@ class KeyedAnalysis : public Analysis {
                                                               Cluster& cluster) const = 0;
   // Writes the results from the summary of every partition.
   virtual void WriteSummary(const AnalysisSummary& summary, ResultWriter& out) const = 0;
-  // Both steps over a single partition (one process).
+  // Both steps over a single partition (one process); done_reading as in
+  // SummarizePartition.
+  void Finish(const AnalysisState& merged, InputStates inputs, ResultWriter& out,
+              const std::function<void()>& done_reading) const {
+    WriteSummary(*SummarizePartition(merged, inputs, SingleProcess(), done_reading), out);
+  }
   void Finish(const AnalysisState& merged, InputStates inputs, ResultWriter& out) const final {
-    WriteSummary(*SummarizePartition(merged, inputs, SingleProcess()), out);
+    Finish(merged, inputs, out, [] {});
   }
 };
 

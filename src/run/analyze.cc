@@ -230,11 +230,9 @@ AnalyzeSummary RunChecked(const AnalyzeOptions& options) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - finish_start).count();
       if (writes) analysis.WriteSummary(*summary, *writer);
     } else if (runnable[i]->SplitsByKey()) {
-      // KeyedAnalysis::Finish, with the state freed once read.
-      const auto& analysis = static_cast<const KeyedAnalysis&>(*runnable[i]);
-      analysis.WriteSummary(*analysis.SummarizePartition(scan.merged(i), inputs, SingleProcess(),
-                                                         [&] { free_reads(i); }),
-                            *writer);
+      static_cast<const KeyedAnalysis&>(*runnable[i]).Finish(scan.merged(i), inputs, *writer, [&] {
+        free_reads(i);
+      });
     } else {
       runnable[i]->Finish(scan.merged(i), inputs, *writer);
     }

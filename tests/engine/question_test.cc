@@ -80,11 +80,7 @@ class Summarizing : public KeyedQuestion<Summarizing, CountState, CountSummary> 
 };
 
 uint64_t CountOf(const AnalysisSummary& summary) {
-  WireWriter out;
-  summary.Serialize(out);
-  const std::string bytes = out.Take();
-  WireReader in(bytes);
-  return in.Get<uint64_t>();
+  return SummaryValue<CountSummary>::Of(summary).count.value;
 }
 
 // The count a question summarizes from a partition holding 4, noting when
