@@ -158,8 +158,12 @@ template <BlockParser::WantedField::Kind kKind>
   // decoder, which knows every case.
   bool decoded = false;
   if constexpr (kKind == WantedField::kUnsigned) {
+    // The trace's classes, priorities, event types and many task indices
+    // have one or two digits: those without building an 8-byte word.
     uint64_t number = 0;
-    if (ParseShortUnsigned(field_begin, field_end, number, readable_end_) && number <= wanted.max) {
+    if ((ParseOneOrTwoDigits(field_begin, field_end, number) ||
+         ParseShortUnsigned(field_begin, field_end, number, readable_end_)) &&
+        number <= wanted.max) {
       value = static_cast<int64_t>(number);
       decoded = true;
     }

@@ -97,6 +97,23 @@ inline bool ParseShortUnsigned(const char* p, const char* end, uint64_t& out,
   return true;
 }
 
+// ParseShortUnsigned for one or two digits (the trace's event types,
+// classes, priorities): reads only the field, no 8-byte word to build and
+// check. False for anything else (empty, longer, not a digit), which
+// ParseUnsigned then decodes; when true, `out` is what ParseUnsigned gives.
+inline bool ParseOneOrTwoDigits(const char* p, const char* end, uint64_t& out) {
+  const auto length = static_cast<size_t>(end - p);
+  if (length - 1 >= 2) return false;
+  const auto first = static_cast<unsigned char>(p[0] - '0');
+  if (length == 1) {
+    out = first;
+    return first < 10;
+  }
+  const auto second = static_cast<unsigned char>(p[1] - '0');
+  out = uint64_t{first} * 10 + second;
+  return (first < 10) & (second < 10);
+}
+
 // ParseFixed's fast path for the trace's common shapes: 1..6 digits,
 // optionally '.' and 1..12 more — exact in 12 decimals, nothing to round.
 // False for anything else (sign, exponent, more digits, empty), which

@@ -102,6 +102,39 @@ TEST(ParseShortUnsigned, ReadsBeyondTheFieldAsWithinIt) {
   }
 }
 
+// The enums' path: every text of up to three bytes over digits and their
+// neighbours ('/', ':', a byte with the high bit), against ParseUnsigned.
+TEST(ParseOneOrTwoDigits, TakesOneOrTwoDigitsAsParseUnsignedDoes) {
+  const std::string bytes = "0123456789/:\xb0";
+  int taken_count = 0;
+  auto check = [&](const std::string& text) {
+    uint64_t value = 0;
+    const bool taken = ParseOneOrTwoDigits(text.data(), text.data() + text.size(), value);
+    int64_t expected = -1;
+    const bool digits = ParseUnsigned(text, expected) == FieldStatus::kOk;
+    ASSERT_EQ(taken, digits && text.size() <= 2) << text;
+    if (taken) {
+      ASSERT_EQ(value, static_cast<uint64_t>(expected)) << text;
+      ++taken_count;
+    }
+  };
+  check("");
+  for (char a : bytes) {
+    check(std::string{a});
+    for (char b : bytes) {
+      check(std::string{a, b});
+      for (char c : bytes) check(std::string{a, b, c});
+    }
+  }
+  EXPECT_EQ(taken_count, 10 + 100);
+  uint64_t value = 0;
+  const std::string row = "7,11,x";  // a field within its row
+  ASSERT_TRUE(ParseOneOrTwoDigits(row.data() + 2, row.data() + 4, value));
+  EXPECT_EQ(value, 11u);
+  ASSERT_TRUE(ParseOneOrTwoDigits(row.data(), row.data() + 1, value));
+  EXPECT_EQ(value, 7u);
+}
+
 TEST(ParseShortDecimal, ReadsBeyondTheFieldAsWithinIt) {
   for (int whole = 1; whole <= 7; ++whole) {
     for (int fraction = 0; fraction <= 13; ++fraction) {
