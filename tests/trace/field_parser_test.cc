@@ -102,8 +102,8 @@ TEST(ParseShortUnsigned, ReadsBeyondTheFieldAsWithinIt) {
   }
 }
 
-// The enums' path: every text of up to three bytes over digits and their
-// neighbours ('/', ':', a byte with the high bit), against ParseUnsigned.
+// The one- and two-digit path: every text of up to three bytes over digits and
+// their neighbours ('/', ':', a byte with the high bit), against ParseUnsigned.
 TEST(ParseOneOrTwoDigits, TakesOneOrTwoDigitsAsParseUnsignedDoes) {
   const std::string bytes = "0123456789/:\xb0";
   int taken_count = 0;
