@@ -3,15 +3,17 @@
 // ran somewhere, how many ran all their tasks on one machine, and how many
 // never put two of their tasks on the same machine. Merge: holistic (the set
 // of distinct (job, task, machine) placements, kept as sorted runs: no hash
-// lookup per row, the runs merged in order at finish).
+// lookup per row, the runs read a job at a time at finish).
 
 #include <absl/container/flat_hash_map.h>
 #include <fmt/core.h>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -156,17 +158,92 @@ class Q6JobMachineSpread : public KeyedQuestion<Q6JobMachineSpread, Q6State, Spr
   }
 };
 
+// A job's tasks, distinct placements and distinct machines, from its
+// placements as the runs hand them over: each run's (a shard's) sorted and
+// once, a placement of several shards once from each.
+class JobSpreadCounter {
+ public:
+  JobSpread Count(std::span<Placement> placements) {
+    ++job_number_;
+    int64_t least = INT64_MAX, most = INT64_MIN;
+    for (const Placement& placement : placements) {
+      least = std::min(least, placement.task_index);
+      most = std::max(most, placement.task_index);
+    }
+    // A job's task indices are 0..n-1: a slot per task is then as cheap as a
+    // pass, where sorting the job's placements costs n log n.
+    const uint64_t task_range = static_cast<uint64_t>(most) - static_cast<uint64_t>(least);
+    if (task_range < 2 * placements.size() + kLeastSlots) {
+      return ByTaskSlots(placements, least, task_range);
+    }
+    return BySorting(placements);
+  }
+
+ private:
+  static constexpr uint64_t kLeastSlots = 1024;
+
+  // Each task's first machine in its slot; a task's other machines (a task
+  // rescheduled elsewhere: few) sorted to drop their repeats.
+  JobSpread ByTaskSlots(std::span<const Placement> placements, int64_t least, uint64_t task_range) {
+    JobSpread spread;
+    first_machine_.assign(task_range + 1, kNull);  // machine ids of placements are never null
+    other_machines_.clear();
+    for (const Placement& placement : placements) {
+      int64_t& first = first_machine_[static_cast<uint64_t>(placement.task_index) -
+                                      static_cast<uint64_t>(least)];
+      if (first == kNull) {
+        first = placement.machine_id;
+        ++spread.tasks;
+        AddPlacement(placement.machine_id, spread);
+      } else if (first != placement.machine_id) {
+        other_machines_.push_back(placement);
+      }
+    }
+    std::sort(other_machines_.begin(), other_machines_.end(), PlacementCodec::Less);
+    for (size_t i = 0; i < other_machines_.size(); ++i) {
+      if (i == 0 || other_machines_[i] != other_machines_[i - 1]) {
+        AddPlacement(other_machines_[i].machine_id, spread);
+      }
+    }
+    return spread;
+  }
+  // The plain way, for any task indices: sorted, a placement's repeats are
+  // neighbours.
+  JobSpread BySorting(std::span<Placement> placements) {
+    std::sort(placements.begin(), placements.end(), PlacementCodec::Less);
+    JobSpread spread;
+    for (size_t i = 0; i < placements.size(); ++i) {
+      if (i > 0 && placements[i] == placements[i - 1]) continue;
+      if (i == 0 || placements[i].task_index != placements[i - 1].task_index) ++spread.tasks;
+      AddPlacement(placements[i].machine_id, spread);
+    }
+    return spread;
+  }
+  // A distinct placement of the job on `machine`. A job's distinct
+  // machines: each machine marked with the last job that used it (machines
+  // are few, thousands: the map stays in the cache).
+  void AddPlacement(int64_t machine, JobSpread& spread) {
+    ++spread.placements;
+    auto [slot, first_use] = last_job_of_machine_.try_emplace(machine, job_number_);
+    if (first_use || slot->second != job_number_) {
+      slot->second = job_number_;
+      ++spread.machines;
+    }
+  }
+
+  absl::flat_hash_map<int64_t, uint64_t> last_job_of_machine_;
+  uint64_t job_number_ = 0;                // of the job being counted, from 1
+  std::vector<int64_t> first_machine_;     // by task index - the job's least
+  std::vector<Placement> other_machines_;  // placements of a task's other machines
+};
+
 // The counts of the jobs whose placements are in [from, until) (null: no
-// bound), read in order.
+// bound), read a job at a time.
 SpreadCounts CountJobs(const Q6State& state, const Placement* from, const Placement* until) {
   SpreadCounts counts;
-  JobSpread spread;
-  // A job's distinct machines: each machine marked with the last job that
-  // used it. Machines are few (thousands: the map stays in the cache); a
-  // sort of each job's machines cost n log n on the big jobs.
-  absl::flat_hash_map<int64_t, uint64_t> last_job_of_machine;
-  uint64_t job_number = 0;  // of the job being read, from 1
-  auto count_job = [&] {
+  JobSpreadCounter counter;
+  auto count_job = [&](std::span<Placement> placements) {
+    const JobSpread spread = counter.Count(placements);
     ++counts.jobs_placed;
     ++counts.machines_histogram[spread.machines];
     if (spread.tasks >= 2) {
@@ -175,39 +252,15 @@ SpreadCounts CountJobs(const Q6State& state, const Placement* from, const Placem
       counts.all_distinct += spread.machines == spread.placements;
     }
   };
-  bool any = false;
-  Placement last;
-  // By (job, task, machine): a placement seen in several shards comes once
-  // from each of their runs, one after the other.
-  state.placements_.ForEachInOrder(
-      [&](const Placement& placement) {
-        if (any && placement == last) return;
-        const bool new_job = !any || placement.job_id != last.job_id;
-        if (new_job && any) count_job();
-        if (new_job) {
-          spread = {};
-          ++job_number;
-        }
-        if (new_job || placement.task_index != last.task_index) ++spread.tasks;
-        ++spread.placements;
-        auto [machine, first_use] =
-            last_job_of_machine.try_emplace(placement.machine_id, job_number);
-        if (first_use || machine->second != job_number) {
-          machine->second = job_number;
-          ++spread.machines;
-        }
-        any = true;
-        last = placement;
-      },
-      from, until);
-  if (any) count_job();
+  state.placements_.ForEachGroup([](const Placement& placement) { return placement.job_id; },
+                                 count_job, from, until);
   return counts;
 }
 
 SpreadCounts Q6JobMachineSpread::Summarize(const Q6State& state, InputStates, Cluster&) const {
   // The jobs in ranges of the placements' order, side by side (a thread with
-  // no other analysis to finish takes one): the k-way read of the shards'
-  // runs is most of the finish. A job's placements stay in one range.
+  // no other analysis to finish takes one): reading the shards' runs is most
+  // of the finish. A job's placements stay in one range.
   constexpr size_t kRanges = 4;
   const std::vector<Placement> cuts =
       state.placements_.SplitPoints(kRanges, [](const Placement& p) {

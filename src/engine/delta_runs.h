@@ -3,7 +3,8 @@
 // in one order, at the end — q9's task events, by task and trace order. The
 // entries are kept in runs, each sorted and delta-encoded against the entry
 // before it (a few bytes an entry instead of its full width), and read by
-// merging the runs k-way (no sort over all of them at once).
+// merging the runs k-way (no sort over all of them at once), or a group at a
+// time (each run's part of a group, run after run: q6's placements by job).
 //
 // Entries are added to a pending batch in any order; Seal sorts the batch and
 // encodes it as one run. A scan thread's batch is one shard's entries, sealed
@@ -125,30 +126,8 @@ class DeltaRuns {
   // decoded and skipped.
   template <typename Fn>
   void ForEachInOrder(Fn fn, const Entry* from = nullptr, const Entry* until = nullptr) const {
-    std::vector<Run> extra;
-    if (!pending_.empty()) extra.push_back(Encoded(Sorted(pending_)));
-    auto before_until = [&](const Entry& entry) {
-      return until == nullptr || Codec::Less(entry, *until);
-    };
-    std::vector<Cursor> cursors;
-    auto add_cursor = [&](const Run& run) {
-      Cursor cursor(run);
-      if (from != nullptr) {
-        // From the last sample before `from`, then an entry at a time.
-        const Sample* start = nullptr;
-        for (const Sample& sample : run.samples) {
-          if (!Codec::Less(sample.entry, *from)) break;
-          start = &sample;
-        }
-        if (start != nullptr && !cursor.StartAfter(run, *start)) return;
-        while (Codec::Less(cursor.entry, *from)) {
-          if (!cursor.Next()) return;
-        }
-      }
-      if (before_until(cursor.entry)) cursors.push_back(cursor);
-    };
-    for (const Run& run : runs_) add_cursor(run);
-    for (const Run& run : extra) add_cursor(run);
+    Reading reading = Read(from, until);
+    std::vector<Cursor>& cursors = reading.cursors;
     // A min-heap of the cursors by their entries. The top's next entry
     // replaces it and sinks only as far as it must: a run's entries mostly
     // come several in a row (a job's or a task's, from one shard), and then
@@ -156,18 +135,58 @@ class DeltaRuns {
     auto after = [&](size_t a, size_t b) {
       return Codec::Less(cursors[b].entry, cursors[a].entry);
     };
-    std::vector<size_t> heap(cursors.size());
-    for (size_t i = 0; i < heap.size(); ++i) heap[i] = i;
-    std::make_heap(heap.begin(), heap.end(), after);
+    std::vector<size_t> heap = Heap(cursors.size(), after);
     while (!heap.empty()) {
       const size_t i = heap.front();
       fn(std::as_const(cursors[i].entry));
-      if (!cursors[i].Next() || !before_until(cursors[i].entry)) {
+      if (!cursors[i].Next() || !reading.BeforeUntil(cursors[i].entry)) {
         // The run is done: the last cursor takes the top's place.
         heap.front() = heap.back();
         heap.pop_back();
       }
       SinkTop(heap, after);
+    }
+  }
+
+  // fn(entries) for each group of entries with one key_of(entry), groups in
+  // increasing order of their keys; key_of must order entries as Less does
+  // up to ties (a prefix of Less's fields: q6's job of a placement). A
+  // group's entries are each run's in Less order, run after run — not
+  // merged: one heap step per run and group instead of one per entry, for
+  // readers that sort or hash a group's entries themselves (fn may reorder
+  // them). `from` and `until` as in ForEachInOrder, at groups' starts.
+  template <typename KeyOf, typename Fn>
+  void ForEachGroup(KeyOf key_of, Fn fn, const Entry* from = nullptr,
+                    const Entry* until = nullptr) const {
+    Reading reading = Read(from, until);
+    std::vector<Cursor>& cursors = reading.cursors;
+    using Key = std::remove_cvref_t<decltype(key_of(std::declval<const Entry&>()))>;
+    std::vector<Key> keys;  // of each cursor's entry
+    keys.reserve(cursors.size());
+    for (const Cursor& cursor : cursors) keys.push_back(key_of(cursor.entry));
+    auto after = [&](size_t a, size_t b) { return keys[b] < keys[a]; };
+    std::vector<size_t> heap = Heap(cursors.size(), after);
+    std::vector<Entry> group;
+    while (!heap.empty()) {
+      const Key key = keys[heap.front()];
+      group.clear();
+      do {
+        const size_t i = heap.front();
+        Cursor& cursor = cursors[i];
+        bool more;
+        do {
+          group.push_back(cursor.entry);
+          more = cursor.Next() && reading.BeforeUntil(cursor.entry);
+        } while (more && key_of(cursor.entry) == key);
+        if (more) {
+          keys[i] = key_of(cursor.entry);
+        } else {
+          heap.front() = heap.back();
+          heap.pop_back();
+        }
+        SinkTop(heap, after);
+      } while (!heap.empty() && keys[heap.front()] == key);
+      fn(std::span<Entry>(group));
     }
   }
 
@@ -288,6 +307,48 @@ class DeltaRuns {
     uint64_t left;
   };
 
+  // The runs' cursors (the pending batch encoded as one more run), each at
+  // its first entry in [from, until); runs with none there have none.
+  struct Reading {
+    const Entry* until = nullptr;
+    std::vector<Run> extra;  // the pending batch's run, which cursors point into
+    std::vector<Cursor> cursors;
+    bool BeforeUntil(const Entry& entry) const {
+      return until == nullptr || Codec::Less(entry, *until);
+    }
+  };
+  Reading Read(const Entry* from, const Entry* until) const {
+    Reading reading;
+    reading.until = until;
+    if (!pending_.empty()) reading.extra.push_back(Encoded(Sorted(pending_)));
+    auto add_cursor = [&](const Run& run) {
+      Cursor cursor(run);
+      if (from != nullptr) {
+        // From the last sample before `from`, then an entry at a time.
+        const Sample* start = nullptr;
+        for (const Sample& sample : run.samples) {
+          if (!Codec::Less(sample.entry, *from)) break;
+          start = &sample;
+        }
+        if (start != nullptr && !cursor.StartAfter(run, *start)) return;
+        while (Codec::Less(cursor.entry, *from)) {
+          if (!cursor.Next()) return;
+        }
+      }
+      if (reading.BeforeUntil(cursor.entry)) reading.cursors.push_back(cursor);
+    };
+    for (const Run& run : runs_) add_cursor(run);
+    for (const Run& run : reading.extra) add_cursor(run);
+    return reading;
+  }
+  // The indices 0..n-1 as a heap by `after`.
+  template <typename After>
+  static std::vector<size_t> Heap(size_t n, After after) {
+    std::vector<size_t> heap(n);
+    for (size_t i = 0; i < n; ++i) heap[i] = i;
+    std::make_heap(heap.begin(), heap.end(), after);
+    return heap;
+  }
   // Moves the heap's top down to its place (its entry grew, or the last
   // cursor took the place of one that ended).
   template <typename After>

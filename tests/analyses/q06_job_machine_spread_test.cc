@@ -39,6 +39,38 @@ TEST(Q6JobMachineSpread, AllDistinct) {
   EXPECT_EQ(run.Csv("q6/machines_per_job.csv"), "machines,jobs\n1,1\n3,1\n");
 }
 
+// Placements repeated within a shard and across shards, and tasks on a
+// second machine, for jobs whose task indices are 0..n-1 (jobs 1 and 4: a
+// slot per task) and jobs whose task indices are far apart (2 and 3:
+// sorted). Job 1: task 0 on {5, 7}, task 1 on {6}, task 2 on {7}: 3 tasks, 4
+// placements, 3 machines. Job 2 likewise with tasks 0, 10^9, 2 * 10^9. Job
+// 3: tasks 0 and 5 * 10^9 on 9: one machine. All distinct, each only if
+// its repeats count once: job 4 (task 0 on 1, task 1 on 2), job 5 (task 0 on
+// 3, task 7 * 10^9 on 4) and job 6 (task 0 on {10, 11}, task 1 on 12).
+TEST(Q6JobMachineSpread, RepeatsAndSecondMachinesForDenseAndSparseTasks) {
+  FixtureTrace trace;
+  trace.AddShard(Table::kTaskEvents,
+                 "0,,1,0,5,1,U,0,0,,,,\n0,,1,1,6,1,U,0,0,,,,\n1,,1,0,5,4,U,0,0,,,,\n"
+                 "0,,2,0,5,1,U,0,0,,,,\n0,,2,1000000000,6,1,U,0,0,,,,\n"
+                 "0,,3,0,9,1,U,0,0,,,,\n0,,3,5000000000,9,1,U,0,0,,,,\n"
+                 "0,,4,0,1,1,U,0,0,,,,\n0,,4,1,2,1,U,0,0,,,,\n0,,5,0,3,1,U,0,0,,,,\n"
+                 "0,,5,7000000000,4,1,U,0,0,,,,\n0,,6,0,10,1,U,0,0,,,,\n0,,6,0,11,1,U,0,0,,,,\n",
+                 0, 2);
+  trace.AddShard(Table::kTaskEvents,
+                 "2,,1,0,5,4,U,0,0,,,,\n2,,1,0,7,1,U,0,0,,,,\n2,,1,2,7,1,U,0,0,,,,\n"
+                 "3,,1,0,7,4,U,0,0,,,,\n2,,2,0,5,4,U,0,0,,,,\n2,,2,0,7,1,U,0,0,,,,\n"
+                 "3,,2,0,7,4,U,0,0,,,,\n2,,2,2000000000,7,1,U,0,0,,,,\n"
+                 "2,,3,5000000000,9,4,U,0,0,,,,\n2,,4,1,2,4,U,0,0,,,,\n2,,4,2,,0,U,0,0,,,,\n"
+                 "2,,5,7000000000,4,4,U,0,0,,,,\n2,,6,0,11,4,U,0,0,,,,\n2,,6,1,12,1,U,0,0,,,,\n",
+                 1, 2);
+  AnalysisRun run(trace.root(), {"q6"});
+  EXPECT_EQ(run.Csv("q6/summary.csv"),
+            "jobs_with_placed_tasks,jobs_multi_task,jobs_multi_task_one_machine,share_one_machine,"
+            "jobs_multi_task_all_distinct,share_all_distinct\n"
+            "6,6,1,0.1666666667,3,0.5\n");
+  EXPECT_EQ(run.Csv("q6/machines_per_job.csv"), "machines,jobs\n1,1\n2,2\n3,3\n");
+}
+
 // The first shard of task_events, counted independently with awk over the rows
 // with a machine_id ($5): distinct tasks per job, distinct machines per job,
 // and whether some machine holds two of a job's tasks:

@@ -1,8 +1,9 @@
 // DeltaRuns (engine/delta_runs.h) and the varint deltas under it
 // (engine/varint.h) against a sorted std::vector model: entries read back in
 // order across runs and the pending batch, ranges of the order and the cuts
-// between them, merge and absorb, the split into key partitions and its
-// reading back, KeepPartition, and a part that skips entries.
+// between them, groups read whole, merge and absorb, the split into key
+// partitions and its reading back, KeepPartition, and a part that skips
+// entries.
 
 #include "engine/delta_runs.h"
 
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <span>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -315,6 +317,53 @@ TEST(DeltaRuns, SplitPointsCutAtGroupsIntoEvenRanges) {
   EXPECT_EQ(read, Sorted(model));
   EXPECT_TRUE(runs.SplitPoints(1, job_start).empty());
   EXPECT_TRUE(Runs().SplitPoints(4, job_start).empty());
+}
+
+// ForEachGroup: each job's entries together, jobs in increasing order, the
+// entries of every run and of the pending batch, whole or in the ranges
+// SplitPoints cuts.
+TEST(DeltaRuns, ReadsGroupsWhole) {
+  Runs runs;
+  std::vector<Item> model;
+  for (uint32_t run = 0; run < 9; ++run) {
+    AddRandom(70 + run, run % 3 == 0 ? 5 : 600, runs, model);
+    runs.Seal();
+  }
+  AddRandom(90, 40, runs, model);
+  auto job_of = [](const Item& item) { return item.job; };
+  auto read_groups = [&](const Item* from, const Item* until, std::vector<int64_t>& jobs) {
+    std::vector<Item> items;
+    runs.ForEachGroup(
+        job_of,
+        [&](std::span<Item> group) {
+          ASSERT_FALSE(group.empty());
+          jobs.push_back(group.front().job);
+          for (const Item& item : group) {
+            EXPECT_EQ(item.job, jobs.back());
+            items.push_back(item);
+          }
+        },
+        from, until);
+    return items;
+  };
+  std::vector<int64_t> jobs;
+  EXPECT_EQ(Sorted(read_groups(nullptr, nullptr, jobs)), Sorted(model));
+  std::vector<int64_t> model_jobs;
+  for (const Item& item : Sorted(model)) {
+    if (model_jobs.empty() || model_jobs.back() != item.job) model_jobs.push_back(item.job);
+  }
+  EXPECT_EQ(jobs, model_jobs);  // each job once, in increasing order
+  auto job_start = [](const Item& item) { return Item{item.job, INT64_MIN, INT64_MIN}; };
+  const std::vector<Item> cuts = runs.SplitPoints(3, job_start);
+  ASSERT_EQ(cuts.size(), 2u);
+  std::vector<int64_t> range_jobs;
+  std::vector<Item> read;
+  for (size_t r = 0; r <= cuts.size(); ++r) {
+    const auto [from, until] = Runs::RangeBounds(cuts, r);
+    for (const Item& item : read_groups(from, until, range_jobs)) read.push_back(item);
+  }
+  EXPECT_EQ(Sorted(read), Sorted(model));
+  EXPECT_EQ(range_jobs, model_jobs);
 }
 
 // A codec with kDistinct keeps equal entries once within a run; runs that
