@@ -214,7 +214,10 @@ class KeyedTable {
               if (entries_->size() == std::numeric_limits<uint32_t>::max()) {
                 throw std::length_error("keyed table: more than 2^32 - 1 keys in one table");
               }
-              entries_->push_back(Entry{*hashed.key, Value{}});
+              // In its slot, which is value-initialized already: a
+              // temporary entry would be zeroed and copied (a task block
+              // is hundreds of bytes).
+              entries_->emplace_back().key = *hashed.key;
               construct(EntryId{static_cast<uint32_t>(entries_->size() - 1)});
             })
         ->number;
