@@ -12,14 +12,22 @@
 namespace borgscope {
 
 inline void PutVarint(std::string& out, uint64_t value) {
-  while (value >= 0x80) {
-    out.push_back(static_cast<char>(value | 0x80));
-    value >>= 7;
+  if (value < 0x80) {  // most deltas
+    out.push_back(static_cast<char>(value));
+    return;
   }
-  out.push_back(static_cast<char>(value));
+  // Longer ones built on the stack and appended at once (a push_back a byte
+  // checks the string's room each time).
+  char bytes[10];
+  size_t n = 0;
+  for (; value >= 0x80; value >>= 7) bytes[n++] = static_cast<char>(value | 0x80);
+  bytes[n++] = static_cast<char>(value);
+  out.append(bytes, n);
 }
 
 inline uint64_t GetVarint(const char*& at, const char* end) {
+  // Most deltas are one byte: that case first, with one test.
+  if (at != end && static_cast<uint8_t>(*at) < 0x80) return static_cast<uint8_t>(*at++);
   uint64_t value = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     if (at == end) throw InternalError("partial state: truncated varint");
