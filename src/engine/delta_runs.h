@@ -505,13 +505,17 @@ class DeltaRuns {
     Entry previous{};
     const size_t n = sorted.size();
     const size_t samples = std::min(kSamplesPerRun, n);
+    // Sample k: the entry in the middle of the k-th of `samples` even steps
+    // (its position computed once, not a division per entry).
+    auto sample_at = [&](size_t k) { return k < samples ? (2 * k + 1) * n / (2 * samples) : n; };
+    size_t next_sample = sample_at(0);
     for (size_t i = 0, k = 0; i < n; ++i) {
       Codec::Put(run.bytes, previous, sorted[i]);
       previous = sorted[i];
       if constexpr (kCounts) run.counted += Codec::Counted(sorted[i]);
-      if (k < samples && i == (2 * k + 1) * n / (2 * samples)) {
+      if (i == next_sample) {
         run.samples.push_back({sorted[i], i, run.bytes.size()});
-        ++k;
+        next_sample = sample_at(++k);
       }
     }
     run.count = sorted.size();
