@@ -191,7 +191,7 @@ class DeltaRuns {
   }
 
   // Up to parts - 1 entries, increasing, that cut the entries' order into
-  // `parts` ranges of roughly equal size, for ForEachInOrder's bounds; each
+  // `parts` ranges of roughly equal size, for the readers' bounds; each
   // is group_start(some entry), the first entry a reader's group (a task, a
   // job) can have, so that no group spans two ranges. From samples each run
   // keeps (runs read from spill files or other ranks have none: their
@@ -220,7 +220,8 @@ class DeltaRuns {
     return cuts;
   }
   // The bounds [from, until) of range r of those `cuts` (SplitPoints) make,
-  // for ForEachInOrder: null for the first range's start, the last's end.
+  // for ForEachInOrder and ForEachGroup: null for the first range's start,
+  // the last's end.
   static std::pair<const Entry*, const Entry*> RangeBounds(const std::vector<Entry>& cuts,
                                                            size_t r) {
     return {r == 0 ? nullptr : &cuts[r - 1], r == cuts.size() ? nullptr : &cuts[r]};

@@ -9,6 +9,10 @@
 namespace borgscope::testing {
 namespace {
 
+const std::string kSummaryHeader =
+    "jobs_with_placed_tasks,jobs_multi_task,jobs_multi_task_one_machine,share_one_machine,"
+    "jobs_multi_task_all_distinct,share_all_distinct\n";
+
 // See task_fixture.h. Placed tasks: job 10: (10,0) on {m1, m2}, (10,1) on
 // {m1} ((10,2) never ran); job 20: both tasks on {m2}; job 30: one task on m3;
 // job 40: one task on m1. Jobs with >= 2 placed tasks: 10 and 20; job 20 used
@@ -18,10 +22,7 @@ TEST(Q6JobMachineSpread, HandCountedFixture) {
   FixtureTrace trace;
   AddTaskFixture(trace);
   AnalysisRun run(trace.root(), {"q6"});
-  EXPECT_EQ(run.Csv("q6/summary.csv"),
-            "jobs_with_placed_tasks,jobs_multi_task,jobs_multi_task_one_machine,share_one_machine,"
-            "jobs_multi_task_all_distinct,share_all_distinct\n"
-            "4,2,1,0.5,0,0\n");
+  EXPECT_EQ(run.Csv("q6/summary.csv"), kSummaryHeader + "4,2,1,0.5,0,0\n");
   EXPECT_EQ(run.Csv("q6/machines_per_job.csv"), "machines,jobs\n1,3\n2,1\n");
 }
 
@@ -32,10 +33,7 @@ TEST(Q6JobMachineSpread, AllDistinct) {
                  "0,,1,0,5,1,U,0,0,,,,\n0,,1,1,6,1,U,0,0,,,,\n0,,1,2,7,1,U,0,0,,,,\n"
                  "9,,1,2,7,4,U,0,0,,,,\n0,,2,0,5,1,U,0,0,,,,\n");
   AnalysisRun run(trace.root(), {"q6"});
-  EXPECT_EQ(run.Csv("q6/summary.csv"),
-            "jobs_with_placed_tasks,jobs_multi_task,jobs_multi_task_one_machine,share_one_machine,"
-            "jobs_multi_task_all_distinct,share_all_distinct\n"
-            "2,1,0,0,1,1\n");
+  EXPECT_EQ(run.Csv("q6/summary.csv"), kSummaryHeader + "2,1,0,0,1,1\n");
   EXPECT_EQ(run.Csv("q6/machines_per_job.csv"), "machines,jobs\n1,1\n3,1\n");
 }
 
@@ -64,10 +62,7 @@ TEST(Q6JobMachineSpread, RepeatsAndSecondMachinesForDenseAndSparseTasks) {
                  "2,,5,7000000000,4,4,U,0,0,,,,\n2,,6,0,11,4,U,0,0,,,,\n2,,6,1,12,1,U,0,0,,,,\n",
                  1, 2);
   AnalysisRun run(trace.root(), {"q6"});
-  EXPECT_EQ(run.Csv("q6/summary.csv"),
-            "jobs_with_placed_tasks,jobs_multi_task,jobs_multi_task_one_machine,share_one_machine,"
-            "jobs_multi_task_all_distinct,share_all_distinct\n"
-            "6,6,1,0.1666666667,3,0.5\n");
+  EXPECT_EQ(run.Csv("q6/summary.csv"), kSummaryHeader + "6,6,1,0.1666666667,3,0.5\n");
   EXPECT_EQ(run.Csv("q6/machines_per_job.csv"), "machines,jobs\n1,1\n2,2\n3,3\n");
 }
 
@@ -86,9 +81,7 @@ TEST(Q6JobMachineSpread, RepeatsAndSecondMachinesForDenseAndSparseTasks) {
 TEST(Q6JobMachineSpread, RealFirstShard) {
   AnalysisRun run(kSampleDir.string(), {"q6"}, 2);
   EXPECT_EQ(run.Csv("q6/summary.csv"),
-            "jobs_with_placed_tasks,jobs_multi_task,jobs_multi_task_one_machine,share_one_machine,"
-            "jobs_multi_task_all_distinct,share_all_distinct\n"
-            "4879,1782,1,0.0005611672278,1643,0.9219977553\n");
+            kSummaryHeader + "4879,1782,1,0.0005611672278,1643,0.9219977553\n");
   std::string histogram = run.Csv("q6/machines_per_job.csv");
   EXPECT_EQ(histogram.substr(0, histogram.find("5,")),
             "machines,jobs\n1,3065\n2,412\n3,238\n4,74\n");
