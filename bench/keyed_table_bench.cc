@@ -24,9 +24,9 @@
 namespace borgscope::bench {
 namespace {
 
-struct Facts {  // 12 bytes, as task_outcomes' TaskFacts
+struct Facts {  // 8 bytes, as task_outcomes' TaskFacts
   uint32_t bits = 0;
-  uint16_t more[4] = {};
+  uint32_t more = 0;
 };
 struct FactsSpec {
   static int64_t IdOf(const TaskKey& key) { return key.job_id; }

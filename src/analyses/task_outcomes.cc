@@ -16,20 +16,22 @@ void TaskOutcomesState::Consume(const RowBatch& rows) {
     const int64_t priority = rows.Value(kPriority, r);
     const uint8_t outcome = OutcomeBitOf(rows.Value(kEventType, r));
     const uint8_t evicted = outcome & kOutcomeEvict;
-    TaskFacts& facts = facts_[task];
-    facts.outcomes |= outcome;
+    uint32_t class_bits = uint32_t{outcome} << TaskFacts::kOutcomesShift;
     if (klass >= 0 && klass < TaskFacts::kClasses) {
-      facts.classes |= 1u << klass;
-      facts.class_outcomes |= uint32_t{outcome} << (TaskFacts::kOutcomeBits * klass);
+      class_bits |= (1u << (TaskFacts::kClassesShift + klass)) |
+                    (uint32_t{outcome} << (TaskFacts::kOutcomeBits * klass));
     } else {  // kNull is negative
       other_classes_[{task, klass}] |= outcome;
     }
+    uint32_t priority_bits = 0;
     if (priority >= 0 && priority < TaskFacts::kPriorities) {
-      facts.priorities |= 1u << priority;
-      if (evicted != 0) facts.evicted_priorities |= 1u << priority;
+      priority_bits = (1u << priority) | (uint32_t{evicted != 0} << (16 + priority));
     } else {
       other_priorities_[{task, priority}] |= evicted;
     }
+    TaskFacts& facts = facts_[task];
+    facts.class_bits |= class_bits;
+    facts.priority_bits |= priority_bits;
   }
 }
 
@@ -52,19 +54,17 @@ OutcomeTally TallyOf(const std::array<OutcomeCounts, kGroups>& per_group, const 
 
 const TaskOutcomesState::Tallies& TaskOutcomesState::TasksTallied() const {
   std::call_once(tallied_, [&] {
-    constexpr uint32_t kOutcomeMask = (1u << TaskFacts::kOutcomeBits) - 1;
     std::array<OutcomeCounts, TaskFacts::kClasses> per_class{};
     std::array<OutcomeCounts, TaskFacts::kPriorities> per_priority{};
     facts_.ForEach([&](const TaskKey&, const TaskFacts& facts) {
-      tallies_.overall.Add(static_cast<uint8_t>(facts.outcomes));
-      for (uint32_t rest = facts.classes; rest != 0; rest &= rest - 1) {
+      tallies_.overall.Add(facts.outcomes());
+      for (uint32_t rest = facts.classes(); rest != 0; rest &= rest - 1) {
         const int klass = std::countr_zero(rest);
-        per_class[klass].Add(static_cast<uint8_t>(
-            (facts.class_outcomes >> (TaskFacts::kOutcomeBits * klass)) & kOutcomeMask));
+        per_class[klass].Add(facts.OutcomesOfClass(klass));
       }
-      for (uint32_t rest = facts.priorities; rest != 0; rest &= rest - 1) {
+      for (uint32_t rest = facts.priorities(); rest != 0; rest &= rest - 1) {
         const int priority = std::countr_zero(rest);
-        per_priority[priority].Add((facts.evicted_priorities >> priority) & 1 ? kOutcomeEvict : 0);
+        per_priority[priority].Add(facts.EvictedAt(priority) ? kOutcomeEvict : 0);
       }
     });
     tallies_.class_outcomes = TallyOf(per_class, other_classes_);

@@ -34,8 +34,8 @@ namespace borgscope {
 // larger ones. A real task_events shard's jobs fill 58 % of the slots of
 // blocks of 32, 74 % of blocks of 16 and 86 % of blocks of 8: q7's 64-byte
 // values in blocks of 32 would take ~111 bytes a task against ~88 in a
-// table of a key per task (~88 in blocks of 16); q3-q5's 12-byte facts take
-// ~22 in blocks of 32 against ~36.
+// table of a key per task (~88 in blocks of 16); q3-q5's 8-byte facts take
+// ~15 in blocks of 32 against ~32.
 template <typename Value, typename Spec, int kBlockShift = (sizeof(Value) <= 16 ? 5 : 4)>
 class TaskBlocks {
  public:

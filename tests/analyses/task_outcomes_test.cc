@@ -5,19 +5,20 @@
 namespace borgscope::testing {
 namespace {
 
-// The input task_outcomes keeps classes 0..5 and priorities 0..15 as bits of
+// The input task_outcomes keeps classes 0..3 and priorities 0..15 as bits of
 // a task's value and any other class or priority (and the empty class) in a
 // (task, group) table beside it; q3, q4 and q5 read both. Tasks here mix the
 // two within one task, over two shards:
-//   (1,0): SUBMIT c1 p3, EVICT c7 p3, KILL c(empty) p20 | EVICT c1 p20
-//   (1,1): SUBMIT c7 p20, EVICT c7 p20
+//   (1,0): SUBMIT c1 p3, EVICT c4 p3, KILL c(empty) p20 | EVICT c1 p20
+//   (1,1): SUBMIT c4 p20, EVICT c4 p20
+// (class 4: the first without a bit)
 //   (2,0): | SUBMIT c1 p3, FINISH c1 p3
 constexpr char kShard0[] =
     "0,,1,0,,0,U,1,3,,,,\n"
-    "10,,1,0,5,2,U,7,3,,,,\n"
+    "10,,1,0,5,2,U,4,3,,,,\n"
     "20,,1,0,5,5,U,,20,,,,\n"
-    "0,,1,1,,0,U,7,20,,,,\n"
-    "10,,1,1,5,2,U,7,20,,,,\n";
+    "0,,1,1,,0,U,4,20,,,,\n"
+    "10,,1,1,5,2,U,4,20,,,,\n";
 constexpr char kShard1[] =
     "30,,1,0,5,2,U,1,20,,,,\n"
     "5,,2,0,,0,U,1,3,,,,\n"
@@ -31,13 +32,13 @@ TEST_P(TaskOutcomes, ClassesAndPrioritiesWithAndWithoutBits) {
   trace.AddShard(Table::kTaskEvents, kShard0, 0, 2);
   trace.AddShard(Table::kTaskEvents, kShard1, 1, 2);
   AnalysisRun run(trace.root(), {"q3", "q4", "q5"}, GetParam());
-  // Class 1: (1,0) and (2,0); class 7: (1,0) and (1,1); empty: (1,0).
+  // Class 1: (1,0) and (2,0); class 4: (1,0) and (1,1); empty: (1,0).
   EXPECT_EQ(run.Csv("q3/tasks_by_class.csv"),
             "scheduling_class,tasks,share\n"
             "1,2,0.6666666667\n"
-            "7,2,0.6666666667\n"
+            "4,2,0.6666666667\n"
             ",1,0.3333333333\n");
-  // Evicted under class 1: (1,0)'s last row; under class 7: (1,0) and
+  // Evicted under class 1: (1,0)'s last row; under class 4: (1,0) and
   // (1,1); killed under the empty class: (1,0); finished: (2,0).
   EXPECT_EQ(run.Csv("q4/task_outcomes.csv"),
             "scheduling_class,tasks,evicted,killed,failed,lost,finished,evict_events\n"
@@ -45,7 +46,7 @@ TEST_P(TaskOutcomes, ClassesAndPrioritiesWithAndWithoutBits) {
             "1,2,1,0,0,0,1,1\n"
             "2,0,0,0,0,0,0,0\n"
             "3,0,0,0,0,0,0,0\n"
-            "7,2,2,0,0,0,0,2\n"
+            "4,2,2,0,0,0,0,2\n"
             ",1,0,1,0,0,0,0\n"
             "all,3,2,1,0,0,1,3\n");
   // Priority 3: (1,0) evicted there, (2,0); 20: (1,0) and (1,1), both
