@@ -54,19 +54,37 @@ OutcomeTally TallyOf(const std::array<OutcomeCounts, kGroups>& per_group, const 
 
 const TaskOutcomesState::Tallies& TaskOutcomesState::TasksTallied() const {
   std::call_once(tallied_, [&] {
-    std::array<OutcomeCounts, TaskFacts::kClasses> per_class{};
-    std::array<OutcomeCounts, TaskFacts::kPriorities> per_priority{};
+    // Tasks counted by the values of their bits (an increment per value a
+    // task has, not six per count), the counts made from those after.
+    constexpr size_t kFlagValues = size_t{1} << TaskFacts::kOutcomeBits;
+    std::array<uint64_t, kFlagValues> by_outcomes{};
+    std::array<std::array<uint64_t, kFlagValues>, TaskFacts::kClasses> by_class{};
+    std::array<std::array<uint64_t, 2>, TaskFacts::kPriorities> by_priority{};  // [evicted]
     facts_.ForEach([&](const TaskKey&, const TaskFacts& facts) {
-      tallies_.overall.Add(facts.outcomes());
+      ++by_outcomes[facts.outcomes()];
       for (uint32_t rest = facts.classes(); rest != 0; rest &= rest - 1) {
         const int klass = std::countr_zero(rest);
-        per_class[klass].Add(facts.OutcomesOfClass(klass));
+        ++by_class[klass][facts.OutcomesOfClass(klass)];
       }
       for (uint32_t rest = facts.priorities(); rest != 0; rest &= rest - 1) {
         const int priority = std::countr_zero(rest);
-        per_priority[priority].Add(facts.EvictedAt(priority) ? kOutcomeEvict : 0);
+        ++by_priority[priority][facts.EvictedAt(priority)];
       }
     });
+    std::array<OutcomeCounts, TaskFacts::kClasses> per_class{};
+    std::array<OutcomeCounts, TaskFacts::kPriorities> per_priority{};
+    for (uint8_t flags = 0; flags < kFlagValues; ++flags) {
+      if (by_outcomes[flags] != 0) tallies_.overall.Add(flags, by_outcomes[flags]);
+      for (int klass = 0; klass < TaskFacts::kClasses; ++klass) {
+        if (by_class[klass][flags] != 0) per_class[klass].Add(flags, by_class[klass][flags]);
+      }
+    }
+    for (int priority = 0; priority < TaskFacts::kPriorities; ++priority) {
+      for (const bool evicted : {false, true}) {
+        const uint64_t tasks = by_priority[priority][evicted];
+        if (tasks != 0) per_priority[priority].Add(evicted ? kOutcomeEvict : 0, tasks);
+      }
+    }
     tallies_.class_outcomes = TallyOf(per_class, other_classes_);
     tallies_.priority_evictions = TallyOf(per_priority, other_priorities_);
   });

@@ -45,7 +45,9 @@ struct TaskFacts {
   // Bit p: a row of priority p; bit 16 + p: an EVICT row of priority p.
   uint32_t priority_bits = 0;
 
-  uint8_t outcomes() const { return static_cast<uint8_t>(class_bits >> kOutcomesShift); }
+  uint8_t outcomes() const {
+    return static_cast<uint8_t>((class_bits >> kOutcomesShift) & kOutcomeMask);
+  }
   uint32_t classes() const { return (class_bits >> kClassesShift) & ((1u << kClasses) - 1); }
   uint8_t OutcomesOfClass(int klass) const {
     return static_cast<uint8_t>((class_bits >> (kOutcomeBits * klass)) & kOutcomeMask);

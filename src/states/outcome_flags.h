@@ -48,13 +48,14 @@ inline uint8_t OutcomeBitOf(int64_t event_type) {
 // Tallies over distinct entities of one group.
 struct OutcomeCounts {
   uint64_t entities = 0, evicted = 0, killed = 0, failed = 0, lost = 0, finished = 0;
-  void Add(uint8_t flags) {
-    ++entities;
-    evicted += (flags & kOutcomeEvict) != 0;
-    killed += (flags & kOutcomeKill) != 0;
-    failed += (flags & kOutcomeFail) != 0;
-    lost += (flags & kOutcomeLost) != 0;
-    finished += (flags & kOutcomeFinish) != 0;
+  // `count` entities (one by default), each with these flags.
+  void Add(uint8_t flags, uint64_t count = 1) {
+    entities += count;
+    evicted += (flags & kOutcomeEvict) != 0 ? count : 0;
+    killed += (flags & kOutcomeKill) != 0 ? count : 0;
+    failed += (flags & kOutcomeFail) != 0 ? count : 0;
+    lost += (flags & kOutcomeLost) != 0 ? count : 0;
+    finished += (flags & kOutcomeFinish) != 0 ? count : 0;
   }
   void Add(const OutcomeCounts& other) {
     entities += other.entities;
