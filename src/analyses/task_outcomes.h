@@ -10,8 +10,9 @@
 // priorities 0..11) have bits in the task's value; any other class or
 // priority, and the empty one, goes to a (task, group) table beside it.
 
+#include <tbb/collaborative_call_once.h>
+
 #include <cstdint>
-#include <mutex>
 #include <string_view>
 #include <tuple>
 
@@ -106,7 +107,7 @@ class TaskOutcomesState : public StateOf<TaskOutcomesState> {
   TaskBlocks<TaskFacts, FactsSpec> facts_;  // every task with a row
   GroupFlags other_classes_;                // (task, class) -> OutcomeBits, classes without a bit
   GroupFlags other_priorities_;             // (task, priority) -> kOutcomeEvict or 0, likewise
-  mutable std::once_flag tallied_;
+  mutable tbb::collaborative_once_flag tallied_;
   mutable Tallies tallies_;
 };
 

@@ -89,7 +89,8 @@ class KeyedTable {
     index_.clear();
     entries_->clear();
   }
-  // Entries in the order their keys came.
+  // Entries in the order their keys came; entry i of size().
+  const Entry& EntryAt(size_t i) const { return (*entries_)[i]; }
   auto begin() const { return std::as_const(*entries_).begin(); }
   auto end() const { return std::as_const(*entries_).end(); }
 

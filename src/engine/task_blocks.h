@@ -87,11 +87,15 @@ class TaskBlocks {
   // fn(const TaskKey&, const Value&) for each task, a block's tasks together.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
-    for (const auto& [key, block] : blocks_) {
-      for (unsigned rest = block.present; rest != 0; rest &= rest - 1) {
-        const int slot = std::countr_zero(rest);
-        fn(TaskKey{key.job_id, key.block * kPerBlock + slot}, block.values[slot]);
-      }
+    for (const auto& [key, block] : blocks_) ForEachOf(key, block, fn);
+  }
+  // The same for the tasks of blocks [first, last) of blocks(), for readers
+  // that split the blocks between threads.
+  template <typename Fn>
+  void ForEachInBlocks(size_t first, size_t last, Fn&& fn) const {
+    for (size_t b = first; b < last; ++b) {
+      const auto& [key, block] = blocks_.EntryAt(b);
+      ForEachOf(key, block, fn);
     }
   }
 
@@ -139,6 +143,13 @@ class TaskBlocks {
     Mask present = 0;  // bit s: task block * kPerBlock + s has a value
     Value values[kPerBlock]{};
   };
+  template <typename Fn>
+  static void ForEachOf(const BlockKey& key, const Block& block, Fn& fn) {
+    for (unsigned rest = block.present; rest != 0; rest &= rest - 1) {
+      const int slot = std::countr_zero(rest);
+      fn(TaskKey{key.job_id, key.block * kPerBlock + slot}, block.values[slot]);
+    }
+  }
   struct BlockSpec {
     static int64_t IdOf(const BlockKey& key) { return key.job_id; }
     static void Combine(Block& mine, const Block& theirs) {

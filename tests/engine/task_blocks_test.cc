@@ -2,7 +2,7 @@
 // combined per task whatever its index (negative, sparse, the null one),
 // blocks counted by hand, merge and absorb both ways, moves, the split into
 // key partitions and its reading back, KeepPartition, the wire form (the
-// values' bytes, or a Spec's own), the cached Reader.
+// values' bytes, or a Spec's own), the cached Reader, ranges of blocks.
 
 #include "engine/task_blocks.h"
 
@@ -68,6 +68,29 @@ TEST(TaskBlocks, KeepsNeighbouringTasksInOneBlock) {
   EXPECT_EQ(model.at({7, -1}), 2);
   EXPECT_EQ(model.at({8, 3}), 1);
   EXPECT_FALSE(model.contains({8, 4}));  // a block's other tasks are not there
+}
+
+// ForEachInBlocks over ranges that cut the blocks anywhere reads each task
+// once, as ForEach does (a tally split between threads).
+TEST(TaskBlocks, ReadsRangesOfBlocksAsTheWhole) {
+  SumBlocks blocks;
+  Model model;
+  AddRandom(21, 5000, blocks, model);
+  ASSERT_GT(blocks.blocks(), 100u);
+  const size_t n = blocks.blocks();
+  for (const size_t cut : {size_t{0}, size_t{1}, n / 3, n - 1, n}) {
+    Model read;
+    auto add = [&](const TaskKey& task, int64_t value) {
+      EXPECT_TRUE(read.emplace(task, value).second) << "task twice at cut " << cut;
+    };
+    blocks.ForEachInBlocks(cut, n, add);
+    blocks.ForEachInBlocks(0, cut, add);
+    EXPECT_EQ(read, model) << "cut " << cut;
+  }
+  Model none;
+  blocks.ForEachInBlocks(n / 2, n / 2,
+                         [&](const TaskKey& task, int64_t value) { none[task] = value; });
+  EXPECT_TRUE(none.empty());
 }
 
 // Values past 16 bytes go in blocks of 16 tasks (memory: engine/task_blocks.h).
