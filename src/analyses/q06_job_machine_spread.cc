@@ -55,7 +55,7 @@ struct PlacementCodec {
     return {task.job_id, task.task_index};
   }
   static int64_t IdOf(const Placement& placement) { return placement.job_id; }
-  static void Put(std::string& out, const Placement& previous, const Placement& placement) {
+  static void Put(ByteWriter& out, const Placement& previous, const Placement& placement) {
     PutDelta(out, placement.job_id, previous.job_id);
     PutDelta(out, placement.task_index, previous.task_index);
     PutDelta(out, placement.machine_id, previous.machine_id);

@@ -15,7 +15,7 @@
 // Codec:
 //   static bool Less(const Entry&, const Entry&);   the order runs are read in
 //   static int64_t IdOf(const Entry&);              the id PartitionOf splits by
-//   static void Put(std::string& out, const Entry& previous, const Entry& entry);
+//   static void Put(ByteWriter& out, const Entry& previous, const Entry& entry);
 //   static Entry Get(const char*& at, const char* end, const Entry& previous);
 //   static constexpr bool kDistinct = true;  // optional: a run keeps equal
 //                                            // entries once (runs may share some)
@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "engine/key_partition.h"
+#include "engine/varint.h"
 #include "engine/wire.h"
 
 namespace borgscope {
@@ -282,6 +283,9 @@ class DeltaRuns {
     std::vector<Sample> samples;  // at even steps through the run (Encoded)
   };
   static constexpr size_t kSamplesPerRun = 8;
+  // A run's room made before its entries are encoded: q6's placements take
+  // ~6 bytes, q9's task events ~12 (the room grows past it if need be).
+  static constexpr size_t kBytesPerEntryGuess = 16;
   // Reads a non-empty run an entry at a time.
   struct Cursor {
     explicit Cursor(const Run& run)
@@ -510,32 +514,35 @@ class DeltaRuns {
     // (its position computed once, not a division per entry).
     auto sample_at = [&](size_t k) { return k < samples ? (2 * k + 1) * n / (2 * samples) : n; };
     size_t next_sample = sample_at(0);
+    ByteWriter out;
+    out.Reserve(n * kBytesPerEntryGuess);
     for (size_t i = 0, k = 0; i < n; ++i) {
-      Codec::Put(run.bytes, previous, sorted[i]);
+      Codec::Put(out, previous, sorted[i]);
       previous = sorted[i];
       if constexpr (kCounts) run.counted += Codec::Counted(sorted[i]);
       if (i == next_sample) {
-        run.samples.push_back({sorted[i], i, run.bytes.size()});
+        run.samples.push_back({sorted[i], i, out.size()});
         next_sample = sample_at(++k);
       }
     }
     run.count = sorted.size();
-    run.bytes.shrink_to_fit();
+    run.bytes = out.Take();
     return run;
   }
   // The run's entries by PartitionOf(IdOf): a run (still sorted) per part.
   static std::vector<Run> Split(const Run& run, size_t parts) {
     std::vector<Run> pieces(parts);
+    std::vector<ByteWriter> out(parts);
     std::vector<Entry> previous(parts, Entry{});
     for (Cursor cursor(run);;) {
       const size_t p = PartitionOf(Codec::IdOf(cursor.entry), parts);
-      Codec::Put(pieces[p].bytes, previous[p], cursor.entry);
+      Codec::Put(out[p], previous[p], cursor.entry);
       previous[p] = cursor.entry;
       ++pieces[p].count;
       if constexpr (kCounts) pieces[p].counted += Codec::Counted(cursor.entry);
       if (!cursor.Next()) break;
     }
-    for (Run& piece : pieces) piece.bytes.shrink_to_fit();
+    for (size_t p = 0; p < parts; ++p) pieces[p].bytes = out[p].Take();
     return pieces;
   }
 

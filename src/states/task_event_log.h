@@ -58,14 +58,14 @@ struct TaskEventCodec {
   static bool Counted(const TaskEvent& event) {
     return event.type == static_cast<uint8_t>(EventType::kSchedule) && event.machine_id != kNull;
   }
-  static void Put(std::string& out, const TaskEvent& previous, const TaskEvent& event) {
+  static void Put(ByteWriter& out, const TaskEvent& previous, const TaskEvent& event) {
     const bool new_task = event.task() != previous.task();
     const bool new_shard = event.shard != previous.shard;
     const bool new_cpu = event.request[0] != previous.request[0];
     const bool new_memory = event.request[1] != previous.request[1];
-    out.push_back(static_cast<char>((event.type & kTypeBits) | (new_task ? kNewTask : 0) |
-                                    (new_shard ? kNewShard : 0) | (new_cpu ? kNewCpuRequest : 0) |
-                                    (new_memory ? kNewMemoryRequest : 0)));
+    PutByte(out, static_cast<uint8_t>((event.type & kTypeBits) | (new_task ? kNewTask : 0) |
+                                      (new_shard ? kNewShard : 0) | (new_cpu ? kNewCpuRequest : 0) |
+                                      (new_memory ? kNewMemoryRequest : 0)));
     if (new_task) {
       PutDelta(out, event.job_id, previous.job_id);
       PutDelta(out, event.task_index, previous.task_index);

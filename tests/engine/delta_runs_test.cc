@@ -40,23 +40,43 @@ TEST(Varint, DeltasRoundTripForAnyTwoValues) {
                             6'640'979'530};
   for (int64_t base : values) {
     for (int64_t value : values) {
-      std::string bytes;
-      PutDelta(bytes, value, base);
+      ByteWriter out;
+      PutDelta(out, value, base);
+      const std::string bytes = out.Take();
       const char* at = bytes.data();
       EXPECT_EQ(GetDelta(at, bytes.data() + bytes.size(), base), value) << base << " " << value;
       EXPECT_EQ(at, bytes.data() + bytes.size());
     }
   }
-  std::string small;
+  ByteWriter small;
   PutDelta(small, 1'000'005, 1'000'000);  // zigzag: 5 -> 10, one byte
-  EXPECT_EQ(small, std::string(1, '\x0a'));
-  PutDelta(small, 999'999, 1'000'000);  // -1 -> 1
-  EXPECT_EQ(small.back(), '\x01');
-  std::string truncated;
-  PutVarint(truncated, 300);  // two bytes
-  truncated.pop_back();
-  const char* at = truncated.data();
-  EXPECT_THROW(GetVarint(at, truncated.data() + truncated.size()), InternalError);
+  PutDelta(small, 999'999, 1'000'000);    // -1 -> 1
+  PutByte(small, 0xff);
+  EXPECT_EQ(small.size(), 3u);
+  EXPECT_EQ(small.Take(), std::string("\x0a\x01\xff"));
+  EXPECT_EQ(small.size(), 0u);  // taken: empty again
+  ByteWriter truncated;
+  PutVarint(truncated, 300);  // two bytes: 0xac 0x02
+  std::string bytes = truncated.Take();
+  EXPECT_EQ(bytes, std::string("\xac\x02"));
+  bytes.pop_back();
+  const char* at = bytes.data();
+  EXPECT_THROW(GetVarint(at, bytes.data() + bytes.size()), InternalError);
+}
+
+// A writer's room grows past what was reserved, keeping what was written:
+// many values, one and ten bytes long, read back in order.
+TEST(Varint, WriterGrowsKeepingItsBytes) {
+  ByteWriter out;
+  out.Reserve(3);
+  std::vector<uint64_t> values;
+  for (uint64_t i = 0; i < 5000; ++i) values.push_back(i % 3 == 0 ? UINT64_MAX - i : i % 100);
+  for (uint64_t value : values) PutVarint(out, value);
+  const std::string bytes = out.Take();
+  const char* at = bytes.data();
+  for (uint64_t value : values) EXPECT_EQ(GetVarint(at, bytes.data() + bytes.size()), value);
+  EXPECT_EQ(at, bytes.data() + bytes.size());
+  EXPECT_EQ(bytes.capacity(), bytes.size() < 16 ? 15u : bytes.size());  // fitted
 }
 
 struct Item {
@@ -72,7 +92,7 @@ struct ItemCodec {
     return std::tie(a.job, a.time) < std::tie(b.job, b.time);
   }
   static int64_t IdOf(const Item& item) { return item.job; }
-  static void Put(std::string& out, const Item& previous, const Item& item) {
+  static void Put(ByteWriter& out, const Item& previous, const Item& item) {
     PutDelta(out, item.job, previous.job);
     PutDelta(out, item.time, previous.time);
     PutDelta(out, item.value, previous.value);
