@@ -446,8 +446,8 @@ class DeltaRuns {
   // of many groups (a real task_events shard: ~450 k events, the table of
   // its tasks far larger than the caches): each entry's group as one 64-bit
   // key, (major - least major) above (minor - least minor), and (key, entry
-  // number) pairs sorted by key with a stable LSD radix sort, 11 bits a pass
-  // (a pass is skipped when all keys share its digit). False, and `entries`
+  // number) pairs sorted by key with a stable LSD radix sort, up to 11 bits
+  // a pass (a pass is skipped when all keys share its digit). False, and `entries`
   // unchanged, when the parts' ranges need more than 64 bits, or for a
   // batch too small to pay for the passes' counts (the table is then small).
   static bool ByGroupParts(std::vector<Entry>& entries) {
@@ -481,11 +481,16 @@ class DeltaRuns {
       const uint64_t major = minor_bits == 64 ? 0 : offset(parts, 0) << minor_bits;
       keyed[i] = {major | offset(parts, 1), static_cast<uint32_t>(i)};
     }
-    constexpr int kDigitBits = 11;
-    constexpr size_t kBuckets = size_t{1} << kDigitBits;
-    std::vector<uint32_t> at(kBuckets);
-    for (int shift = 0; shift < key_bits; shift += kDigitBits) {
-      auto digit = [&](const Keyed& item) { return (item.key >> shift) & (kBuckets - 1); };
+    // As few passes as digits of up to 11 bits need, the bits shared out
+    // evenly: 45 bits (q6's placements) in 5 digits of 9, not 4 of 11 and
+    // one of 1 (fewer buckets to clear and sum for the same passes).
+    constexpr int kMostDigitBits = 11;
+    const int passes = (key_bits + kMostDigitBits - 1) / kMostDigitBits;
+    const int digit_bits = passes == 0 ? 0 : (key_bits + passes - 1) / passes;
+    const size_t buckets = size_t{1} << digit_bits;
+    std::vector<uint32_t> at(buckets);
+    for (int shift = 0; shift < key_bits; shift += digit_bits) {
+      auto digit = [&](const Keyed& item) { return (item.key >> shift) & (buckets - 1); };
       std::fill(at.begin(), at.end(), 0);
       for (size_t i = 0; i < n; ++i) ++at[digit(keyed[i])];
       if (at[digit(keyed[0])] == n) continue;
