@@ -53,10 +53,7 @@ void ClearBatch(RowBatch& batch, Table table, uint32_t shard) {
 
 BlockParser::BlockParser(Table table, ColumnMask wanted)
     : spec_(Spec(table)), wanted_(wanted), column_count_(static_cast<int>(spec_.columns.size())) {
-  // Field c ends at comma c; the last column ends at the row's end.
   const ColumnMask columns = wanted_ & ((ColumnMask{1} << column_count_) - 1);
-  const int last_wanted = columns == 0 ? -1 : std::bit_width(columns) - 1;
-  commas_needed_ = std::min(last_wanted + 1, column_count_ - 1);
   for (ColumnMask rest = columns; rest != 0; rest &= rest - 1) {
     const int c = std::countr_zero(rest);
     const ColumnSpec& column = spec_.columns[c];
@@ -245,33 +242,31 @@ bool BlockParser::ParseColumns(const char* begin, const char* end, uint64_t firs
   const uint32_t after_last_newline = newline_count == 0 ? 0 : newlines[newline_count - 1] + 1;
   const size_t rows = newline_count + (after_last_newline < block_length ? 1 : 0);
   if (rows == 0) return true;
-  // Rows of a few bytes are no table's: bad input, for the row pass (and
-  // the bounds stay within ~10 times the block).
-  if (rows > block_length / 8 + 1) return false;
-  // Each row's bounds, and the end of its last field.
-  const size_t stride = static_cast<size_t>(commas_needed_) + 1;
-  bounds_.resize(rows * stride);
+  // Every row has column_count_ - 1 commas when the block has rows x
+  // column_count_ delimiters and every row's last is its line's end (no
+  // newline lies between two rows' ends). Field c of row n then lies
+  // between delimiters n x column_count_ + c - 1 and + c.
+  const uint32_t* delimiters = index_.delimiters();
+  const auto stride = static_cast<size_t>(column_count_);
+  if (index_.delimiter_count() != rows * stride) return false;
   row_ends_.resize(rows);
-  uint32_t row_offset = 0, commas_before_row = 0;
+  bool rows_fit = true;
+  uint32_t row_offset = 0;
   for (size_t n = 0; n < rows; ++n) {
-    const uint32_t line_end_offset = n < newline_count ? newlines[n] : block_length;
-    const uint32_t commas_before_end = index_.CommasBefore(line_end_offset);
-    if (static_cast<int>(commas_before_end - commas_before_row) + 1 != column_count_) return false;
-    uint32_t* bounds = &bounds_[n * stride];
-    bounds[0] = row_offset - 1;
-    index_.CommasFrom(row_offset, commas_before_row, commas_needed_, bounds + 1);
+    const uint32_t line_end_offset = delimiters[n * stride + stride - 1];
+    rows_fit &= line_end_offset == (n < newline_count ? newlines[n] : block_length);
     const bool carriage_return = line_end_offset > row_offset && begin[line_end_offset - 1] == '\r';
     row_ends_[n] = line_end_offset - (carriage_return ? 1 : 0);
-    commas_before_row = commas_before_end;
     row_offset = line_end_offset + 1;
   }
+  if (!rows_fit) return false;
   // Column by column: one field's checks and decoder over all the rows.
   const size_t first_row = batch.size;
   EnsureCapacity(batch, first_row + rows);
   for (WantedField& wanted : plan_) {
     const int c = wanted.column;
     // Field c of row n: from after starts[n * stride] to ends[n * end_stride].
-    const uint32_t* starts = bounds_.data() + c;
+    const uint32_t* starts = delimiters + c - 1;
     const uint32_t* ends = wanted.last ? row_ends_.data() : starts + 1;
     const size_t end_stride = wanted.last ? 1 : stride;
     if (wanted.kind == WantedField::kText) {
@@ -309,21 +304,22 @@ uint64_t BlockParser::ParseRows(const char* begin, const char* end, uint64_t fir
                                 RowBatch& batch, BadRowPolicy& policy) {
   const uint32_t* newlines = index_.newlines();
   const size_t newline_count = index_.newline_count();
+  const uint32_t* delimiters = index_.delimiters();
   const uint32_t block_length = static_cast<uint32_t>(end - begin);
   uint64_t line = first_line;
-  uint32_t row_offset = 0, commas_before_row = 0;
-  // bounds[0]: the byte before the row (wrapping to UINT32_MAX for the
-  // block's first), then the row's commas up to its last decoded column.
-  uint32_t bounds[kMaxColumns + 1];
+  uint32_t row_offset = 0;
+  size_t first_delimiter = 0;  // the row's
   for (size_t n = 0; row_offset < block_length; ++n) {
     // The row ends at its newline, or at the end of the block for a last
-    // line without one. Its fields = its commas + 1.
+    // line without one; that is its last delimiter. Its fields = its
+    // delimiters.
     const uint32_t line_end_offset = n < newline_count ? newlines[n] : block_length;
     const char* row_begin = begin + row_offset;
     const char* line_end = begin + line_end_offset;
     const char* row_end = (line_end > row_begin && line_end[-1] == '\r') ? line_end - 1 : line_end;
-    const uint32_t commas_before_end = index_.CommasBefore(line_end_offset);
-    const int columns = static_cast<int>(commas_before_end - commas_before_row) + 1;
+    size_t last_delimiter = first_delimiter;
+    while (delimiters[last_delimiter] != line_end_offset) ++last_delimiter;
+    const auto columns = static_cast<int>(last_delimiter - first_delimiter + 1);
     EnsureCapacity(batch, batch.size + 1);
     BadRow bad;
     bool good;
@@ -333,9 +329,9 @@ uint64_t BlockParser::ParseRows(const char* begin, const char* end, uint64_t fir
       bad.column = columns;
       good = false;
     } else {
-      bounds[0] = row_offset - 1;
-      index_.CommasFrom(row_offset, commas_before_row, commas_needed_, bounds + 1);
-      good = DecodeRow(bounds, begin, row_end, batch.size, batch, bad);
+      // The delimiter before the row (UINT32_MAX before the block's first),
+      // then the row's own.
+      good = DecodeRow(delimiters + first_delimiter - 1, begin, row_end, batch.size, batch, bad);
     }
     if (good) {
       batch.line[batch.size++] = line;
@@ -344,7 +340,7 @@ uint64_t BlockParser::ParseRows(const char* begin, const char* end, uint64_t fir
       if (!HandleBadRow(std::move(bad), row_begin, row_end, policy)) return line - first_line;
     }
     ++line;
-    commas_before_row = commas_before_end;
+    first_delimiter = last_delimiter + 1;
     row_offset = line_end_offset + 1;
   }
   return line - first_line;

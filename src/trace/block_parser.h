@@ -2,10 +2,11 @@
 // The fused field scanner: whole lines of one shard -> RowBatch.
 //
 // Pre: [begin, end) holds whole lines, each ended by '\n' except possibly the
-// very last line of a shard. A trailing '\r' is dropped. Stage 1 indexes the
-// block's newlines and commas (DelimiterIndex); stage 2 checks each row's
-// column count from the index and takes its commas up to the last wanted
-// column's; stage 3 decodes the wanted fields a column at a time over the
+// very last line of a shard. A trailing '\r' is dropped. Stage 1 lists the
+// block's newlines and delimiters (DelimiterIndex); stage 2 checks that every
+// row has the table's column count (each row's last delimiter is its
+// newline: field c of row n then lies between delimiters nC + c - 1 and
+// nC + c); stage 3 decodes the wanted fields a column at a time over the
 // block's rows (one field's checks and decoder in a loop). Post: every good
 // row is appended to the batch with only the wanted columns decoded; no
 // memory is allocated per row (the batch grows to the largest block and
@@ -72,8 +73,8 @@ class BlockParser {
 
  private:
   void EnsureCapacity(RowBatch& batch, size_t rows);
-  // The fast pass over a block whose rows are all good: each row's bounds
-  // first, then each wanted column over all rows. False, with the batch's
+  // The fast pass over a block whose rows are all good: the rows' column
+  // counts first, then each wanted column over all rows. False, with the batch's
   // size unchanged, at the first bad row: ParseRows then parses the block
   // (and knows which row comes first and what to say of it).
   bool ParseColumns(const char* begin, const char* end, uint64_t first_line, RowBatch& batch);
@@ -81,9 +82,8 @@ class BlockParser {
   uint64_t ParseRows(const char* begin, const char* end, uint64_t first_line, RowBatch& batch,
                      BadRowPolicy& policy);
   // Decodes the wanted fields of a row: field c lies between offsets
-  // bounds[c] and bounds[c + 1] of `block` (the byte before the row, then its
-  // commas up to the last wanted column's); returns false and fills `bad`
-  // when one is bad.
+  // bounds[c] and bounds[c + 1] of `block` (the delimiter before the row,
+  // then its own); returns false and fills `bad` when one is bad.
   bool DecodeRow(const uint32_t* bounds, const char* block, const char* row_end, size_t row,
                  RowBatch& batch, BadRow& bad);
   bool HandleBadRow(BadRow&& bad, const char* row_begin, const char* row_end, BadRowPolicy& policy);
@@ -91,7 +91,6 @@ class BlockParser {
   const TableSpec& spec_;
   ColumnMask wanted_;
   int column_count_;
-  int commas_needed_;  // a row's commas up to its last wanted column
   // A number field's bytes and value in the last row that decoded it: the
   // same bytes again give the same value without decoding (files sorted by
   // time repeat their time and job columns row after row). For fields of
@@ -144,9 +143,7 @@ class BlockParser {
   std::vector<WantedField> plan_;
   const char* readable_end_ = nullptr;  // the block being parsed ends here
   DelimiterIndex index_;
-  // ParseColumns' rows: the byte before each and its commas up to the last
-  // wanted column's (commas_needed_ + 1 a row), and where each ends.
-  std::vector<uint32_t> bounds_;
+  // Where ParseColumns' rows end (before a '\r').
   std::vector<uint32_t> row_ends_;
 };
 

@@ -8,51 +8,58 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
 
 namespace borgscope {
 
 void DelimiterIndex::Reserve(size_t bytes) {
   if (capacity_ >= bytes && newlines_) return;
   capacity_ = std::max(bytes, capacity_);
-  // Every byte may be a newline; one word more than the bytes need, so that
-  // CommasBefore(length) and a scan to the last comma stay inside.
-  // Not zeroed: Build writes what it reads back, and the newlines' array
-  // (4 bytes per byte of block) is mostly never touched, so never faulted in.
-  const size_t words = capacity_ / 64 + 2;
+  // Every byte may be a newline, and a delimiter; then the delimiter before
+  // the block, the one after a last line without '\n', and room for
+  // AddWord's writes past the last. Not zeroed: Build writes what it reads
+  // back, and these arrays of 4 bytes per byte of block are touched only as
+  // far as a block's rows and delimiters go (so never faulted in beyond).
   newlines_ = std::make_unique_for_overwrite<uint32_t[]>(capacity_ + 1);
-  comma_words_ = std::make_unique_for_overwrite<uint64_t[]>(words);
-  commas_before_ = std::make_unique_for_overwrite<uint32_t[]>(words);
+  delimiters_ = std::make_unique_for_overwrite<uint32_t[]>(capacity_ + 2 + kDelimitersAWrite);
+  delimiters_[0] = UINT32_MAX;
 }
 
 void DelimiterIndex::BuildScalar(const char* begin, const char* end) {
   const size_t length = static_cast<size_t>(end - begin);
   Reserve(length);
-  const size_t words = length / 64 + 1;
-  std::memset(comma_words_.get(), 0, (words + 1) * sizeof(uint64_t));
+  uint32_t* delimiters = delimiters_.get() + 1;
   newline_count_ = 0;
+  delimiter_count_ = 0;
   for (size_t i = 0; i < length; ++i) {
     if (begin[i] == '\n') newlines_[newline_count_++] = static_cast<uint32_t>(i);
-    if (begin[i] == ',') comma_words_[i / 64] |= uint64_t{1} << (i % 64);
+    if (begin[i] == '\n' || begin[i] == ',') {
+      delimiters[delimiter_count_++] = static_cast<uint32_t>(i);
+    }
   }
-  uint32_t commas = 0;
-  for (size_t w = 0; w <= words; ++w) {
-    commas_before_[w] = commas;
-    commas += static_cast<uint32_t>(std::popcount(comma_words_[w]));
+  if (length > 0 && begin[length - 1] != '\n') {
+    delimiters[delimiter_count_++] = static_cast<uint32_t>(length);
   }
-  words_ = words + 1;
 }
 
 namespace {
 
+// A word's bits: byte k of the 64 at `at` is a delimiter (',' or '\n'), and
+// is a newline.
+struct WordBits {
+  uint64_t delimiters = 0, newlines = 0;
+};
+
 #if defined(__SSE2__)
-inline uint64_t MatchBits(const char* at, char byte) {
-  const __m128i wanted = _mm_set1_epi8(byte);
-  uint64_t bits = 0;
+inline WordBits MatchBits(const char* at) {
+  const __m128i comma = _mm_set1_epi8(','), newline = _mm_set1_epi8('\n');
+  WordBits bits;
   for (int part = 0; part < 4; ++part) {
     const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at + 16 * part));
-    bits |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, wanted)))}
-            << (16 * part);
+    const __m128i newlines = _mm_cmpeq_epi8(bytes, newline);
+    const __m128i delimiters = _mm_or_si128(_mm_cmpeq_epi8(bytes, comma), newlines);
+    bits.delimiters |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(delimiters))}
+                       << (16 * part);
+    bits.newlines |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(newlines))} << (16 * part);
   }
   return bits;
 }
@@ -61,40 +68,56 @@ inline uint64_t MatchBits(const char* at, char byte) {
 #if defined(__x86_64__)
 // Two 32-byte loads and four compares a word, where SSE2 takes four loads
 // and eight.
-[[gnu::target("avx2"), gnu::always_inline]] inline uint64_t MatchBits(__m256i low, __m256i high,
-                                                                      char byte) {
-  const __m256i wanted = _mm256_set1_epi8(byte);
-  const auto low_bits = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(low, wanted)));
-  const auto high_bits =
-      static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(high, wanted)));
-  return uint64_t{low_bits} | uint64_t{high_bits} << 32;
+[[gnu::target("avx2"), gnu::always_inline]] inline WordBits MatchBitsAvx2(const char* at) {
+  const __m256i comma = _mm256_set1_epi8(','), newline = _mm256_set1_epi8('\n');
+  WordBits bits;
+  for (int half = 0; half < 2; ++half) {
+    const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + 32 * half));
+    const __m256i newlines = _mm256_cmpeq_epi8(bytes, newline);
+    const __m256i delimiters = _mm256_or_si256(_mm256_cmpeq_epi8(bytes, comma), newlines);
+    bits.delimiters |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(delimiters))}
+                       << (32 * half);
+    bits.newlines |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(newlines))} << (32 * half);
+  }
+  return bits;
 }
 #endif
 
 }  // namespace
 
-// Where a build is: the next word and newline to write, the commas so far.
+// Where a build is: the next word, newline and delimiter to write.
 struct DelimiterIndex::Cursor {
   size_t word = 0;
   uint32_t* newline;
-  uint32_t commas = 0;
+  uint32_t* delimiter;
 };
 
 template <bool kPopcnt>
-[[gnu::always_inline]] inline void DelimiterIndex::AddWord(Cursor& at, uint64_t comma_bits,
+[[gnu::always_inline]] inline void DelimiterIndex::AddWord(Cursor& at, uint64_t delimiter_bits,
                                                            uint64_t newline_bits) {
-  comma_words_[at.word] = comma_bits;
-  commas_before_[at.word] = at.commas;
-  at.commas +=
-      static_cast<uint32_t>(kPopcnt ? __builtin_popcountll(comma_bits) : CountBits(comma_bits));
+  const auto base = static_cast<uint32_t>(64 * at.word);
   // Rows are longer than 64 bytes in the big tables: one newline per word
   // at most is written without a branch, more in a loop.
-  const auto base = static_cast<uint32_t>(64 * at.word);
   *at.newline = base + static_cast<uint32_t>(std::countr_zero(newline_bits | (uint64_t{1} << 63)));
   at.newline += newline_bits != 0;
   for (newline_bits &= newline_bits - 1; newline_bits != 0; newline_bits &= newline_bits - 1) {
     *at.newline++ = base + static_cast<uint32_t>(std::countr_zero(newline_bits));
   }
+  // The delimiters (simdjson's flattening of bits), kDelimitersAWrite at a
+  // time without a branch per delimiter: the offsets written past the
+  // word's count are overwritten by the next word's (or left past the end).
+  const auto count = static_cast<uint32_t>(kPopcnt ? __builtin_popcountll(delimiter_bits)
+                                                   : CountBits(delimiter_bits));
+  uint32_t* out = at.delimiter;
+  uint32_t written = 0;
+  do {
+    for (uint32_t k = 0; k < kDelimitersAWrite; ++k) {
+      out[written + k] = base + static_cast<uint32_t>(std::countr_zero(delimiter_bits));
+      delimiter_bits &= delimiter_bits - 1;
+    }
+    written += kDelimitersAWrite;
+  } while (written < count);
+  at.delimiter += count;
   ++at.word;
 }
 
@@ -104,28 +127,28 @@ template <bool kPopcnt>
   // The tail (or every byte without vectors), a word at a time.
   const auto length = static_cast<size_t>(end - begin);
   for (size_t i = 64 * at.word; i < length; i += 64) {
-    uint64_t comma_bits = 0, newline_bits = 0;
+    WordBits bits;
     for (size_t k = 0; k < 64 && i + k < length; ++k) {
-      comma_bits |= uint64_t{begin[i + k] == ','} << k;
-      newline_bits |= uint64_t{begin[i + k] == '\n'} << k;
+      const bool newline = begin[i + k] == '\n';
+      bits.delimiters |= uint64_t{newline || begin[i + k] == ','} << k;
+      bits.newlines |= uint64_t{newline} << k;
     }
-    AddWord<kPopcnt>(at, comma_bits, newline_bits);
+    AddWord<kPopcnt>(at, bits.delimiters, bits.newlines);
   }
-  // The word past the last, empty: CommasBefore(length) for a length that is
-  // a multiple of 64 reads it.
-  AddWord<kPopcnt>(at, 0, 0);
   newline_count_ = static_cast<size_t>(at.newline - newlines_.get());
-  words_ = at.word;
+  if (length > 0 && end[-1] != '\n') *at.delimiter++ = static_cast<uint32_t>(length);
+  delimiter_count_ = static_cast<size_t>(at.delimiter - delimiters());
 }
 
 template <bool kPopcnt>
 [[gnu::always_inline]] inline void DelimiterIndex::BuildWords(const char* begin, const char* end) {
   const auto length = static_cast<size_t>(end - begin);
   Reserve(length);
-  Cursor at{.newline = newlines_.get()};
+  Cursor at{.newline = newlines_.get(), .delimiter = delimiters_.get() + 1};
 #if defined(__SSE2__)
   for (size_t i = 0; i + 64 <= length; i += 64) {
-    AddWord<kPopcnt>(at, MatchBits(begin + i, ','), MatchBits(begin + i, '\n'));
+    const WordBits bits = MatchBits(begin + i);
+    AddWord<kPopcnt>(at, bits.delimiters, bits.newlines);
   }
 #endif
   FinishWords<kPopcnt>(at, begin, end);
@@ -136,15 +159,14 @@ template <bool kPopcnt>
   BuildWords<true>(begin, end);
 }
 
-[[gnu::target("avx2,popcnt")]] void DelimiterIndex::BuildWithAvx2(const char* begin,
-                                                                  const char* end) {
+[[gnu::target("avx2,popcnt,bmi")]] void DelimiterIndex::BuildWithAvx2(const char* begin,
+                                                                      const char* end) {
   const auto length = static_cast<size_t>(end - begin);
   Reserve(length);
-  Cursor at{.newline = newlines_.get()};
+  Cursor at{.newline = newlines_.get(), .delimiter = delimiters_.get() + 1};
   for (size_t i = 0; i + 64 <= length; i += 64) {
-    const __m256i low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(begin + i));
-    const __m256i high = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(begin + i + 32));
-    AddWord<true>(at, MatchBits(low, high, ','), MatchBits(low, high, '\n'));
+    const WordBits bits = MatchBitsAvx2(begin + i);
+    AddWord<true>(at, bits.delimiters, bits.newlines);
   }
   FinishWords<true>(at, begin, end);
 }
@@ -161,8 +183,8 @@ bool DelimiterIndex::Supports(Path path) {
       return has_popcnt;
     }
     case Path::kAvx2: {
-      static const bool has_avx2 =
-          __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("avx2");
+      static const bool has_avx2 = __builtin_cpu_supports("popcnt") &&
+                                   __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi");
       return has_avx2;
     }
 #endif

@@ -1,7 +1,7 @@
-// DelimiterIndex::Build (64 bytes a step, newlines listed, commas as bits
-// with counts) against the plain scalar loop and against counting by hand,
-// on texts of every length around the step and of every density of
-// delimiters, up to all of them.
+// DelimiterIndex::Build (64 bytes a step, newlines and delimiters listed)
+// against the plain scalar loop and against listing by hand, on texts of
+// every length around the step and of every density of delimiters, up to
+// all of them.
 
 #include "trace/delimiter_index.h"
 
@@ -17,35 +17,22 @@ namespace {
 std::vector<uint32_t> Newlines(const DelimiterIndex& index) {
   return {index.newlines(), index.newlines() + index.newline_count()};
 }
+std::vector<uint32_t> Delimiters(const DelimiterIndex& index) {
+  return {index.delimiters(), index.delimiters() + index.delimiter_count()};
+}
 
-// What the index should say of `text`, counted a byte at a time.
+// What the index should say of `text`, listed a byte at a time.
 void ExpectIndexOf(const DelimiterIndex& index, const std::string& text) {
-  std::vector<uint32_t> newlines, commas;
+  std::vector<uint32_t> newlines, delimiters;
   for (uint32_t i = 0; i < text.size(); ++i) {
     if (text[i] == '\n') newlines.push_back(i);
-    if (text[i] == ',') commas.push_back(i);
+    if (text[i] == '\n' || text[i] == ',') delimiters.push_back(i);
   }
+  // A last line without a newline ends at the text's end.
+  if (!text.empty() && text.back() != '\n') delimiters.push_back(text.size());
   ASSERT_EQ(Newlines(index), newlines);
-  uint32_t before = 0;
-  for (uint32_t offset = 0; offset <= text.size(); ++offset) {
-    ASSERT_EQ(index.CommasBefore(offset), before) << "offset " << offset;
-    if (offset < text.size() && text[offset] == ',') ++before;
-  }
-  // From every offset, the first few commas at or after it, and all of them
-  // (the first few of a row's are often in one word or the next, all of
-  // them farther).
-  for (uint32_t from = 0; from <= text.size(); ++from) {
-    const uint32_t first = index.CommasBefore(from);
-    const int there = static_cast<int>(commas.size() - first);
-    for (int count : {1, 3, 7, there}) {
-      if (count > there) continue;
-      std::vector<uint32_t> found(static_cast<size_t>(count));
-      index.CommasFrom(from, first, count, found.data());
-      ASSERT_EQ(found,
-                std::vector<uint32_t>(commas.begin() + first, commas.begin() + first + count))
-          << "from " << from << ", " << count;
-    }
-  }
+  ASSERT_EQ(Delimiters(index), delimiters);
+  EXPECT_EQ(index.delimiters()[-1], UINT32_MAX);
 }
 
 // Every way Build has (those this CPU lacks are skipped).
@@ -70,29 +57,32 @@ TEST(DelimiterIndex, EqualsTheScalarLoopAndTheCount) {
         SCOPED_TRACE(testing::Message() << "path " << static_cast<int>(path));
         fast.Build(text.data(), text.data() + text.size(), path);
         ExpectIndexOf(fast, text);
-        for (size_t w = 0; w * 64 < length; ++w) {
-          ASSERT_EQ(fast.comma_words()[w], plain.comma_words()[w]) << "word " << w;
-        }
       }
     }
   }
 }
 
 TEST(DelimiterIndex, ABigBlockThenASmallOne) {
-  // No stale newlines or commas from the bigger block before.
+  // No stale newlines or delimiters from the bigger block before.
   DelimiterIndex index;
   const std::string big(1000, ',');
   index.Build(big.data(), big.data() + big.size());
-  EXPECT_EQ(index.CommasBefore(1000), 1000u);
+  EXPECT_EQ(index.delimiter_count(), 1001u);  // and the end of its one line
   const std::string lines = "1,2,3\n4,5,6\n";
   index.Build(lines.data(), lines.data() + lines.size());
   EXPECT_EQ(Newlines(index), (std::vector<uint32_t>{5, 11}));
-  EXPECT_EQ(index.CommasBefore(5), 2u);
-  EXPECT_EQ(index.CommasBefore(12), 4u);
-  uint32_t commas[2];
-  index.CommasFrom(6, 2, 2, commas);
-  EXPECT_EQ(commas[0], 7u);
-  EXPECT_EQ(commas[1], 9u);
+  EXPECT_EQ(Delimiters(index), (std::vector<uint32_t>{1, 3, 5, 7, 9, 11}));
+}
+
+TEST(DelimiterIndex, ALastLineWithoutNewlineEndsAtTheBlocksEnd) {
+  DelimiterIndex index;
+  const std::string lines = "1,22\n333,4";
+  index.Build(lines.data(), lines.data() + lines.size());
+  EXPECT_EQ(Newlines(index), (std::vector<uint32_t>{4}));
+  EXPECT_EQ(Delimiters(index), (std::vector<uint32_t>{1, 4, 8, 10}));
+  index.Build(lines.data(), lines.data());  // empty: no line at all
+  EXPECT_EQ(index.newline_count(), 0u);
+  EXPECT_EQ(index.delimiter_count(), 0u);
 }
 
 }  // namespace
