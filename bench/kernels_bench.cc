@@ -46,6 +46,7 @@
 #include "io/gzip_writer.h"
 #include "io/shards.h"
 #include "trace/block_parser.h"
+#include "trace/delimiter_index.h"
 #include "trace/field_parser.h"
 #include "trace/row_batch.h"
 #include "trace/schema.h"
@@ -300,6 +301,35 @@ void BM_SplitSse2(benchmark::State& state) {
   state.SetLabel(sample.label);
 }
 BENCHMARK(BM_SplitSse2)->Unit(benchmark::kMillisecond);
+
+// The parser's stage 1 alone, by each way the CPU has (arg: a
+// DelimiterIndex::Path; those it lacks are skipped).
+void BM_DelimiterIndex(benchmark::State& state) {
+  const auto path = static_cast<DelimiterIndex::Path>(state.range(0));
+  if (!DelimiterIndex::Supports(path)) {
+    state.SkipWithError("this CPU lacks the path's instructions");
+    return;
+  }
+  const Sample& sample = GetSample();
+  DelimiterIndex index;
+  for (auto _ : state) {
+    size_t delimiters = 0;
+    for (const auto& [begin, end] : sample.blocks) {
+      index.Build(sample.text.data() + begin, sample.text.data() + end, path);
+      delimiters += index.delimiter_count();
+    }
+    benchmark::DoNotOptimize(delimiters);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * sample.text.size()));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * sample.rows));
+  state.SetLabel(sample.label);
+}
+BENCHMARK(BM_DelimiterIndex)
+    ->Arg(static_cast<int>(DelimiterIndex::Path::kBaseline))
+    ->Arg(static_cast<int>(DelimiterIndex::Path::kSse2Popcnt))
+    ->Arg(static_cast<int>(DelimiterIndex::Path::kAvx2))
+    ->Arg(static_cast<int>(DelimiterIndex::Path::kAvx512))
+    ->Unit(benchmark::kMillisecond);
 
 // --- block parser: fused vs plain ------------------------------------------------
 

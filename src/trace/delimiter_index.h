@@ -17,8 +17,10 @@ class DelimiterIndex {
  public:
   // Build's ways of finding the delimiters: the best the CPU has, or a given
   // one (tests take each the CPU has). Baseline: SSE2 where x86-64 has it
-  // (bits counted without POPCNT), bytes one by one elsewhere.
-  enum class Path { kBest, kBaseline, kSse2Popcnt, kAvx2 };
+  // (bits counted without POPCNT), bytes one by one elsewhere. AVX-512
+  // (with VBMI2's byte compress) lists a word's delimiters in a few
+  // instructions instead of a few per delimiter.
+  enum class Path { kBest, kBaseline, kSse2Popcnt, kAvx2, kAvx512 };
   static bool Supports(Path path);
 
   // Indexes [begin, end); offsets are relative to begin. Blocks are at most
@@ -43,6 +45,9 @@ class DelimiterIndex {
   // AddWord writes a word's delimiters this many at a time (a line of the
   // trace's tables has a delimiter every 8 to 10 bytes: mostly one write).
   static constexpr uint32_t kDelimitersAWrite = 8;
+  // The most delimiters a word's writes put past its last (AVX-512 writes
+  // 16 at a time).
+  static constexpr uint32_t kWrittenPastLast = 15;
   // std::popcount without the POPCNT instruction (not in baseline x86-64) is
   // a library call; this is the same count inline (the paths with the
   // instruction use it).
@@ -57,6 +62,7 @@ class DelimiterIndex {
   struct Cursor;
   template <bool kPopcnt>
   void AddWord(Cursor& at, uint64_t delimiter_bits, uint64_t newline_bits);
+  static void AddNewlines(Cursor& at, uint64_t newline_bits);
   template <bool kPopcnt>
   void FinishWords(Cursor& at, const char* begin, const char* end);
   template <bool kPopcnt>
@@ -64,6 +70,8 @@ class DelimiterIndex {
 #if defined(__x86_64__)
   [[gnu::target("popcnt")]] void BuildWithPopcnt(const char* begin, const char* end);
   [[gnu::target("avx2,popcnt,bmi")]] void BuildWithAvx2(const char* begin, const char* end);
+  [[gnu::target("avx512f,avx512bw,avx512vbmi2,popcnt,bmi")]] void BuildWithAvx512(const char* begin,
+                                                                                  const char* end);
 #endif
 
   std::unique_ptr<uint32_t[]> newlines_;

@@ -38,7 +38,7 @@ void ExpectIndexOf(const DelimiterIndex& index, const std::string& text) {
 // Every way Build has (those this CPU lacks are skipped).
 constexpr DelimiterIndex::Path kPaths[] = {
     DelimiterIndex::Path::kBest, DelimiterIndex::Path::kBaseline, DelimiterIndex::Path::kSse2Popcnt,
-    DelimiterIndex::Path::kAvx2};
+    DelimiterIndex::Path::kAvx2, DelimiterIndex::Path::kAvx512};
 
 TEST(DelimiterIndex, EqualsTheScalarLoopAndTheCount) {
   std::mt19937 random(11);
