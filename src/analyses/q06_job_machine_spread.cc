@@ -1,9 +1,10 @@
 // q6 tasks of one job on one machine: the machines of a task are the
 // non-empty machine_id values of its events. Among jobs with >= 2 tasks that
 // ran somewhere, how many ran all their tasks on one machine, and how many
-// never put two of their tasks on the same machine. Merge: holistic (the set
-// of distinct (job, task, machine) placements, kept as sorted runs: no hash
-// lookup per row, the runs read a job at a time at finish).
+// never put two of their tasks on the same machine. Merge: holistic (the
+// (job, task, machine) placements, kept as runs sorted by task: no hash
+// lookup per row, the runs read a job at a time at finish, which drops the
+// repeats the runs keep).
 
 #include <absl/container/flat_hash_map.h>
 #include <fmt/core.h>
@@ -35,19 +36,22 @@ struct Placement {
   friend auto operator<=>(const Placement&, const Placement&) = default;
 };
 
-// Runs of placements by (job, task, machine), each placement as varint
-// deltas against the one before it (a few bytes instead of 24); a shard's
-// repeats are kept once.
+// Runs of placements by (job, task), each placement as varint deltas against
+// the one before it (a few bytes instead of 24). A task's placements stay in
+// the order the shard had them (its events' time order), not sorted by
+// machine: the finish counts a job's placements whatever their order, and a
+// placement repeated by the task's next event (a task's schedule, then its
+// end, on one machine) is kept once without a sort.
 struct PlacementCodec {
   static constexpr bool kDistinct = true;
+  static constexpr bool kOrdersByGroupOnly = true;
   // Field by field, inlined (the defaulted <=> was a call per comparison in
   // the sorts and the k-way read).
   static bool Less(const Placement& a, const Placement& b) {
     if (a.job_id != b.job_id) return a.job_id < b.job_id;
-    if (a.task_index != b.task_index) return a.task_index < b.task_index;
-    return a.machine_id < b.machine_id;
+    return a.task_index < b.task_index;
   }
-  // Sorted by task with a radix sort, then each task's few by machine.
+  // Sorted by task with a radix sort.
   static TaskKey GroupOf(const Placement& placement) {
     return {placement.job_id, placement.task_index};
   }
@@ -159,8 +163,8 @@ class Q6JobMachineSpread : public KeyedQuestion<Q6JobMachineSpread, Q6State, Spr
 };
 
 // A job's tasks, distinct placements and distinct machines, from its
-// placements as the runs hand them over: each run's (a shard's) sorted and
-// once, a placement of several shards once from each.
+// placements as the runs hand them over: each run's (a shard's) by task, in
+// any order within a task, a placement at times more than once.
 class JobSpreadCounter {
  public:
   JobSpread Count(std::span<Placement> placements) {
@@ -199,7 +203,7 @@ class JobSpreadCounter {
         other_machines_.push_back(placement);
       }
     }
-    std::sort(other_machines_.begin(), other_machines_.end(), PlacementCodec::Less);
+    std::sort(other_machines_.begin(), other_machines_.end(), ByTaskAndMachine);
     for (size_t i = 0; i < other_machines_.size(); ++i) {
       if (i == 0 || other_machines_[i] != other_machines_[i - 1]) {
         AddPlacement(other_machines_[i].machine_id, spread);
@@ -210,7 +214,7 @@ class JobSpreadCounter {
   // The plain way, for any task indices: sorted, a placement's repeats are
   // neighbours.
   JobSpread BySorting(std::span<Placement> placements) {
-    std::sort(placements.begin(), placements.end(), PlacementCodec::Less);
+    std::sort(placements.begin(), placements.end(), ByTaskAndMachine);
     JobSpread spread;
     for (size_t i = 0; i < placements.size(); ++i) {
       if (i > 0 && placements[i] == placements[i - 1]) continue;
@@ -218,6 +222,12 @@ class JobSpreadCounter {
       AddPlacement(placements[i].machine_id, spread);
     }
     return spread;
+  }
+  // A job's placements by task, then machine: a placement's repeats are
+  // neighbours.
+  static bool ByTaskAndMachine(const Placement& a, const Placement& b) {
+    if (a.task_index != b.task_index) return a.task_index < b.task_index;
+    return a.machine_id < b.machine_id;
   }
   // A distinct placement of the job on `machine`. A job's distinct
   // machines: each machine marked with the last job that used it (machines

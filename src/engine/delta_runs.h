@@ -17,8 +17,9 @@
 //   static int64_t IdOf(const Entry&);              the id PartitionOf splits by
 //   static void Put(ByteWriter& out, const Entry& previous, const Entry& entry);
 //   static Entry Get(const char*& at, const char* end, const Entry& previous);
-//   static constexpr bool kDistinct = true;  // optional: a run keeps equal
-//                                            // entries once (runs may share some)
+//   static constexpr bool kDistinct = true;  // optional: a run keeps an entry
+//       equal (==) to the one before it in Less's order once (every repeat,
+//       when Less orders all fields; runs may share some)
 //   static Group GroupOf(const Entry&);  // optional: when Less orders by it
 //       first (Group: <, == and absl hash); a batch is then sorted by group
 //       with a counting sort, and each group's entries by Less
@@ -29,6 +30,9 @@
 //       with GroupOf: the group as two integers ordered as the groups are
 //       (major, minor); a batch whose parts' ranges fit in 64 bits is then
 //       sorted by group with a radix sort (no table of its groups)
+//   static constexpr bool kOrdersByGroupOnly = true;  // optional, with
+//       GroupOf: Less is the groups' order (a group's entries tie, and stay
+//       in the order they came): a batch sorted by group is sorted
 // The first entry of a run is written against a value-initialized Entry.
 
 #include <absl/container/flat_hash_map.h>
@@ -378,12 +382,8 @@ class DeltaRuns {
       std::sort(entries.begin(), entries.end(), Codec::Less);
     }
     if constexpr (requires { Codec::kDistinct; }) {
-      if (Codec::kDistinct) {
-        auto equal = [](const Entry& a, const Entry& b) {
-          return !Codec::Less(a, b) && !Codec::Less(b, a);
-        };
-        entries.erase(std::unique(entries.begin(), entries.end(), equal), entries.end());
-      }
+      if (Codec::kDistinct)
+        entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
     }
     return entries;
   }
@@ -434,6 +434,9 @@ class DeltaRuns {
   // Entries sorted by group, each group's in the order they came: sorts each
   // group by Less (a shard's task events are mostly in order already).
   static void SortEachGroup(std::vector<Entry>& sorted) {
+    if constexpr (requires { Codec::kOrdersByGroupOnly; }) {
+      if (Codec::kOrdersByGroupOnly) return;
+    }
     for (size_t begin = 0, end; begin < sorted.size(); begin = end) {
       const auto group = Codec::GroupOf(sorted[begin]);
       for (end = begin + 1; end < sorted.size() && Codec::GroupOf(sorted[end]) == group;) ++end;

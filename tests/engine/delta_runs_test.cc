@@ -412,6 +412,39 @@ TEST(DeltaRuns, DistinctRunsKeepEqualEntriesOnce) {
   EXPECT_EQ(all.size(), 3u);
 }
 
+// A codec whose Less is its groups' order (kOrdersByGroupOnly): a batch is
+// sorted by group, each group's entries left in the order they came; with
+// kDistinct, an entry equal to the one before it goes, an equal one further
+// back stays (q6's placements: a task's in time order). Through the radix
+// sort of a batch of many entries and the table of a small batch.
+struct ArrivalOrderItemCodec : ItemCodec {
+  static constexpr bool kDistinct = true;
+  static constexpr bool kOrdersByGroupOnly = true;
+  static bool Less(const Item& a, const Item& b) { return a.job < b.job; }
+  static int64_t GroupOf(const Item& item) { return item.job; }
+  static std::array<int64_t, 2> GroupParts(int64_t job) { return {job, 0}; }
+};
+
+TEST(DeltaRuns, GroupOrderOnlyKeepsArrivalOrderAndDropsNeighbourRepeats) {
+  for (int jobs : {3, 700}) {  // 3 x 3 entries: the table; 700 x 3: the radix sort
+    SCOPED_TRACE(jobs);
+    DeltaRuns<Item, ArrivalOrderItemCodec> runs;
+    std::vector<Item> expected;
+    // Job j's entries come round by round, the jobs in decreasing order:
+    // values 5, 5 (a repeat: dropped), 4, 5 (equal to one further back: kept).
+    for (int64_t value : {5, 5, 4, 5}) {
+      for (int64_t job = jobs - 1; job >= 0; --job) runs.Add() = Item{job, 0, value};
+    }
+    for (int64_t job = 0; job < jobs; ++job) {
+      for (int64_t value : {5, 4, 5}) expected.push_back(Item{job, 0, value});
+    }
+    runs.Seal();
+    std::vector<Item> items;
+    runs.ForEach([&](const Item& item) { items.push_back(item); });
+    EXPECT_EQ(items, expected);
+  }
+}
+
 TEST(DeltaRuns, MergesAndAbsorbsLikeConcatenation) {
   Runs a, b, c;
   std::vector<Item> model;
