@@ -450,9 +450,10 @@ class DeltaRuns {
   // its tasks far larger than the caches): each entry's group as one 64-bit
   // key, (major - least major) above (minor - least minor), and (key, entry
   // number) pairs sorted by key with a stable LSD radix sort, up to 11 bits
-  // a pass (a pass is skipped when all keys share its digit). False, and `entries`
-  // unchanged, when the parts' ranges need more than 64 bits, or for a
-  // batch too small to pay for the passes' counts (the table is then small).
+  // a pass (a pass is skipped when all keys share its digit). False, and
+  // `entries` unchanged, when the parts' ranges need more than 64 bits, or
+  // for a batch too small to pay for the passes' counts (the table is then
+  // small).
   static bool ByGroupParts(std::vector<Entry>& entries) {
     constexpr size_t kLeastEntries = 1024;
     const size_t n = entries.size();

@@ -8,10 +8,9 @@ namespace {
 // The input task_outcomes keeps classes 0..3 and priorities 0..15 as bits of
 // a task's value and any other class or priority (and the empty class) in a
 // (task, group) table beside it; q3, q4 and q5 read both. Tasks here mix the
-// two within one task, over two shards:
+// two within one task, over two shards (class 4 is the first without a bit):
 //   (1,0): SUBMIT c1 p3, EVICT c4 p3, KILL c(empty) p20 | EVICT c1 p20
 //   (1,1): SUBMIT c4 p20, EVICT c4 p20
-// (class 4: the first without a bit)
 //   (2,0): | SUBMIT c1 p3, FINISH c1 p3
 constexpr char kShard0[] =
     "0,,1,0,,0,U,1,3,,,,\n"
