@@ -426,7 +426,7 @@ struct ArrivalOrderItemCodec : ItemCodec {
 };
 
 TEST(DeltaRuns, GroupOrderOnlyKeepsArrivalOrderAndDropsNeighbourRepeats) {
-  for (int jobs : {3, 700}) {  // 3 x 3 entries: the table; 700 x 3: the radix sort
+  for (int jobs : {3, 700}) {  // 3 x 4 entries: the table; 700 x 4: the radix sort
     SCOPED_TRACE(jobs);
     DeltaRuns<Item, ArrivalOrderItemCodec> runs;
     std::vector<Item> expected;
